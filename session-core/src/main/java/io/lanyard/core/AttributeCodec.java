@@ -1,0 +1,300 @@
+package io.lanyard.core;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Registration;
+import com.esotericsoftware.kryo.SerializerFactory;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.CompatibleFieldSerializer;
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
+import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
+import com.esotericsoftware.kryo.util.MapReferenceResolver;
+import com.esotericsoftware.kryo.util.Pool;
+import org.objenesis.strategy.StdInstantiatorStrategy;
+
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns one attribute value into the bytes of one hash field and back.
+ *
+ * <p>Design notes. Strings, numbers and booleans are stored as tagged plain text ({@code s:alice},
+ * {@code i:42}, {@code b:true}) so operators and other services can read them with
+ * {@code redis-cli}. Everything else is Kryo: one tag byte {@code K} followed by Kryo's output.
+ * User classes use Kryo's {@link CompatibleFieldSerializer} (fields by name, chunked) so a class
+ * that gained or lost a field in a rolling deploy still decodes. Kryo instances are pooled per
+ * codec, and there is one codec per webapp, so per webapp class loader.
+ *
+ * <p>Safety: every class name read from Redis passes {@link ClassAllowlist} <em>before</em> it is
+ * loaded ({@link SafeClassResolver#getTypeByName}), and it is then loaded only through the
+ * webapp's class loader, never through Kryo's own fallback loader. Writing a class that is not
+ * allowed fails at once on the writing node, so a forgotten {@code allowedClasses} entry shows up
+ * in development rather than as refused data on another node.
+ */
+final class AttributeCodec {
+    private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
+
+    static final byte KRYO = 'K';
+
+    private final ClassAllowlist allowlist;
+    private final ClassLoader classLoader;
+    private final MetricsRecorder metrics;
+    private final Pool<Worker> pool;
+    private final Set<String> refusedLogged = ConcurrentHashMap.newKeySet();
+
+    AttributeCodec(ClassAllowlist allowlist, ClassLoader classLoader, MetricsRecorder metrics) {
+        this.allowlist = allowlist;
+        this.classLoader = classLoader;
+        this.metrics = metrics;
+        // Thread-safe, soft references so an idle webapp gives its Kryo instances back to the GC.
+        this.pool = new Pool<>(true, true, 64) {
+            @Override
+            protected Worker create() {
+                return new Worker(newKryo());
+            }
+        };
+    }
+
+    ClassLoader classLoader() {
+        return classLoader;
+    }
+
+    /**
+     * Encodes a non-null value.
+     *
+     * @throws LanyardException.ClassNotAllowedException when the value (or anything it holds) is of a class outside the allowlist
+     * @throws LanyardException when Kryo cannot serialize it
+     */
+    byte[] encode(Object value) {
+        if (value instanceof String s) {
+            return text('s', s);
+        } else if (value instanceof Integer i) {
+            return text('i', i.toString());
+        } else if (value instanceof Long l) {
+            return text('l', l.toString());
+        } else if (value instanceof Boolean b) {
+            return text('b', b.toString());
+        } else if (value instanceof Double d) {
+            return text('d', d.toString());
+        } else if (value instanceof Float f) {
+            return text('f', f.toString());
+        } else if (value instanceof Short s) {
+            return text('h', s.toString());
+        } else if (value instanceof Byte b) {
+            return text('y', b.toString());
+        }
+        Worker w = pool.obtain();
+        try {
+            Output out = w.output;
+            out.reset();
+            out.writeByte(KRYO);
+            w.kryo.writeClassAndObject(out, value);
+            return out.toBytes();
+        } catch (KryoException e) {
+            LanyardException.ClassNotAllowedException refused = findRefusal(e);
+            if (refused != null) {
+                throw refused;
+            }
+            throw new LanyardException(null, "cannot encode a " + value.getClass().getName() + ": " + e.getMessage(), e);
+        } finally {
+            w.kryo.reset();
+            pool.free(w);
+        }
+    }
+
+    /**
+     * Decodes bytes written by {@link #encode}.
+     *
+     * @throws DecodeException when the bytes are corrupt or name a refused or missing class
+     */
+    Object decode(byte[] bytes) throws DecodeException {
+        if (bytes == null || bytes.length == 0) {
+            throw new DecodeException("empty value", null);
+        }
+        byte tag = bytes[0];
+        if (tag == KRYO) {
+            Worker w = pool.obtain();
+            try {
+                Input in = w.input;
+                in.setBuffer(bytes, 1, bytes.length - 1);
+                Object value = w.kryo.readClassAndObject(in);
+                if (in.position() != bytes.length) {
+                    throw new DecodeException("trailing bytes after the value", null);
+                }
+                return value;
+            } catch (KryoException | ClassCastException | IllegalArgumentException | IllegalStateException
+                     | IndexOutOfBoundsException | NegativeArraySizeException | UnsupportedOperationException e) {
+                LanyardException.ClassNotAllowedException refused = findRefusal(e);
+                if (refused != null) {
+                    throw new DecodeException(refused.getMessage(), refused);
+                }
+                throw new DecodeException("corrupt Kryo data: " + e, e);
+            } catch (LanyardException.ClassNotAllowedException e) {
+                throw new DecodeException(e.getMessage(), e);
+            } catch (StackOverflowError e) {
+                throw new DecodeException("value nests too deeply", null);
+            } finally {
+                w.kryo.reset();
+                w.input.setBuffer(new byte[0]);
+                pool.free(w);
+            }
+        }
+        if (bytes.length < 2 || bytes[1] != ':') {
+            throw new DecodeException("unknown value format (first byte " + (bytes[0] & 0xff) + ")", null);
+        }
+        String text = new String(bytes, 2, bytes.length - 2, StandardCharsets.UTF_8);
+        try {
+            return switch (tag) {
+                case 's' -> text;
+                case 'i' -> Integer.valueOf(text);
+                case 'l' -> Long.valueOf(text);
+                case 'b' -> parseBoolean(text);
+                case 'd' -> Double.valueOf(text);
+                case 'f' -> Float.valueOf(text);
+                case 'h' -> Short.valueOf(text);
+                case 'y' -> Byte.valueOf(text);
+                default -> throw new DecodeException("unknown value tag '" + (char) tag + "'", null);
+            };
+        } catch (NumberFormatException e) {
+            throw new DecodeException("'" + (char) tag + "' value is not a number: '" + text + "'", e);
+        }
+    }
+
+    private static Boolean parseBoolean(String text) throws DecodeException {
+        if (text.equals("true")) {
+            return Boolean.TRUE;
+        }
+        if (text.equals("false")) {
+            return Boolean.FALSE;
+        }
+        throw new DecodeException("'b' value is not true/false: '" + text + "'", null);
+    }
+
+    /** True for values whose encoding cannot change without a setAttribute: no need to re-encode them to detect changes. */
+    static boolean isImmutable(Object value) {
+        return value instanceof String || value instanceof Integer || value instanceof Long || value instanceof Boolean
+                || value instanceof Double || value instanceof Float || value instanceof Short || value instanceof Byte
+                || value instanceof Character || value instanceof Enum<?> || value instanceof UUID
+                || value instanceof java.math.BigDecimal || value instanceof java.math.BigInteger
+                || value instanceof java.time.temporal.TemporalAccessor;
+    }
+
+    private static byte[] text(char tag, String s) {
+        byte[] body = s.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[body.length + 2];
+        out[0] = (byte) tag;
+        out[1] = ':';
+        System.arraycopy(body, 0, out, 2, body.length);
+        return out;
+    }
+
+    private static LanyardException.ClassNotAllowedException findRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LanyardException.ClassNotAllowedException r) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private Kryo newKryo() {
+        SafeClassResolver resolver = new SafeClassResolver();
+        Kryo kryo = new Kryo(resolver, new MapReferenceResolver());
+        kryo.setRegistrationRequired(false);
+        kryo.setWarnUnregisteredClasses(false);
+        // Session graphs may be cyclic (order <-> customer); references keep them finite.
+        kryo.setReferences(true);
+        kryo.setClassLoader(classLoader);
+        // No-arg constructor when there is one, else Objenesis (works for Serializable POJOs
+        // without one, with no --add-opens: it uses jdk.unsupported's ReflectionFactory).
+        kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+        CompatibleFieldSerializer.CompatibleFieldSerializerConfig config = new CompatibleFieldSerializer.CompatibleFieldSerializerConfig();
+        config.setChunkedEncoding(true);       // unknown (removed) fields are skipped chunk by chunk ...
+        config.setReadUnknownFieldData(false); // ... without loading the classes they name
+        kryo.setDefaultSerializer(new SerializerFactory.CompatibleFieldSerializerFactory(config));
+        kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
+        kryo.addDefaultSerializer(AtomicInteger.class, new DefaultSerializers.AtomicIntegerSerializer());
+        kryo.addDefaultSerializer(AtomicLong.class, new DefaultSerializers.AtomicLongSerializer());
+        kryo.addDefaultSerializer(AtomicBoolean.class, new DefaultSerializers.AtomicBooleanSerializer());
+        JdkWrapperSerializers.register(kryo);
+        kryo.addDefaultSerializer(Proxy.class, new JdkWrapperSerializers.ProxySerializer(classLoader));
+        return kryo;
+    }
+
+    private static final class Worker {
+        final Kryo kryo;
+        final Output output = new Output(4096, -1);
+        final Input input = new Input();
+
+        Worker(Kryo kryo) {
+            this.kryo = kryo;
+        }
+    }
+
+    /**
+     * The allowlist hook. Kryo asks {@link #getTypeByName} first for every class name it reads; we
+     * decide there, before anything is loaded, and load allowed classes with the webapp's loader.
+     */
+    private final class SafeClassResolver extends DefaultClassResolver {
+        private final ConcurrentHashMap<String, Class<?>> loaded = new ConcurrentHashMap<>();
+
+        @Override
+        protected Class<?> getTypeByName(String className) {
+            Class<?> known = loaded.get(className);
+            if (known != null) {
+                return known;
+            }
+            if (!allowlist.isAllowed(className)) {
+                metrics.classRefused();
+                if (refusedLogged.add(className) && refusedLogged.size() < 1000) {
+                    LOG.log(System.Logger.Level.WARNING, "Lanyard refused to load class " + className
+                            + " found in a session; it is not in the built-in safe set nor in allowedClasses");
+                }
+                throw new LanyardException.ClassNotAllowedException(className);
+            }
+            try {
+                Class<?> type = Class.forName(className, false, classLoader);
+                loaded.put(className, type);
+                return type;
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new KryoException("class " + className + " not found by the webapp's class loader", e);
+            }
+        }
+
+        @Override
+        public Registration getRegistration(Class type) {
+            if (Proxy.isProxyClass(type)) {
+                // A proxy's generated class ($Proxy12) cannot be loaded by name on another node:
+                // write the marker java.lang.reflect.Proxy, and let ProxySerializer rebuild it.
+                return kryo.getRegistration(Proxy.class);
+            }
+            return super.getRegistration(type);
+        }
+
+        @Override
+        protected void writeName(Output output, Class type, Registration registration) {
+            Class<?> named = Proxy.isProxyClass(type) ? Proxy.class : type;
+            if (!allowlist.isAllowed(named.getName())) {
+                throw new LanyardException.ClassNotAllowedException(named.getName());
+            }
+            super.writeName(output, named, registration);
+        }
+    }
+
+    /** An attribute value that cannot be decoded. */
+    static final class DecodeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DecodeException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.lanyard.core;
+
+/**
+ * The one unchecked exception family of Lanyard. Carries the id of the session concerned, when
+ * there is one, so a log line always says which session failed.
+ */
+public class LanyardException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String sessionId;
+
+    public LanyardException(String message) {
+        this(null, message, null);
+    }
+
+    public LanyardException(String sessionId, String message, Throwable cause) {
+        super(sessionId == null ? message : message + " [session " + SessionIds.abbreviate(sessionId) + "]", cause);
+        this.sessionId = sessionId;
+    }
+
+    /** The session this failure concerns, or {@code null} when it concerns none. */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    /**
+     * Redis could not be reached (connect or read timeout, connection refused, failover in
+     * progress). Adapters answer the request with 503 Service Unavailable.
+     */
+    public static class RedisUnavailableException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        public RedisUnavailableException(String sessionId, String message, Throwable cause) {
+            super(sessionId, message, cause);
+        }
+    }
+
+    /** A save was refused because the encoded session exceeds {@code maxSessionBytes}; nothing was written. */
+    public static class SessionTooLargeException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        public SessionTooLargeException(String sessionId, String message) {
+            super(sessionId, message, null);
+        }
+    }
+
+    /** The record in Redis has unreadable metadata; the session cannot be used. */
+    public static class UnreadableSessionException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        public UnreadableSessionException(String sessionId, String message, Throwable cause) {
+            super(sessionId, message, cause);
+        }
+    }
+
+    /** A class is not in the built-in safe set nor in {@code allowedClasses}. */
+    public static class ClassNotAllowedException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        private final String className;
+
+        public ClassNotAllowedException(String className) {
+            super(null, "class " + className + " is not allowed in sessions: add it (or its package, e.g. '"
+                    + packagePattern(className) + "') to allowedClasses", null);
+            this.className = className;
+        }
+
+        public String className() {
+            return className;
+        }
+
+        private static String packagePattern(String className) {
+            int dot = className.lastIndexOf('.');
+            return dot < 0 ? className : className.substring(0, dot) + ".*";
+        }
+    }
+
+    /** A setting has a bad value; the adapter refuses to start. */
+    public static class ConfigurationException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        public ConfigurationException(String message) {
+            super(null, message, null);
+        }
+    }
+
+    /** A session with this id already exists (create refused). */
+    public static class SessionIdCollisionException extends LanyardException {
+        private static final long serialVersionUID = 1L;
+
+        public SessionIdCollisionException(String sessionId) {
+            super(sessionId, "a session with this id already exists", null);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.lanyard.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Key and field names in Redis, in one place.
+ *
+ * <pre>
+ * {prefix}:{application}:s:{&lt;id&gt;}     hash, one per session (id in a Cluster hash tag)
+ *    created lastAccessed accessed maxInactive expiry version node   metadata, readable text
+ *    a:&lt;attribute name&gt;                                              one field per attribute
+ * {prefix}:{application}:expiry:&lt;n&gt;    sorted set shard n: member = session id, score = expiry ms
+ * </pre>
+ * Attribute fields always start with {@code a:} and metadata fields never contain a colon, so the
+ * two can never collide.
+ */
+final class RedisLayout {
+    static final String CREATED = "created";
+    static final String LAST_ACCESSED = "lastAccessed";
+    static final String ACCESSED = "accessed";
+    static final String MAX_INACTIVE = "maxInactive";
+    static final String EXPIRY = "expiry";
+    static final String VERSION = "version";
+    static final String NODE = "node";
+    static final String ATTRIBUTE_PREFIX = "a:";
+
+    private final String sessionKeyPrefix;
+    private final String indexKeyPrefix;
+    private final int shards;
+
+    RedisLayout(String keyPrefix, String application, int shards) {
+        this.sessionKeyPrefix = keyPrefix + ":" + application + ":s:{";
+        this.indexKeyPrefix = keyPrefix + ":" + application + ":expiry:";
+        this.shards = shards;
+    }
+
+    byte[] sessionKey(String id) {
+        return utf8(sessionKeyPrefix + id + "}");
+    }
+
+    String sessionKeyText(String id) {
+        return sessionKeyPrefix + id + "}";
+    }
+
+    /**
+     * The index shard of a session. One sorted set per shard, each its own key (no hash tag), so
+     * on Redis Cluster the shards spread over the masters and no single key is the hot spot; every
+     * script still touches exactly one key.
+     */
+    byte[] indexKey(String id) {
+        return indexKeyOfShard(shardOf(id));
+    }
+
+    byte[] indexKeyOfShard(int shard) {
+        return utf8(indexKeyPrefix + shard);
+    }
+
+    int shards() {
+        return shards;
+    }
+
+    int shardOf(String id) {
+        CRC32 crc = new CRC32();
+        crc.update(utf8(id));
+        return (int) (crc.getValue() % shards);
+    }
+
+    static byte[] attributeField(String name) {
+        return utf8(ATTRIBUTE_PREFIX + name);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

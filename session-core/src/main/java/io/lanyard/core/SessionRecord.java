@@ -1,0 +1,303 @@
+package io.lanyard.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One session as a node holds it in memory between load and save: metadata plus attribute values.
+ *
+ * <p>Design notes. The record remembers the exact bytes each attribute had when it was loaded (or
+ * last saved). At save time {@link #delta} re-encodes the attributes and writes only those whose
+ * bytes differ: an object mutated in place ({@code cart.add(item)} without {@code setAttribute})
+ * is saved, an untouched one is never rewritten, and two nodes changing different attributes of
+ * the same session do not overwrite each other. Attributes another node wrote that this node
+ * cannot decode are kept as opaque bytes: never shown, never deleted, copied on id change.
+ *
+ * <p>Concurrent requests on one node share one record, so attribute maps are concurrent.
+ */
+public final class SessionRecord {
+    private volatile String id;
+    private final long creationTime;
+    private volatile long lastAccessedTime;
+    private volatile long accessedTime;
+    private volatile int maxInactiveSeconds;
+    private volatile long expiryTime;
+    private volatile long version;
+    private volatile String lastNode;
+    private volatile boolean isNew;
+    private volatile boolean maxInactiveChanged;
+
+    private final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
+    /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them). */
+    private final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
+    /** Attributes set since load: re-encoded at save even if their type is immutable. */
+    private final Set<String> touched = ConcurrentHashMap.newKeySet();
+    /** Attributes in Redis this node could not decode (missing or refused class): preserved, not shown. */
+    private final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
+
+    SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
+                  long expiryTime, long version, String lastNode, boolean isNew) {
+        this.id = id;
+        this.creationTime = creationTime;
+        this.lastAccessedTime = lastAccessedTime;
+        this.accessedTime = accessedTime;
+        this.maxInactiveSeconds = maxInactiveSeconds;
+        this.expiryTime = expiryTime;
+        this.version = version;
+        this.lastNode = lastNode;
+        this.isNew = isNew;
+    }
+
+    static long expiryFor(long accessedTime, int maxInactiveSeconds) {
+        return maxInactiveSeconds <= 0 ? 0 : accessedTime + maxInactiveSeconds * 1000L;
+    }
+
+    /** The session id (the part of the cookie before any route suffix). */
+    public String id() {
+        return id;
+    }
+
+    void id(String newId) {
+        this.id = newId;
+    }
+
+    /** Epoch millis when the session was created. */
+    public long creationTime() {
+        return creationTime;
+    }
+
+    /** Epoch millis of the request before the current one (servlet {@code getLastAccessedTime}). */
+    public long lastAccessedTime() {
+        return lastAccessedTime;
+    }
+
+    /** Epoch millis of the current request (the touch that loaded this record). */
+    public long accessedTime() {
+        return accessedTime;
+    }
+
+    /** Seconds of inactivity after which the session expires; {@code <= 0} never expires. */
+    public int maxInactiveSeconds() {
+        return maxInactiveSeconds;
+    }
+
+    /** Changes the inactivity timeout; saved with the next {@link RedisSessionStore#save}. */
+    public void setMaxInactiveSeconds(int seconds) {
+        if (seconds != maxInactiveSeconds) {
+            maxInactiveSeconds = seconds;
+            expiryTime = expiryFor(accessedTime, seconds);
+            maxInactiveChanged = true;
+        }
+    }
+
+    /** Epoch millis when the session expires, 0 when it never does. */
+    public long expiryTime() {
+        return expiryTime;
+    }
+
+    /** True when the session has expired at {@code nowMillis}. */
+    public boolean isExpiredAt(long nowMillis) {
+        return expiryTime > 0 && expiryTime <= nowMillis;
+    }
+
+    /** Save counter in Redis: 1 after creation, +1 per save that wrote something. */
+    public long version() {
+        return version;
+    }
+
+    /** Node that last touched the session. */
+    public String lastNode() {
+        return lastNode;
+    }
+
+    /** True until the session has been saved once (servlet {@code isNew} on the creating request). */
+    public boolean isNew() {
+        return isNew;
+    }
+
+    /** The attribute value, or {@code null}. */
+    public Object getAttribute(String name) {
+        return attributes.get(name);
+    }
+
+    /** Sets (or, with {@code null}, removes) an attribute; returns the previous value. */
+    public Object setAttribute(String name, Object value) {
+        if (value == null) {
+            return removeAttribute(name);
+        }
+        touched.add(name);
+        opaque.remove(name);
+        return attributes.put(name, value);
+    }
+
+    /** Removes an attribute; returns the previous value. */
+    public Object removeAttribute(String name) {
+        touched.remove(name);
+        return attributes.remove(name);
+    }
+
+    /** Names of the attributes this node can see (a snapshot). */
+    public Set<String> attributeNames() {
+        return Collections.unmodifiableSet(new HashSet<>(attributes.keySet()));
+    }
+
+    /** The attributes as an unmodifiable live view. */
+    public Map<String, Object> attributes() {
+        return Collections.unmodifiableMap(attributes);
+    }
+
+    /** Names of attributes present in Redis that this node could not decode. */
+    public Set<String> undecodableAttributeNames() {
+        return Collections.unmodifiableSet(new HashSet<>(opaque.keySet()));
+    }
+
+    /** Removes all attributes, including undecodable ones (used on invalidate-style resets). */
+    public void clearAttributes() {
+        attributes.clear();
+        touched.clear();
+        opaque.clear();
+    }
+
+    // ---- used by the store ----
+
+    void putLoaded(String name, Object value, byte[] bytes) {
+        attributes.put(name, value);
+        stored.put(name, bytes);
+    }
+
+    void putOpaque(String name, byte[] bytes) {
+        opaque.put(name, bytes);
+    }
+
+    void touch(long accessed, long lastAccessed, long expiry, String node) {
+        this.accessedTime = accessed;
+        this.lastAccessedTime = lastAccessed;
+        this.expiryTime = expiry;
+        this.lastNode = node;
+    }
+
+    boolean maxInactiveChanged() {
+        return maxInactiveChanged;
+    }
+
+    /**
+     * What a save must write: changed attributes (by byte comparison), removed attributes, and
+     * whether metadata changed. Attributes that cannot be encoded are left out and listed in
+     * {@link Delta#failures()}; the rest is still saved.
+     */
+    Delta delta(AttributeCodec codec) {
+        Map<String, byte[]> changed = new HashMap<>();
+        Map<String, Object> values = new HashMap<>();
+        Map<String, String> failures = new HashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Object> e : attributes.entrySet()) {
+            String name = e.getKey();
+            Object value = e.getValue();
+            byte[] before = stored.get(name);
+            if (before != null && !touched.contains(name) && AttributeCodec.isImmutable(value)) {
+                // A value of an immutable type that was not replaced cannot have changed: skip the
+                // encoding. Mutable values (carts, lists) are always re-encoded and compared.
+                total += before.length;
+                continue;
+            }
+            byte[] now;
+            try {
+                now = codec.encode(value);
+            } catch (LanyardException ex) {
+                failures.put(name, ex.getMessage());
+                if (before != null) {
+                    total += before.length;
+                }
+                continue;
+            }
+            total += now.length;
+            if (before == null || !Arrays.equals(before, now)) {
+                changed.put(name, now);
+                values.put(name, value);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (String name : stored.keySet()) {
+            if (!attributes.containsKey(name)) {
+                removed.add(name);
+            }
+        }
+        for (byte[] b : opaque.values()) {
+            total += b.length;
+        }
+        return new Delta(changed, values, removed, failures, maxInactiveChanged, total);
+    }
+
+    /** All attribute bytes as they are to be stored, for a full copy (id change). */
+    Map<String, byte[]> allEncoded(AttributeCodec codec) {
+        Delta d = delta(codec);
+        Map<String, byte[]> all = new HashMap<>(opaque);
+        for (String name : attributes.keySet()) {
+            byte[] b = d.changed().get(name);
+            if (b == null) {
+                b = stored.get(name);
+            }
+            if (b != null) {
+                all.put(name, b);
+            }
+        }
+        return all;
+    }
+
+    /** Records that {@code delta} is now what Redis holds. */
+    void committed(Delta delta, long newVersion) {
+        stored.putAll(delta.changed());
+        delta.removed().forEach(stored::remove);
+        // A value replaced by a concurrent request while this save ran stays "touched".
+        delta.values().forEach((name, value) -> {
+            if (attributes.get(name) == value) {
+                touched.remove(name);
+            }
+        });
+        maxInactiveChanged = false;
+        isNew = false;
+        version = newVersion;
+    }
+
+    /** Records that the whole record was written under a new key. */
+    void committedAll(Map<String, byte[]> all, long newVersion) {
+        stored.clear();
+        for (Map.Entry<String, byte[]> e : all.entrySet()) {
+            if (attributes.containsKey(e.getKey())) {
+                stored.put(e.getKey(), e.getValue());
+            }
+        }
+        touched.clear();
+        maxInactiveChanged = false;
+        isNew = false;
+        version = newVersion;
+    }
+
+    /** The changes one save writes. */
+    record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
+                 boolean metadataChanged, long totalBytes) {
+        boolean isEmpty() {
+            return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
+        }
+
+        long bytesWritten() {
+            long n = 0;
+            for (byte[] b : changed.values()) {
+                n += b.length;
+            }
+            return n;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SessionRecord{id=" + SessionIds.abbreviate(id) + ", version=" + version + ", attributes=" + attributes.keySet() + "}";
+    }
+}
