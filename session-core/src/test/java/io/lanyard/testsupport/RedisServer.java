@@ -1,0 +1,221 @@
+package io.lanyard.testsupport;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} process on a free loopback port, for tests. Uses {@code redis-server}
+ * from the PATH (or {@code $REDIS_SERVER}) when there is one, else the binary bundled in
+ * embedded-redis 1.4.4 (Redis 6.2). Nothing is mocked.
+ *
+ * <pre>
+ * try (RedisServer redis = RedisServer.start()) {
+ *     settings.setRedisUri(redis.uri());
+ * }
+ * </pre>
+ */
+public final class RedisServer implements AutoCloseable {
+    private static volatile Path binary;
+
+    private final int port;
+    private final Path dir;
+    private final List<String> extraArgs;
+    private Process process;
+
+    private RedisServer(int port, Path dir, List<String> extraArgs) {
+        this.port = port;
+        this.dir = dir;
+        this.extraArgs = extraArgs;
+    }
+
+    /** Starts a server with no persistence on a free port. */
+    public static RedisServer start(String... extraArgs) {
+        try {
+            RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("lanyard-redis"), List.of(extraArgs));
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start redis-server", e);
+        }
+    }
+
+    /** Path of the redis-server binary the tests use (for Cluster/Sentinel helpers). */
+    public static synchronized Path binary() {
+        if (binary != null) {
+            return binary;
+        }
+        String env = System.getenv("REDIS_SERVER");
+        if (env != null && new File(env).canExecute()) {
+            return binary = Path.of(env);
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+            File f = new File(dir, "redis-server");
+            if (f.canExecute()) {
+                return binary = f.toPath();
+            }
+        }
+        return binary = extractEmbedded();
+    }
+
+    private static Path extractEmbedded() {
+        String os = System.getProperty("os.name").toLowerCase();
+        String arch = System.getProperty("os.arch").toLowerCase();
+        String name;
+        if (os.contains("linux")) {
+            name = arch.contains("aarch64") || arch.contains("arm64") ? "redis-server-6.2.7-linux-arm64" : "redis-server-6.2.6-v5-linux-amd64";
+        } else if (os.contains("mac")) {
+            name = arch.contains("aarch64") ? "redis-server-6.2.6-v5-darwin-arm64" : "redis-server-6.2.6-v5-darwin-amd64";
+        } else {
+            throw new IllegalStateException("no redis-server on PATH and no bundled binary for " + os + "/" + arch
+                    + "; install Redis (e.g. apt-get install redis-server)");
+        }
+        try (InputStream in = RedisServer.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("no redis-server on PATH and embedded-redis has no /" + name
+                        + "; install Redis (e.g. apt-get install redis-server)");
+            }
+            Path out = Files.createTempFile("redis-server", "");
+            Files.copy(in, out, StandardCopyOption.REPLACE_EXISTING);
+            out.toFile().setExecutable(true);
+            out.toFile().deleteOnExit();
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot extract the embedded redis-server", e);
+        }
+    }
+
+    /** A free TCP port on 127.0.0.1. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void launch() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(binary().toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "no"));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile()).start();
+        waitUntilReady();
+    }
+
+    private void waitUntilReady() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis.log")));
+            }
+            try {
+                if ("+PONG".equals(command("PING"))) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            sleep(20);
+        }
+        throw new IllegalStateException("redis-server did not answer PING within 10 s on port " + port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    /** {@code redis://127.0.0.1:<port>} */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** Kills the process with SIGKILL (no shutdown save). */
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Starts the process again on the same port and directory (after {@link #kill()}). */
+    public void restart() {
+        kill();
+        try {
+            launch();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends one inline command over a fresh socket and returns the first reply line (raw RESP, e.g.
+     * {@code +OK}, {@code :1}, {@code $5}). For simple admin commands in tests; use Jedis for data.
+     */
+    public String command(String... args) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+            for (String a : args) {
+                byte[] b = a.getBytes(StandardCharsets.UTF_8);
+                sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
+            }
+            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\n') {
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
