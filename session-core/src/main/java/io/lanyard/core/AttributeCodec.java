@@ -130,17 +130,20 @@ final class AttributeCodec {
                     throw new DecodeException("trailing bytes after the value", null);
                 }
                 return value;
-            } catch (KryoException | ClassCastException | IllegalArgumentException | IllegalStateException
-                     | IndexOutOfBoundsException | NegativeArraySizeException | UnsupportedOperationException e) {
+            } catch (RuntimeException e) {
+                // Corrupt bytes can surface as almost any runtime exception inside Kryo or a
+                // collection's add/put; all of them mean "this attribute cannot be decoded".
                 LanyardException.ClassNotAllowedException refused = findRefusal(e);
                 if (refused != null) {
                     throw new DecodeException(refused.getMessage(), refused);
                 }
                 throw new DecodeException("corrupt Kryo data: " + e, e);
-            } catch (LanyardException.ClassNotAllowedException e) {
-                throw new DecodeException(e.getMessage(), e);
             } catch (StackOverflowError e) {
                 throw new DecodeException("value nests too deeply", null);
+            } catch (OutOfMemoryError e) {
+                // A corrupt length prefix asking for a huge array fails at allocation, before
+                // anything is filled: safe to report as corrupt data.
+                throw new DecodeException("corrupt Kryo data: array length too large", null);
             } finally {
                 w.kryo.reset();
                 w.input.setBuffer(new byte[0]);
@@ -248,6 +251,9 @@ final class AttributeCodec {
 
         @Override
         protected Class<?> getTypeByName(String className) {
+            if (className == null || className.isEmpty()) {
+                throw new KryoException("corrupt data: empty class name");
+            }
             Class<?> known = loaded.get(className);
             if (known != null) {
                 return known;

@@ -272,4 +272,24 @@ class StoreIT extends StoreTestBase {
         assertTrue(ms < 5_000, "20 calls against a dead Redis took " + ms + " ms");
         assertTrue(a.isRedisDown());
     }
+
+    @Test
+    void refusedClassInRedisDropsOnlyThatAttributeAndIsNeverInitialized() {
+        LanyardSettings s = settings("a");
+        s.setAllowedClasses("io.lanyard.core.fixtures.Safe");
+        RedisSessionStore a = store(s);
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        r.setAttribute("obj", new io.lanyard.core.fixtures.Safe());
+        a.save(r);
+        byte[] key = a.sessionKey(id).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] safe = raw.hget(key, "a:obj".getBytes());
+        raw.hset(key, "a:obj".getBytes(), RefusedClassTest.replace(safe, "io.lanyard.core.fixtures.Safe", "io.lanyard.core.fixtures.Evil"));
+        SessionRecord loaded = a.load(id);
+        assertEquals("alice", loaded.getAttribute("user"));
+        assertNull(loaded.getAttribute("obj"));
+        assertEquals(1, a.metrics().getRefusedClasses());
+        assertNull(System.getProperty("lanyard.test.evil.initialized"));
+    }
 }

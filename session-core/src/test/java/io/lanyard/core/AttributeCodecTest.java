@@ -1,0 +1,163 @@
+package io.lanyard.core;
+
+import io.lanyard.core.fixtures.Cart;
+import io.lanyard.core.fixtures.Customer;
+import io.lanyard.core.fixtures.Greeter;
+import io.lanyard.core.fixtures.GreeterHandler;
+import io.lanyard.core.fixtures.Money;
+import io.lanyard.core.fixtures.Tier;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Round trips on the running JDK (the build also runs this on JDK 25 when present) without --add-opens. */
+class AttributeCodecTest {
+    private final MetricsRecorder metrics = MetricsRecorder.create(true);
+    private final AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"),
+            getClass().getClassLoader(), metrics);
+
+    private Object roundTrip(Object value) throws Exception {
+        return codec.decode(codec.encode(value));
+    }
+
+    @Test
+    void simpleValuesAreTaggedText() throws Exception {
+        assertEquals("s:alice", new String(codec.encode("alice"), StandardCharsets.UTF_8));
+        assertEquals("i:-7", new String(codec.encode(-7), StandardCharsets.UTF_8));
+        assertEquals("l:9007199254740993", new String(codec.encode(9007199254740993L), StandardCharsets.UTF_8));
+        assertEquals("b:false", new String(codec.encode(false), StandardCharsets.UTF_8));
+        assertEquals("d:0.1", new String(codec.encode(0.1), StandardCharsets.UTF_8));
+        for (Object v : List.of("", "ünïcødé ✓", 42, 42L, 3.5f, 2.5d, (short) 3, (byte) 4, true, Double.NaN, Long.MIN_VALUE)) {
+            Object back = roundTrip(v);
+            assertEquals(v, back);
+            assertEquals(v.getClass(), back.getClass());
+        }
+    }
+
+    @Test
+    void jdkValuesRoundTripWithoutAddOpens() throws Exception {
+        List<Object> values = List.of(
+                List.of(1, 2, 3), List.of(), Map.of("a", 1, "b", 2), Set.of("x", "y"), Map.of(),
+                Collections.unmodifiableList(new ArrayList<>(List.of("a", "b"))),
+                Collections.unmodifiableList(new LinkedList<>(List.of("a"))),
+                Collections.unmodifiableMap(new HashMap<>(Map.of("k", "v"))),
+                Collections.unmodifiableSet(new java.util.HashSet<>(Set.of(1, 2))),
+                Collections.unmodifiableSortedMap(new TreeMap<>(Map.of("z", 1, "a", 2))),
+                Collections.unmodifiableNavigableSet(new TreeSet<>(Set.of(3, 1, 2))),
+                Collections.synchronizedMap(new HashMap<>(Map.of("s", 1))),
+                Collections.synchronizedList(new ArrayList<>(List.of(1))),
+                Collections.emptyList(), Collections.singletonList("one"), Collections.singletonMap("k", "v"),
+                Arrays.asList("p", "q"),
+                new ConcurrentHashMap<>(Map.of("c", 1)),
+                new TreeMap<>(Map.of("nested", new HashMap<>(Map.of("deep", List.of(1, Map.of("x", "y")))))),
+                EnumSet.of(Tier.GOLD, Tier.BRONZE),
+                Instant.parse("2026-11-22T04:00:00Z"), LocalDate.of(2026, 11, 22), Duration.ofMinutes(30),
+                ZonedDateTime.parse("2026-11-22T05:00:00+01:00[Europe/Paris]"),
+                UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
+                new BigDecimal("12345.6789"), new BigInteger("123456789012345678901234567890"),
+                Optional.of("x"), new java.util.Date(0), java.util.Locale.FRANCE);
+        for (Object v : values) {
+            Object back = roundTrip(v);
+            assertEquals(v, back, "round trip of " + v.getClass().getName());
+        }
+        assertEquals(List.of(1), new ArrayList<>((java.util.Collection<?>) roundTrip(Collections.unmodifiableCollection(new ArrayList<>(List.of(1))))));
+        Object unmodifiable = roundTrip(Collections.unmodifiableList(new ArrayList<>(List.of("a"))));
+        assertThrows(UnsupportedOperationException.class, () -> ((List<Object>) unmodifiable).add("b"), "still unmodifiable");
+        assertThrows(UnsupportedOperationException.class, () -> ((List<Object>) roundTrip(List.of(1))).add(2), "still immutable");
+    }
+
+    @Test
+    void arraysEnumsRecordsAndPojosRoundTrip() throws Exception {
+        assertArrayEquals(new int[]{1, 2, 3}, (int[]) roundTrip(new int[]{1, 2, 3}));
+        assertArrayEquals(new String[]{"a", null}, (String[]) roundTrip(new String[]{"a", null}));
+        assertArrayEquals(new Tier[]{Tier.GOLD}, (Tier[]) roundTrip(new Tier[]{Tier.GOLD}));
+        assertSame(Tier.GOLD, roundTrip(Tier.GOLD));
+        assertEquals(new Money(new BigDecimal("9.99"), "EUR"), roundTrip(new Money(new BigDecimal("9.99"), "EUR")));
+
+        Customer alice = new Customer("alice", Instant.EPOCH);
+        alice.referrer(alice); // cycle
+        Customer back = (Customer) roundTrip(alice);
+        assertEquals("alice", back.name());
+        assertSame(back, back.referrer());
+
+        Cart cart = new Cart();
+        cart.add("sku", 2, new BigDecimal("1.25"));
+        assertEquals(cart.lines(), ((Cart) roundTrip(cart)).lines());
+    }
+
+    @Test
+    void dynamicProxyWithAllowedInterfaceAndHandlerRoundTrips() throws Exception {
+        Greeter g = (Greeter) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Greeter.class},
+                new GreeterHandler("Hello"));
+        Greeter back = (Greeter) roundTrip(g);
+        assertTrue(Proxy.isProxyClass(back.getClass()));
+        assertEquals("Hello, Bob", back.greet("Bob"));
+    }
+
+    @Test
+    void writingAClassOutsideTheAllowlistFailsOnTheWritingNode() {
+        AttributeCodec strict = new AttributeCodec(ClassAllowlist.parse(""), getClass().getClassLoader(), metrics);
+        LanyardException.ClassNotAllowedException e = assertThrows(LanyardException.ClassNotAllowedException.class,
+                () -> strict.encode(new Cart()));
+        assertTrue(e.getMessage().contains("io.lanyard.core.fixtures.Cart"), e.getMessage());
+        assertTrue(e.getMessage().contains("allowedClasses"), e.getMessage());
+        // nested: an allowed list holding a refused object
+        assertThrows(LanyardException.ClassNotAllowedException.class, () -> strict.encode(new ArrayList<>(List.of(new Cart()))));
+    }
+
+    @Test
+    void corruptBytesGiveADecodeExceptionNotACrash() {
+        for (byte[] bad : List.of(new byte[]{'K'}, new byte[]{'K', 1, 0, (byte) 0x80}, new byte[]{'K', (byte) 0xff, (byte) 0xff, 1},
+                new byte[]{'z', ':', 'x'}, new byte[]{'i', ':', 'x'}, new byte[]{'b', ':', 'y'}, new byte[]{7}, new byte[0])) {
+            assertThrows(AttributeCodec.DecodeException.class, () -> codec.decode(bad), Arrays.toString(bad));
+        }
+    }
+
+    @Test
+    void builtInSafeSetRefusesJdkGadgetsAndAllowlistPatternsWork() {
+        ClassAllowlist a = ClassAllowlist.parse("com.shop.Cart, com.shop.model.*, com.acme.**, Widget");
+        assertTrue(a.isAllowed("com.shop.Cart"));
+        assertTrue(a.isAllowed("com.shop.Cart$Line"));
+        assertFalse(a.isAllowed("com.shop.Order"));
+        assertTrue(a.isAllowed("com.shop.model.Item"));
+        assertFalse(a.isAllowed("com.shop.model.sub.Item"));
+        assertTrue(a.isAllowed("com.acme.x.y.Z"));
+        assertTrue(a.isAllowed("com.other.Widget"));
+        assertTrue(a.isAllowed("[Lcom.acme.Thing;"));
+        assertTrue(a.isAllowed("[[I"));
+        assertTrue(a.isAllowed("java.util.ImmutableCollections$ListN"));
+        assertTrue(a.isAllowed("java.time.Instant"));
+        for (String gadget : List.of("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl",
+                "org.apache.commons.collections.functors.InvokerTransformer", "java.lang.Runtime", "java.lang.ProcessBuilder",
+                "javax.management.BadAttributeValueExpException", "java.net.URL", "java.lang.Class", "[Ljava.lang.Runtime;",
+                "java.beans.EventHandler", "java.lang.invoke.SerializedLambda", "")) {
+            assertFalse(a.isAllowed(gadget), gadget);
+        }
+        assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse("java.**"));
+        assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse("com..x"));
+        assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse("com.x.*.y"));
+    }
+}

@@ -1,0 +1,69 @@
+package io.lanyard.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import java.lang.reflect.Field;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A rolling deploy: node 1 runs version 1 of a user class, node 2 version 2 with a field added
+ * and one removed. Each version lives in its own class loader, as two webapps would.
+ */
+class ClassEvolutionTest {
+
+    private static ClassLoader compile(Path dir, String source) throws Exception {
+        Path src = dir.resolve("com/example/shop/Profile.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, source);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertEquals(0, javac.run(null, null, null, "-d", dir.toString(), src.toString()));
+        return new URLClassLoader(new URL[]{dir.toUri().toURL()}, ClassEvolutionTest.class.getClassLoader());
+    }
+
+    private static Object field(Object o, String name) throws Exception {
+        Field f = o.getClass().getField(name);
+        return f.get(o);
+    }
+
+    @Test
+    void classThatGainedAndLostFieldsStillDecodesBothWays(@TempDir Path v1Dir, @TempDir Path v2Dir) throws Exception {
+        ClassLoader v1 = compile(v1Dir, """
+                package com.example.shop;
+                public class Profile implements java.io.Serializable {
+                    public String name = "alice";
+                    public int visits = 7;
+                    public String legacy = "old";
+                }""");
+        ClassLoader v2 = compile(v2Dir, """
+                package com.example.shop;
+                public class Profile implements java.io.Serializable {
+                    public String name;
+                    public int visits;
+                    public java.util.List<String> tags = new java.util.ArrayList<>(java.util.List.of("new"));
+                }""");
+        MetricsRecorder m = MetricsRecorder.NOOP;
+        ClassAllowlist allow = ClassAllowlist.parse("com.example.shop.**");
+        AttributeCodec node1 = new AttributeCodec(allow, v1, m);
+        AttributeCodec node2 = new AttributeCodec(allow, v2, m);
+
+        Object p1 = v1.loadClass("com.example.shop.Profile").getConstructor().newInstance();
+        Object onNode2 = node2.decode(node1.encode(p1));
+        assertSame(v2, onNode2.getClass().getClassLoader(), "resolved with node 2's webapp loader");
+        assertEquals("alice", field(onNode2, "name"));
+        assertEquals(7, field(onNode2, "visits"));
+
+        Object p2 = v2.loadClass("com.example.shop.Profile").getConstructor().newInstance();
+        p2.getClass().getField("name").set(p2, "bob");
+        Object onNode1 = node1.decode(node2.encode(p2));
+        assertEquals("bob", field(onNode1, "name"));
+        assertEquals(v1, onNode1.getClass().getClassLoader());
+    }
+}

@@ -1,0 +1,82 @@
+package io.lanyard.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class LanyardSettingsTest {
+
+    @Test
+    void defaultsValidateAndApplicationComesFromTheContextPath() {
+        assertEquals("shop", new LanyardSettings().validate("/shop").getApplication());
+        assertEquals("ROOT", new LanyardSettings().validate("").getApplication());
+        assertEquals("ROOT", new LanyardSettings().validate("/").getApplication());
+        LanyardSettings s = new LanyardSettings();
+        s.setApplication("store");
+        assertEquals("store", s.validate("/shop").getApplication());
+        assertNotNull(s.getNodeName());
+    }
+
+    @Test
+    void environmentOverridesGoThroughTheSameSettersAndChecks() {
+        LanyardSettings s = new LanyardSettings();
+        s.setRedisUri("redis://from-xml:6379");
+        List<String> applied = s.applyEnvironment(Map.of("LANYARD_REDIS_URI", "redis://from-env:6380",
+                "LANYARD_MAX_SESSION_BYTES", "2048", "LANYARD_METRICS_ENABLED", "false", "OTHER", "x"));
+        assertEquals(List.of("redisUri", "maxSessionBytes", "metricsEnabled"), applied);
+        assertEquals("redis://from-env:6380", s.getRedisUri());
+        assertEquals(2048, s.getMaxSessionBytes());
+        assertFalse(s.isMetricsEnabled());
+        LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class,
+                () -> new LanyardSettings().applyEnvironment(Map.of("LANYARD_POOL_SIZE", "lots")));
+        assertTrue(e.getMessage().contains("LANYARD_POOL_SIZE") && e.getMessage().contains("lots"), e.getMessage());
+    }
+
+    @Test
+    void everySettingHasAnEnvironmentName() {
+        assertEquals("LANYARD_REDIS_URI", LanyardSettings.SETTINGS.get(0).environmentVariable());
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            assertTrue(s.environmentVariable().matches("LANYARD_[A-Z_]+"), s.name());
+            assertNotNull(new LanyardSettings().get(s.name()));
+        }
+    }
+
+    @Test
+    void badValuesFailStartWithEveryProblemListedAndAreNeverReplaced() {
+        LanyardSettings s = new LanyardSettings();
+        s.setRedisUri("http://nope");
+        s.setPoolSize(0);
+        s.setAllowedClasses("java.**");
+        s.setKeyPrefix("has space");
+        LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class, () -> s.validate("/shop"));
+        for (String part : List.of("unknown scheme", "poolSize", "java.**", "keyPrefix")) {
+            assertTrue(e.getMessage().contains(part), part + " missing in: " + e.getMessage());
+        }
+        assertEquals(0, s.getPoolSize(), "the bad value is kept, not replaced by a default");
+        assertThrows(LanyardException.ConfigurationException.class, () -> new LanyardSettings().set("nope", "1"));
+        LanyardSettings grace = new LanyardSettings();
+        grace.setGracePeriodSeconds(10);
+        assertTrue(assertThrows(LanyardException.ConfigurationException.class, () -> grace.validate("/"))
+                .getMessage().contains("gracePeriodSeconds"));
+    }
+
+    @Test
+    void sealedAfterValidate() {
+        LanyardSettings s = new LanyardSettings().validate("/shop");
+        assertThrows(IllegalStateException.class, () -> s.setPoolSize(4));
+    }
+
+    @Test
+    void passwordsNeverAppearInToStringOrGet() {
+        LanyardSettings s = new LanyardSettings();
+        s.setRedisUri("redis://app:s3cr%3At@redis.internal:6379/2");
+        s.setTrustStorePassword("changeit");
+        String text = s.toString() + s.get("redisUri") + s.get("trustStorePassword") + s.maskedRedisUri();
+        assertFalse(text.contains("s3cr"), text);
+        assertFalse(text.contains("changeit"), text);
+        assertTrue(text.contains("redis://app:****@redis.internal:6379/2"), text);
+    }
+}
