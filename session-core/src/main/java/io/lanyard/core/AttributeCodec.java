@@ -186,8 +186,8 @@ final class AttributeCodec {
         return value instanceof String || value instanceof Integer || value instanceof Long || value instanceof Boolean
                 || value instanceof Double || value instanceof Float || value instanceof Short || value instanceof Byte
                 || value instanceof Character || value instanceof Enum<?> || value instanceof UUID
-                || value instanceof java.math.BigDecimal || value instanceof java.math.BigInteger
-                || value instanceof java.time.temporal.TemporalAccessor;
+                || value.getClass() == java.math.BigDecimal.class || value.getClass() == java.math.BigInteger.class
+                || (value instanceof java.time.temporal.TemporalAccessor && value.getClass().getName().startsWith("java.time."));
     }
 
     private static byte[] text(char tag, String s) {
