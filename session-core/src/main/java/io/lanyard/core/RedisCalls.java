@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -25,9 +26,22 @@ import java.util.function.Function;
  * at once with {@link LanyardException.RedisUnavailableException}, except one probe at a time,
  * which goes to Redis (bounded by the connect/read timeouts). The first success logs recovery.
  * So an outage costs one log line and no thread waits on a dead Redis longer than the timeouts.
+ *
+ * <p>When the breaker opens, the client and its pool are dropped and the next probe builds a new
+ * one. Otherwise the idle pooled connections of the dead server would each fail one request after
+ * recovery (re-opening the breaker, logging again); and a new Sentinel client asks the sentinels
+ * for the current master, so a missed {@code +switch-master} cannot pin the store to a demoted
+ * node. Errors Redis sends while it is failing over or starting ({@code READONLY}, {@code LOADING},
+ * {@code CLUSTERDOWN}, {@code TRYAGAIN}...) count as unavailability, not as refused commands.
  */
 final class RedisCalls implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisCalls.class.getName());
+
+    /** Error prefixes that mean "Redis cannot serve this right now", not "this command is wrong". */
+    private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
+            "TRYAGAIN", "BUSY", "NOREPLICAS");
+    /** At most one log line per this interval about an exhausted connection pool. */
+    private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     /** A Lua script loaded once from the classpath, called by SHA. */
     record Script(String name, byte[] body, byte[] sha) {
@@ -46,14 +60,19 @@ final class RedisCalls implements AutoCloseable {
     }
 
     private final LanyardSettings settings;
+    private final RedisConnector connector;
     private final MetricsRecorder metrics;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long downSince;
+    private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
+    private volatile boolean closed;
 
+    /** @throws LanyardException.ConfigurationException when the URI or the trust store is unusable */
     RedisCalls(LanyardSettings settings, MetricsRecorder metrics) {
         this.settings = settings;
+        this.connector = new RedisConnector(settings);
         this.metrics = metrics;
     }
 
@@ -81,41 +100,77 @@ final class RedisCalls implements AutoCloseable {
             }
             probe = true;
         }
+        UnifiedJedis used = null;
         try {
-            T result = op.apply(client());
+            used = client();
+            T result = op.apply(used);
             if (down.get() && down.compareAndSet(true, false)) {
                 LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
                         + (System.currentTimeMillis() - downSince) + " ms");
             }
             return result;
-        } catch (JedisConnectionException e) {
-            metrics.error();
-            if (down.compareAndSet(false, true)) {
-                downSince = System.currentTimeMillis();
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri()
-                        + " is unreachable (" + rootMessage(e) + "); session requests fail with 503 until it is back."
-                        + " Further failures are not logged until recovery.");
-            }
-            throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
-                    + " is unreachable: " + rootMessage(e), e);
         } catch (JedisDataException e) {
             metrics.error();
+            if (isTransient(e)) {
+                throw unavailable(sessionId, used, "cannot serve requests now", e);
+            }
             throw new LanyardException(sessionId, "Redis refused a command: " + e.getMessage(), e);
+        } catch (JedisConnectionException e) {
+            metrics.error();
+            throw unavailable(sessionId, used, "is unreachable", e);
         } catch (JedisException e) {
             metrics.error();
-            // Cluster "no reachable node", sentinel "all sentinels down", pool exhaustion...
-            if (down.compareAndSet(false, true)) {
-                downSince = System.currentTimeMillis();
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri()
-                        + " failed (" + rootMessage(e) + "); session requests fail with 503 until it is back.");
+            if (e.getCause() instanceof NoSuchElementException) {
+                // All poolSize connections busy for connectTimeoutMillis: Redis is slow or the pool too
+                // small. Fail this request only; Redis itself answers, so the breaker stays closed.
+                long now = System.nanoTime();
+                if (now - poolExhaustedLogged >= POOL_LOG_INTERVAL_NANOS) {
+                    poolExhaustedLogged = now;
+                    LOG.log(System.Logger.Level.WARNING, "Lanyard: no free Redis connection within "
+                            + settings.getConnectTimeoutMillis() + " ms (poolSize=" + settings.getPoolSize()
+                            + "); requests fail with 503 while this lasts. Logged at most once a minute.");
+                }
+                throw new LanyardException.RedisUnavailableException(sessionId, "no free connection to Redis at "
+                        + settings.maskedRedisUri() + " within " + settings.getConnectTimeoutMillis() + " ms", e);
             }
-            throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
-                    + " failed: " + rootMessage(e), e);
+            // Cluster "no reachable node" / retries exhausted, sentinels unreachable...
+            throw unavailable(sessionId, used, "failed", e);
         } finally {
             if (probe) {
                 probing.set(false);
             }
         }
+    }
+
+    /**
+     * Opens the breaker (logging once per outage), drops the client that failed and returns the
+     * exception for the caller.
+     */
+    private LanyardException.RedisUnavailableException unavailable(String sessionId, UnifiedJedis used, String what,
+                                                                   RuntimeException e) {
+        String cause = describe(e);
+        if (down.compareAndSet(false, true)) {
+            downSince = System.currentTimeMillis();
+            LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
+                    + " (" + cause + "); session requests fail with 503 until it is back."
+                    + " Further failures are not logged until recovery.");
+            discard(used);
+        }
+        return new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
+                + " " + what + ": " + cause, e);
+    }
+
+    private static boolean isTransient(JedisDataException e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return false;
+        }
+        for (String prefix : TRANSIENT_ERRORS) {
+            if (m.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     boolean isDown() {
@@ -126,11 +181,15 @@ final class RedisCalls implements AutoCloseable {
         UnifiedJedis c = client;
         if (c == null) {
             synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("the Lanyard session store is closed");
+                }
                 c = client;
                 if (c == null) {
-                    // Created on first use, so a node whose Redis is down at start still starts and
-                    // recovers by itself; Cluster and Sentinel clients contact servers when built.
-                    c = RedisConnector.connect(settings);
+                    // Created on first use (and again after an outage), so a node whose Redis is down
+                    // at start still starts and recovers by itself; Cluster and Sentinel clients
+                    // contact servers when built, and may throw here.
+                    c = connector.connect();
                     client = c;
                 }
             }
@@ -138,7 +197,36 @@ final class RedisCalls implements AutoCloseable {
         return c;
     }
 
-    private static String rootMessage(Throwable e) {
+    /** Drops a failed client, unless another thread already replaced it. */
+    private void discard(UnifiedJedis failed) {
+        if (failed == null) {
+            return;
+        }
+        synchronized (this) {
+            if (client != failed) {
+                return;
+            }
+            client = null;
+        }
+        // Closed on its own thread: closing a pool waits for a running evictor (whose idle test may
+        // itself be waiting on the dead server), and the request that hit the outage must fail
+        // within the timeouts. Connections other threads still use are destroyed as they return.
+        Thread closer = new Thread(() -> {
+            try {
+                failed.close();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the failed Redis client: " + e);
+            }
+        }, "lanyard-redis-client-close");
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    private String describe(Throwable e) {
+        String tls = connector.describeTlsFailure(e);
+        if (tls != null) {
+            return tls;
+        }
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
@@ -147,10 +235,15 @@ final class RedisCalls implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (client != null) {
-            client.close();
+    public void close() {
+        UnifiedJedis c;
+        synchronized (this) {
+            closed = true;
+            c = client;
             client = null;
+        }
+        if (c != null) {
+            c.close();
         }
     }
 }

@@ -64,15 +64,15 @@ record RedisEndpoint(Mode mode, boolean tls, List<HostPort> hosts, String user, 
                 password = decode(userInfo.substring(colon + 1));
             }
         }
+        if (rest.contains("?")) {
+            throw bad(uri, "query parameters are not supported; use the Lanyard settings instead");
+        }
         String hostsPart = rest;
         String path = "";
         int slash = rest.indexOf('/');
         if (slash >= 0) {
             hostsPart = rest.substring(0, slash);
             path = rest.substring(slash + 1);
-        }
-        if (path.contains("?")) {
-            throw bad(uri, "query parameters are not supported; use the Lanyard settings instead");
         }
         List<HostPort> hosts = new ArrayList<>();
         for (String hp : hostsPart.split(",")) {

@@ -126,6 +126,15 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached
      */
     public SessionRecord load(String id) {
+        return load(id, false);
+    }
+
+    /**
+     * As {@link #load(String)}; with {@code includeExpired} an expired session is returned too
+     * (untouched, {@link SessionRecord#isExpiredAt} true) instead of {@code null}, still in one
+     * command. Jetty's session manager loads expired sessions itself to run their listeners.
+     */
+    public SessionRecord load(String id, boolean includeExpired) {
         long start = System.nanoTime();
         if (!SessionIds.isValid(id)) {
             metrics.load(System.nanoTime() - start, 0, false);
@@ -145,12 +154,15 @@ public final class RedisSessionStore implements AutoCloseable {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
                     + layout.sessionKeyText(id) + ")", null);
         }
-        if (status == 2) {
+        if (status == 2 && !includeExpired) {
             metrics.load(System.nanoTime() - start, 0, false);
             return null;
         }
         long[] bytes = new long[1];
         SessionRecord record = decode(id, hash, bytes);
+        if (status == 1 && parts.size() > 2 && parts.get(2) instanceof byte[] previous) {
+            record.previousLastAccessedTime(parseLongOr(previous, record.lastAccessedTime()));
+        }
         metrics.load(System.nanoTime() - start, bytes[0], true);
         return record;
     }

@@ -27,6 +27,7 @@ public final class SessionRecord {
     private final long creationTime;
     private volatile long lastAccessedTime;
     private volatile long accessedTime;
+    private volatile long previousLastAccessedTime;
     private volatile int maxInactiveSeconds;
     private volatile long expiryTime;
     private volatile long version;
@@ -48,6 +49,7 @@ public final class SessionRecord {
         this.creationTime = creationTime;
         this.lastAccessedTime = lastAccessedTime;
         this.accessedTime = accessedTime;
+        this.previousLastAccessedTime = lastAccessedTime;
         this.maxInactiveSeconds = maxInactiveSeconds;
         this.expiryTime = expiryTime;
         this.version = version;
@@ -76,6 +78,19 @@ public final class SessionRecord {
     /** Epoch millis of the request before the current one (servlet {@code getLastAccessedTime}). */
     public long lastAccessedTime() {
         return lastAccessedTime;
+    }
+
+    /**
+     * The {@code lastAccessed} value Redis held before the touch that loaded this record (the
+     * request before the previous one). Jetty's {@code SessionData} reports pre-touch times because
+     * Jetty applies the access itself; equal to {@link #lastAccessedTime()} when not loaded by a touch.
+     */
+    public long previousLastAccessedTime() {
+        return previousLastAccessedTime;
+    }
+
+    void previousLastAccessedTime(long millis) {
+        this.previousLastAccessedTime = millis;
     }
 
     /** Epoch millis of the current request (the touch that loaded this record). */

@@ -1,9 +1,9 @@
 -- Load a session and touch it, in one command (the whole cost of a read-only request).
 -- KEYS[1] session hash
 -- ARGV[1] now (epoch ms)  ARGV[2] grace (ms)  ARGV[3] node name
--- Returns nil when absent; otherwise {status, HGETALL} with status
+-- Returns nil when absent; otherwise {status, HGETALL, lastAccessed before the touch} with status
 --   1 = loaded and touched, 2 = expired (not touched), 3 = metadata unreadable (not touched).
-local meta = redis.call('HMGET', KEYS[1], 'expiry', 'maxInactive', 'accessed')
+local meta = redis.call('HMGET', KEYS[1], 'expiry', 'maxInactive', 'accessed', 'lastAccessed')
 if not meta[1] and not meta[2] and not meta[3] then
   if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 end
@@ -27,4 +27,4 @@ if newExpiry > 0 then
 else
   redis.call('PERSIST', KEYS[1])
 end
-return {1, redis.call('HGETALL', KEYS[1])}
+return {1, redis.call('HGETALL', KEYS[1]), meta[4]}

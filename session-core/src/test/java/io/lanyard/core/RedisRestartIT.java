@@ -1,0 +1,222 @@
+package io.lanyard.core;
+
+import io.lanyard.testsupport.RedisCluster;
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Redis faults on a standalone server: killed with SIGKILL and restarted (AOF, fsync always), and
+ * frozen with SIGSTOP. Calls fail fast with {@link LanyardException.RedisUnavailableException},
+ * the outage is logged once and the recovery once, and the store recovers without a restart.
+ */
+class RedisRestartIT {
+    private static final int CONNECT_TIMEOUT = 500;
+    private static final int READ_TIMEOUT = 500;
+    /** A failing call may take connect + read timeout; the rest is slack for a loaded 2-core machine. */
+    private static final long CALL_BOUND_MILLIS = CONNECT_TIMEOUT + READ_TIMEOUT + 1500;
+
+    private final Logger callsLogger = Logger.getLogger("io.lanyard.core.RedisCalls");
+    private final List<LogRecord> logged = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private ExecutorService pool;
+
+    @BeforeEach
+    void captureLog() {
+        callsLogger.addHandler(capture);
+        pool = Executors.newFixedThreadPool(8);
+    }
+
+    @AfterEach
+    void releaseLog() {
+        callsLogger.removeHandler(capture);
+        pool.shutdownNow();
+    }
+
+    RedisSessionStore store(RedisServer redis) {
+        LanyardSettings s = new LanyardSettings();
+        s.setRedisUri(redis.uri());
+        s.setNodeName("a");
+        s.setConnectTimeoutMillis(CONNECT_TIMEOUT);
+        s.setReadTimeoutMillis(READ_TIMEOUT);
+        s.validate("/shop");
+        return RedisSessionStore.start(s, getClass().getClassLoader());
+    }
+
+    @Test
+    void killedRedisFailsFastThenRecoversByItselfWithTheData() throws Exception {
+        try (RedisServer redis = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
+             RedisSessionStore store = store(redis)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String id = newId();
+                ids.add(id);
+                SessionRecord s = store.create(id, 1800);
+                s.setAttribute("user", "user-" + i);
+                store.save(s);
+            }
+            // Concurrent traffic, so the pool holds several connections that the kill turns stale.
+            runConcurrently(40, i -> assertNotNull(store.load(ids.get(i % ids.size()))));
+
+            redis.kill();
+            List<Long> outageCalls = runConcurrently(40, i -> {
+                LanyardException.RedisUnavailableException e = assertThrows(LanyardException.RedisUnavailableException.class,
+                        () -> store.load(ids.get(i % ids.size())));
+                assertTrue(e.getMessage().contains(redis.uri()), e.getMessage());
+            });
+            assertTrue(store.isRedisDown());
+            assertThrows(LanyardException.RedisUnavailableException.class, () -> store.exists(ids.get(0)));
+            SessionRecord fresh = store.create(newId(), 60);
+            assertThrows(LanyardException.RedisUnavailableException.class, () -> store.save(fresh));
+            long slowest = outageCalls.stream().mapToLong(Long::longValue).max().orElseThrow();
+            assertTrue(slowest < CALL_BOUND_MILLIS, "slowest failing call took " + slowest + " ms");
+
+            long restarted = System.nanoTime();
+            redis.restart(); // same port, same directory: the AOF brings the data back
+            SessionRecord back = awaitLoad(store, ids.get(0));
+            long recoveredMillis = (System.nanoTime() - restarted) / 1_000_000;
+            assertEquals("user-0", back.getAttribute("user"));
+            assertFalse(store.isRedisDown());
+            // Every session is back, and no stale pooled connection makes a call fail after recovery.
+            runConcurrently(80, i -> {
+                SessionRecord s = store.load(ids.get(i % ids.size()));
+                assertEquals("user-" + (i % ids.size()), s.getAttribute("user"));
+            });
+            SessionRecord s = store.load(ids.get(1));
+            s.setAttribute("user", "after-restart");
+            assertEquals(SaveResult.SAVED, store.save(s));
+
+            assertOneOutageLogged();
+            System.out.printf("RedisRestartIT: kill -9: slowest of 40 failing calls %d ms (connect/read timeout %d/%d ms);"
+                    + " store served data %d ms after the restart was begun%n", slowest, CONNECT_TIMEOUT, READ_TIMEOUT, recoveredMillis);
+        }
+    }
+
+    @Test
+    void frozenRedisFailsWithinTheReadTimeoutThenRecovers() throws Exception {
+        try (RedisServer redis = RedisServer.start(); RedisSessionStore store = store(redis)) {
+            String id = newId();
+            SessionRecord s = store.create(id, 1800);
+            s.setAttribute("user", "alice");
+            store.save(s);
+            long pid;
+            try (Jedis j = RedisCluster.admin(redis.port())) {
+                pid = Long.parseLong(j.info("server").lines().filter(l -> l.startsWith("process_id:"))
+                        .findFirst().orElseThrow().substring("process_id:".length()).trim());
+            }
+            signal("STOP", pid); // the port still accepts connections, but nothing answers
+            try {
+                List<Long> outageCalls = runConcurrently(16, i ->
+                        assertThrows(LanyardException.RedisUnavailableException.class, () -> store.load(id)));
+                long slowest = outageCalls.stream().mapToLong(Long::longValue).max().orElseThrow();
+                // The call that found Redis frozen waited for the read timeout; it did not fail instantly.
+                assertTrue(slowest >= READ_TIMEOUT - 50, "slowest failing call took only " + slowest + " ms");
+                assertTrue(slowest < CALL_BOUND_MILLIS, "slowest failing call took " + slowest + " ms");
+                System.out.printf("RedisRestartIT: SIGSTOP: slowest of 16 failing calls %d ms (read timeout %d ms)%n", slowest, READ_TIMEOUT);
+            } finally {
+                signal("CONT", pid);
+            }
+            assertEquals("alice", awaitLoad(store, id).getAttribute("user"));
+            assertOneOutageLogged();
+        }
+    }
+
+    private void assertOneOutageLogged() {
+        List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+        List<LogRecord> infos = logged.stream().filter(r -> r.getLevel() == Level.INFO).toList();
+        assertEquals(1, warnings.size(), "one WARNING per outage: " + messages(warnings));
+        assertEquals(1, infos.size(), "one INFO at recovery: " + messages(infos));
+        assertTrue(warnings.get(0).getMessage().contains("unreachable"), warnings.get(0).getMessage());
+        assertTrue(infos.get(0).getMessage().contains("reachable again"), infos.get(0).getMessage());
+    }
+
+    private static List<String> messages(List<LogRecord> records) {
+        return records.stream().map(LogRecord::getMessage).toList();
+    }
+
+    /** Polls (it is a condition, not a fixed sleep) until the store serves the session again. */
+    private static SessionRecord awaitLoad(RedisSessionStore store, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        LanyardException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                SessionRecord r = store.load(id);
+                assertNotNull(r, "session lost");
+                return r;
+            } catch (LanyardException.RedisUnavailableException e) {
+                last = e;
+                Thread.sleep(20);
+            }
+        }
+        throw new AssertionError("the store did not recover within 30 s", last);
+    }
+
+    interface IndexedCall {
+        void run(int i) throws Exception;
+    }
+
+    /** Runs {@code n} calls on 8 threads; returns each call's duration in ms. Rethrows the first failure. */
+    private List<Long> runConcurrently(int n, IndexedCall call) throws Exception {
+        List<Future<Long>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            Callable<Long> c = () -> {
+                long t0 = System.nanoTime();
+                call.run(index);
+                return (System.nanoTime() - t0) / 1_000_000;
+            };
+            futures.add(pool.submit(c));
+        }
+        List<Long> durations = new ArrayList<>();
+        for (Future<Long> f : futures) {
+            try {
+                durations.add(f.get(60, TimeUnit.SECONDS));
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw (Exception) e.getCause();
+            }
+        }
+        return durations;
+    }
+
+    private static void signal(String sig, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -" + sig + " " + pid);
+    }
+
+    static String newId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+}

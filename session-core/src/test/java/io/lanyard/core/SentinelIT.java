@@ -1,0 +1,78 @@
+package io.lanyard.core;
+
+import io.lanyard.testsupport.RedisCluster;
+import io.lanyard.testsupport.RedisSentinelGroup;
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The store behind Redis Sentinel: a kill -9 of the master is followed without restarting the store. */
+class SentinelIT {
+
+    @Test
+    void storeFollowsFailoverToThePromotedReplica() throws Exception {
+        try (RedisSentinelGroup group = RedisSentinelGroup.start("lanyard-master")) {
+            LanyardSettings settings = new LanyardSettings();
+            settings.setRedisUri(group.uri());
+            settings.setNodeName("a");
+            settings.setConnectTimeoutMillis(1000);
+            settings.setReadTimeoutMillis(1000);
+            settings.validate("/shop");
+            try (RedisSessionStore store = RedisSessionStore.start(settings, getClass().getClassLoader())) {
+                String id = UUID.randomUUID().toString().replace("-", "");
+                SessionRecord s = store.create(id, 1800);
+                s.setAttribute("user", "alice");
+                s.setAttribute("cart", List.of("sku-1", "sku-2"));
+                assertEquals(SaveResult.SAVED, store.save(s));
+                assertNotNull(store.load(id));
+
+                RedisServer oldMaster = group.master();
+                RedisServer replica = group.dataNodes().stream().filter(n -> n != oldMaster).findFirst().orElseThrow();
+                try (Jedis j = RedisCluster.admin(oldMaster.port())) {
+                    assertEquals(1, j.waitReplicas(1, 1000), "the write reached the replica before the kill");
+                }
+
+                long killed = System.nanoTime();
+                oldMaster.kill();
+                int failures = 0;
+                SessionRecord again = null;
+                long deadline = killed + TimeUnit.SECONDS.toNanos(60);
+                while (again == null && System.nanoTime() < deadline) {
+                    long callStart = System.nanoTime();
+                    try {
+                        again = store.load(id);
+                        assertNotNull(again, "the session was lost in the failover");
+                    } catch (LanyardException.RedisUnavailableException e) {
+                        failures++;
+                        long callMillis = (System.nanoTime() - callStart) / 1_000_000;
+                        // A failing call is bounded by the timeouts (1 s connect + 1 s read) plus slack for a loaded machine.
+                        assertTrue(callMillis < 4000, "a call during the failover took " + callMillis + " ms");
+                        Thread.sleep(20);
+                    }
+                }
+                long recoveredMillis = (System.nanoTime() - killed) / 1_000_000;
+                assertNotNull(again, "no recovery within 60 s; sentinel logs:\n" + group.sentinelLogs());
+                assertEquals("alice", again.getAttribute("user"));
+                assertEquals(List.of("sku-1", "sku-2"), again.getAttribute("cart"));
+                assertEquals(replica.port(), group.masterPort(), "the replica was promoted");
+                assertFalse(store.isRedisDown());
+
+                // Writes go to the new master too.
+                again.setAttribute("user", "bob");
+                assertEquals(SaveResult.SAVED, store.save(again));
+                try (Jedis j = RedisCluster.admin(replica.port())) {
+                    assertEquals("s:bob", j.hget(store.sessionKey(id), "a:user"));
+                }
+                System.out.printf("SentinelIT: store served the session again %d ms after kill -9 of the master"
+                                + " (down-after-milliseconds=%d, %d calls failed fast with RedisUnavailableException meanwhile)%n",
+                        recoveredMillis, RedisSentinelGroup.DOWN_AFTER_MILLIS, failures);
+            }
+        }
+    }
+}
