@@ -1,0 +1,145 @@
+package io.lanyard.tomcat;
+
+import io.lanyard.core.SessionRecord;
+import org.apache.catalina.realm.GenericPrincipal;
+import org.apache.catalina.session.StandardSession;
+
+import java.security.Principal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (see
+ * {@link RecordAttributes}), times and timeout come from Redis. Tomcat's event code (listeners,
+ * binding, activation, expiry) is inherited unchanged.
+ *
+ * <p>Not a cache entry: a node holds the object only while requests use it (see
+ * {@link RedisSessionManager}); expiry is decided cluster-wide by the store, never by this object.
+ */
+final class RedisSession extends StandardSession {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Reserved attribute holding the authenticated user as plain strings
+     * ({@code [authType, name, role...]}), so the login survives a node switch without storing
+     * Tomcat classes in Redis. Hidden from the webapp.
+     */
+    static final String AUTH_ATTRIBUTE = "io.lanyard.tomcat.principal";
+
+    private final transient SessionRecord record;
+    /** The holder that shares this object between concurrent requests; null for detached copies. */
+    final transient RedisSessionManager.Holder holder;
+    /** Set when the store's scavenger expires the session: it deletes the hash itself. */
+    private transient volatile boolean expiredByStore;
+
+    RedisSession(RedisSessionManager manager, SessionRecord record, RedisSessionManager.Holder holder) {
+        super(manager);
+        this.record = record;
+        this.holder = holder;
+        this.attributes = new RecordAttributes(record);
+        this.creationTime = record.creationTime();
+        this.lastAccessedTime = record.lastAccessedTime();
+        this.thisAccessedTime = record.accessedTime();
+        this.maxInactiveInterval = record.maxInactiveSeconds();
+        restoreAuthentication();
+    }
+
+    SessionRecord record() {
+        return record;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void restoreAuthentication() {
+        if (record.getAttribute(AUTH_ATTRIBUTE) instanceof List<?> list && list.size() >= 2) {
+            List<String> values = (List<String>) list;
+            this.authType = values.get(0).isEmpty() ? null : values.get(0);
+            this.principal = new GenericPrincipal(values.get(1), new ArrayList<>(values.subList(2, values.size())));
+        }
+    }
+
+    private void storeAuthentication() {
+        if (principal == null) {
+            record.removeAttribute(AUTH_ATTRIBUTE);
+            return;
+        }
+        List<String> values = new ArrayList<>();
+        values.add(authType == null ? "" : authType);
+        values.add(principal.getName());
+        if (principal instanceof GenericPrincipal gp) {
+            values.addAll(Arrays.asList(gp.getRoles()));
+        }
+        record.setAttribute(AUTH_ATTRIBUTE, List.copyOf(values));
+    }
+
+    @Override
+    public void setPrincipal(Principal principal) {
+        super.setPrincipal(principal);
+        storeAuthentication();
+    }
+
+    @Override
+    public void setAuthType(String authType) {
+        super.setAuthType(authType);
+        if (principal != null) {
+            storeAuthentication();
+        }
+    }
+
+    @Override
+    public void setMaxInactiveInterval(int interval) {
+        super.setMaxInactiveInterval(interval);
+        record.setMaxInactiveSeconds(interval);
+    }
+
+    /** Validity is the local invalidation flag only: expiry is decided by the store, cluster-wide. */
+    @Override
+    public boolean isValid() {
+        return isValid;
+    }
+
+    /** Access times come from Redis (the load refreshed them); nothing to track locally. */
+    @Override
+    public void access() {
+    }
+
+    @Override
+    public void endAccess() {
+        isNew = false;
+    }
+
+    /** Sets the id without registering with the manager (detached and expired copies). */
+    void initDetached(String tomcatId) {
+        this.id = tomcatId;
+        this.isValid = true;
+        this.isNew = false;
+    }
+
+    boolean isValidLocally() {
+        return isValidInternal();
+    }
+
+    /** Fires the destroy events of a session the store found expired (the store deletes the hash). */
+    void expireFromStore() {
+        expiredByStore = true;
+        expire(true);
+    }
+
+    @Override
+    public void expire(boolean notify) {
+        if (!isValid || expiring) {
+            return;
+        }
+        if (!expiredByStore && !record.isNew()) {
+            // invalidate(): delete in Redis first, so no other node can load it any more; the
+            // local listeners then run here, once, with the attributes still readable.
+            ((RedisSessionManager) manager).store().delete(record.id());
+        }
+        super.expire(notify);
+    }
+
+    @Override
+    public String toString() {
+        return "RedisSession[" + record + "]";
+    }
+}

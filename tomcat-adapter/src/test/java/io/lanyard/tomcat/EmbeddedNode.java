@@ -1,0 +1,68 @@
+package io.lanyard.tomcat;
+
+import io.lanyard.testapp.SessionEvents;
+import io.lanyard.testapp.SessionServlet;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.startup.Tomcat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** One embedded Tomcat node with the test webapp at /app and a RedisSessionManager on its context. */
+final class EmbeddedNode implements AutoCloseable {
+    final String name;
+    final Tomcat tomcat;
+    final Context context;
+    final RedisSessionManager manager;
+
+    EmbeddedNode(String name, String redisUri, Consumer<RedisSessionManager> configure) throws LifecycleException, IOException {
+        this.name = name;
+        Path base = Files.createTempDirectory("lanyard-tomcat-" + name);
+        tomcat = new Tomcat();
+        tomcat.setBaseDir(base.toString());
+        tomcat.setPort(0);
+        tomcat.getEngine().setName("node-" + name); // distinct JMX domains for two nodes in one JVM
+        tomcat.getEngine().setJvmRoute(name);
+        // Tests drive expiry themselves (manager.scavenge()), so no background thread interferes
+        // with command counts.
+        tomcat.getEngine().setBackgroundProcessorDelay(-1);
+        tomcat.getConnector();
+        tomcat.addUser("alice", "wonderland");
+        tomcat.addRole("alice", "admin");
+        Path docBase = Files.createDirectories(base.resolve("app"));
+        context = tomcat.addContext("/app", docBase.toString());
+        context.addParameter("node", name);
+        manager = new RedisSessionManager();
+        manager.setRedisUri(redisUri);
+        manager.setAllowedClasses("io.lanyard.testapp.**");
+        manager.setNodeName(name);
+        manager.setScavengeIntervalSeconds(1);
+        manager.setClaimLeaseSeconds(5);
+        manager.setGracePeriodSeconds(10);
+        manager.setConnectTimeoutMillis(500);
+        manager.setReadTimeoutMillis(1000);
+        configure.accept(manager);
+        context.setManager(manager);
+        Tomcat.addServlet(context, "s", new SessionServlet());
+        context.addServletMappingDecoded("/s/*", "s");
+        context.addApplicationListener(SessionEvents.class.getName());
+        tomcat.start();
+    }
+
+    int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port() + "/app" + path;
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}

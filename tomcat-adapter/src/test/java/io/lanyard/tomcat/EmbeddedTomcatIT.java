@@ -1,0 +1,320 @@
+package io.lanyard.tomcat;
+
+import io.lanyard.testapp.SessionEvents;
+import io.lanyard.testsupport.RedisMonitor;
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two embedded Tomcat 11 nodes (jvmRoutes "a" and "b") with RedisSessionManager on one real
+ * Redis; a browser sends the same JSESSIONID cookie to either node.
+ */
+class EmbeddedTomcatIT {
+    static RedisServer redis;
+    EmbeddedNode a;
+    EmbeddedNode b;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @BeforeEach
+    void startNodes() throws Exception {
+        SessionEvents.EVENTS.clear();
+        a = new EmbeddedNode("a", redis.uri(), m -> m.setTrustStorePassword("s3cret"));
+        b = new EmbeddedNode("b", redis.uri(), m -> { });
+    }
+
+    @AfterEach
+    void stopNodes() throws Exception {
+        try {
+            if (a != null) {
+                a.close();
+            }
+        } finally {
+            if (b != null) {
+                b.close();
+            }
+        }
+        redis.command("FLUSHALL");
+    }
+
+    @Test
+    void sessionCreatedOnAIsUsedOnBWithTheSameCookieAndRouteSuffix() {
+        Browser browser = new Browser();
+        assertTrue(browser.get(a.url("/s/create")).endsWith("new=true"));
+        assertTrue(browser.cookie.endsWith(".a"), "Tomcat appends the jvmRoute: " + browser.cookie);
+        String id = browser.sessionId();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+
+        assertEquals("alice", browser.get(b.url("/s/get?name=user")), "cookie ID.a works on node b");
+        String info = browser.get(b.url("/s/info"));
+        assertTrue(info.startsWith("id=" + id + ".b new=false"), info);
+        assertTrue(browser.cookie.endsWith(".a"), "no new cookie on b");
+
+        // A cookie with a foreign or garbage route suffix, and an invalid id, are handled.
+        assertEquals("alice", new Browser(id + ".elsewhere").get(a.url("/s/get?name=user")));
+        assertEquals("no-session", new Browser("not*a{valid}id").get(a.url("/s/get?name=user")));
+    }
+
+    @Test
+    void lastAccessedTimeAndTimeoutTravel() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/create"));
+        long created = field(browser.get(a.url("/s/info")), "created");
+        Thread.sleep(50); // distinct millisecond timestamps between requests
+        browser.get(b.url("/s/timeout?seconds=1234"));
+        Thread.sleep(50);
+        String info = browser.get(a.url("/s/info"));
+        assertEquals(1234, field(info, "maxInactive"));
+        assertEquals(created, field(info, "created"));
+        assertTrue(field(info, "lastAccessed") > created, "lastAccessed is the previous request's time: " + info);
+    }
+
+    @Test
+    void inPlaceMutationPersistsAcrossNodes() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/cart-add?item=apple"));
+        browser.get(b.url("/s/cart-add?item=pear")); // no setAttribute: mutated in place
+        browser.get(a.url("/s/cart-add?item=plum"));
+        assertEquals("[apple, pear, plum]", browser.get(b.url("/s/cart")));
+        assertEquals("[apple, pear, plum]", browser.get(a.url("/s/cart")));
+    }
+
+    @Test
+    void concurrentDistinctAttributesOnBothNodesAllSurvive() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/create"));
+        String cookie = browser.cookie;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                EmbeddedNode node = i % 2 == 0 ? a : b;
+                String url = node.url("/s/set?name=k" + i + "&value=v" + i);
+                results.add(pool.submit(() -> new Browser(cookie).get(url)));
+            }
+            for (Future<String> f : results) {
+                assertEquals("ok", f.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String names = browser.get(b.url("/s/names"));
+        for (int i = 0; i < 24; i++) {
+            assertTrue(names.contains("k" + i), "k" + i + " lost: " + names);
+        }
+        assertEquals("v7", browser.get(a.url("/s/get?name=k7")));
+    }
+
+    @Test
+    void expiryFiresSessionDestroyedExactlyOnceAcrossNodesWithAttributesReadable() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/cart-add?item=apple"));
+        browser.get(b.url("/s/timeout?seconds=1"));
+        String id = browser.sessionId();
+        // Both nodes scavenge until one of them has run the listeners.
+        await(() -> {
+            a.manager.scavenge();
+            b.manager.scavenge();
+            return destroyedEvents(id).size() > 0;
+        }, "sessionDestroyed for the expired session");
+        for (int i = 0; i < 5; i++) {
+            a.manager.scavenge();
+            b.manager.scavenge();
+        }
+        List<String> destroyed = destroyedEvents(id);
+        assertEquals(1, destroyed.size(), "exactly once cluster-wide: " + destroyed);
+        assertTrue(destroyed.get(0).endsWith("cart=[apple]"), "attributes readable in the listener: " + destroyed);
+        assertEquals(1, SessionEvents.EVENTS.stream().filter(e -> e.startsWith("created " + id)).count(), "created once");
+        assertEquals("no-session", browser.get(a.url("/s/get?name=cart")));
+        assertEquals("no-session", browser.get(b.url("/s/get?name=cart")));
+    }
+
+    @Test
+    void invalidateOnOneNodeDestroysOnceAndEverywhere() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/cart-add?item=apple"));
+        String id = browser.sessionId();
+        browser.get(b.url("/s/invalidate"));
+        assertEquals(List.of("destroyed " + id + ".b b cart=[apple]"), destroyedEvents(id));
+        assertEquals("no-session", browser.get(a.url("/s/get?name=cart")));
+        a.manager.scavenge();
+        b.manager.scavenge();
+        assertEquals(1, destroyedEvents(id).size());
+    }
+
+    @Test
+    void changeSessionIdWorksAcrossNodes() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        String oldCookie = browser.cookie;
+        String newId = browser.get(a.url("/s/change-id"));
+        assertNotEquals(oldCookie, newId);
+        assertEquals(newId, browser.cookie, "Tomcat sets the new cookie");
+        assertEquals("alice", browser.get(b.url("/s/get?name=user")));
+        assertEquals("no-session", new Browser(oldCookie).get(b.url("/s/get?name=user")), "the old id is dead");
+        assertEquals("no-session", new Browser(oldCookie).get(a.url("/s/get?name=user")));
+    }
+
+    @Test
+    void authenticatedUserSurvivesANodeSwitch() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=cart&value=x"));
+        String before = browser.cookie;
+        assertEquals("alice", browser.get(a.url("/s/login?user=alice&password=wonderland")));
+        assertNotEquals(before, browser.cookie, "changeSessionIdOnAuthentication gave a new id");
+        assertEquals("alice admin=true", browser.get(b.url("/s/user")), "principal and roles rebuilt on b");
+        assertEquals("alice admin=true", browser.get(a.url("/s/user")));
+        assertEquals("[cart]", browser.get(b.url("/s/names")), "the principal is not a visible attribute");
+        assertEquals("anonymous", new Browser(before).get(b.url("/s/user")), "the pre-login id is dead");
+    }
+
+    @Test
+    void redisCommandsPerRequest() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        browser.get(b.url("/s/get?name=user")); // warm-up: loads the scripts on b's connection
+        browser.get(b.url("/s/set?name=warm&value=up"));
+        try (RedisMonitor monitor = RedisMonitor.start(redis)) {
+            monitor.clear();
+            assertEquals("alice", browser.get(b.url("/s/get?name=user")));
+            List<String> read = monitor.clientCommands();
+            System.out.println("[lanyard] read-only request, commands sent: " + read.size() + " " + read);
+            assertEquals(1, read.size(), read.toString());
+
+            monitor.clear();
+            assertEquals("ok", browser.get(b.url("/s/set?name=user&value=bob")));
+            List<String> write = monitor.clientCommands();
+            System.out.println("[lanyard] writing request, commands sent: " + write.size() + " " + write);
+            assertEquals(2, write.size(), write.toString());
+
+            monitor.clear();
+            browser.get(b.url("/s/cart-add?item=x"));
+            browser.get(a.url("/s/cart-add?item=y")); // in-place mutation: still load + save
+            monitor.clear();
+            browser.get(a.url("/s/cart-add?item=z"));
+            List<String> inPlace = monitor.clientCommands();
+            assertEquals(2, inPlace.size(), inPlace.toString());
+
+            // Tomcat's authenticator (always installed, cache=true) looks up the session of every
+            // request that carries a session cookie, so even a request whose servlet ignores the
+            // session costs the one load; it never costs a save.
+            monitor.clear();
+            HttpResponse<String> noSessionUse = new Browser(browser.cookie).send(a.url("/s/unknown-op"));
+            assertEquals(404, noSessionUse.statusCode());
+            assertEquals(1, monitor.clientCommands().size(), monitor.clientCommands().toString());
+            monitor.clear();
+            assertEquals(404, new Browser().send(a.url("/s/unknown-op")).statusCode());
+            assertEquals(List.of(), monitor.clientCommands(), "no cookie, no session use: nothing sent");
+        }
+    }
+
+    @Test
+    void redisDownAnswers503FastThenRecovers() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        redis.kill();
+        try {
+            for (int i = 0; i < 3; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> r = browser.send(a.url("/s/get?name=user"));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(503, r.statusCode(), r.body());
+                assertTrue(r.body().contains("Redis"), r.body());
+                assertFalse(r.body().contains("Exception"), "no stack trace: " + r.body());
+                assertTrue(millis < 5000, "503 took " + millis + " ms");
+            }
+            assertEquals(503, new Browser().send(b.url("/s/create")).statusCode());
+            assertEquals("anonymous", new Browser().get(b.url("/s/user")), "requests without a session still work");
+        } finally {
+            redis.restart();
+        }
+        // The restarted Redis is empty (no persistence): the old session is gone, new ones work.
+        await(() -> browser.send(a.url("/s/get?name=user")).statusCode() == 200, "node a recovers");
+        Browser fresh = new Browser();
+        await(() -> fresh.send(b.url("/s/set?name=user&value=carol")).statusCode() == 200, "node b recovers");
+        assertEquals("carol", fresh.get(a.url("/s/get?name=user")));
+    }
+
+    @Test
+    void jmxShowsMetricsAndMaskedSettings() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        browser.get(a.url("/s/get?name=user"));
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("node-a:type=LanyardSessionStore,host=localhost,context=/app");
+        assertEquals(name, a.manager.getStoreObjectName());
+        assertTrue((Long) server.getAttribute(name, "Loads") >= 1);
+        assertTrue((Long) server.getAttribute(name, "Saves") >= 1);
+        assertEquals(redis.uri(), server.getAttribute(name, "RedisUri"));
+        TabularData settings = (TabularData) server.getAttribute(name, "Settings");
+        CompositeData password = settings.get(new Object[]{"trustStorePassword"});
+        assertNotNull(password);
+        assertEquals("****", password.get("value"));
+        assertFalse(settings.toString().contains("s3cret"));
+        ObjectName managerBean = new ObjectName("node-a:type=Manager,host=localhost,context=/app");
+        assertEquals("****", server.getAttribute(managerBean, "trustStorePassword"), "Tomcat's Manager bean masks it too");
+        a.close();
+        assertFalse(server.isRegistered(name), "unregistered at stop");
+        a = null;
+    }
+
+    private static List<String> destroyedEvents(String id) {
+        return SessionEvents.EVENTS.stream().filter(e -> e.startsWith("destroyed " + id)).toList();
+    }
+
+    private static long field(String info, String name) {
+        for (String part : info.split(" ")) {
+            if (part.startsWith(name + "=")) {
+                return Long.parseLong(part.substring(name.length() + 1));
+            }
+        }
+        throw new AssertionError(name + " not in " + info);
+    }
+
+    static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}

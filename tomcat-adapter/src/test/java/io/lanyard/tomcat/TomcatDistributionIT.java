@@ -1,0 +1,236 @@
+package io.lanyard.tomcat;
+
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a user does, automated: real Tomcat distributions (11 and 10.1, unpacked by
+ * maven-dependency-plugin in pre-integration-test), two CATALINA_BASEs each, the built shaded jar
+ * in {@code lib/}, one {@code <Manager>} line in {@code conf/context.xml}, the test webapp
+ * ({@code io.lanyard.testapp}) deployed exploded, both started with {@code bin/catalina.sh run}.
+ * The session must move between the two nodes, and catalina.out must show no SLF4J warning and
+ * no SEVERE line.
+ */
+class TomcatDistributionIT {
+    static RedisServer redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    static Stream<String> versions() {
+        return Arrays.stream(System.getProperty("lanyard.tomcatDistVersions", "").split(",")).filter(v -> !v.isBlank());
+    }
+
+    @ParameterizedTest(name = "Tomcat {0}")
+    @MethodSource("versions")
+    void sessionMovesBetweenTwoRealTomcats(String version) throws Exception {
+        Path home = Path.of(System.getProperty("lanyard.tomcatDistDir")).resolve("apache-tomcat-" + version);
+        assertTrue(Files.isDirectory(home.resolve("bin")), "distribution not unpacked: " + home);
+        Path jar = Path.of(System.getProperty("lanyard.tomcatJar"));
+        assertTrue(Files.isRegularFile(jar), "the shaded jar is built in the package phase: " + jar);
+        Path work = Path.of(System.getProperty("lanyard.workDir")).resolve("tomcat-" + version);
+        deleteTree(work);
+        Path webapp = buildWebapp(work.resolve("webapp"));
+        String app = "dist" + version.replace('.', '_');
+
+        List<Process> processes = new ArrayList<>();
+        List<Path> bases = new ArrayList<>();
+        try {
+            int[] ports = {RedisServer.freePort(), RedisServer.freePort()};
+            for (int i = 0; i < 2; i++) {
+                String node = (i == 0 ? "a" : "b");
+                Path base = createBase(home, work.resolve("base-" + node), jar, webapp, ports[i], node, app);
+                bases.add(base);
+                processes.add(start(home, base));
+            }
+            for (int i = 0; i < 2; i++) {
+                awaitUp(ports[i], processes.get(i), bases.get(i));
+            }
+            String a = "http://127.0.0.1:" + ports[0] + "/app";
+            String b = "http://127.0.0.1:" + ports[1] + "/app";
+
+            Browser browser = new Browser();
+            assertTrue(browser.get(a + "/s/create").endsWith("new=true"));
+            assertTrue(browser.cookie.endsWith(".a"), browser.cookie);
+            browser.get(a + "/s/set?name=user&value=alice");
+            browser.get(a + "/s/cart-add?item=apple");
+            assertEquals("alice", browser.get(b + "/s/get?name=user"), "cookie from A works on B");
+            browser.get(b + "/s/cart-add?item=pear"); // mutated in place on B (a webapp class)
+            browser.get(b + "/s/set?name=user&value=bob");
+            assertEquals("[apple, pear]", browser.get(a + "/s/cart"), "B's in-place mutation visible on A");
+            assertEquals("bob", browser.get(a + "/s/get?name=user"));
+            String id = browser.sessionId();
+            assertEquals("1", redisExists("lanyard:" + app + ":s:{" + id + "}"));
+            browser.get(b + "/s/invalidate");
+            assertEquals("no-session", browser.get(a + "/s/get?name=user"));
+        } finally {
+            for (Process p : processes) {
+                stop(p);
+            }
+        }
+        for (Path base : bases) {
+            String out = Files.readString(base.resolve("logs/catalina.out"), StandardCharsets.UTF_8);
+            assertTrue(out.contains("Lanyard session store started"), "store started in " + base + ":\n" + out);
+            assertFalse(out.contains("SLF4J"), "SLF4J warning in " + base + ":\n" + out);
+            assertFalse(out.contains("SEVERE"), "SEVERE in " + base + ":\n" + out);
+        }
+    }
+
+    private static String redisExists(String key) throws IOException {
+        String reply = redis.command("EXISTS", key);
+        return reply.startsWith(":") ? reply.substring(1) : reply;
+    }
+
+    /** The test webapp as an exploded directory: io.lanyard.testapp classes (annotated) in WEB-INF/classes. */
+    private static Path buildWebapp(Path dir) throws IOException {
+        Path classes = Path.of(System.getProperty("lanyard.testClasses"));
+        Path pkg = classes.resolve("io/lanyard/testapp");
+        Path target = dir.resolve("WEB-INF/classes/io/lanyard/testapp");
+        Files.createDirectories(target);
+        try (Stream<Path> files = Files.list(pkg)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, target.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dir;
+    }
+
+    private static Path createBase(Path home, Path base, Path jar, Path webapp, int port, String node, String app)
+            throws IOException {
+        for (String d : List.of("conf", "lib", "logs", "temp", "webapps", "work")) {
+            Files.createDirectories(base.resolve(d));
+        }
+        try (Stream<Path> files = Files.list(home.resolve("conf"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, base.resolve("conf").resolve(f.getFileName()));
+            }
+        }
+        Path serverXml = base.resolve("conf/server.xml");
+        String server = Files.readString(serverXml)
+                .replace("port=\"8005\"", "port=\"-1\"")
+                .replace("port=\"8080\"", "port=\"" + port + "\" address=\"127.0.0.1\"")
+                .replace("<Engine name=\"Catalina\" defaultHost=\"localhost\">",
+                        "<Engine name=\"Catalina\" defaultHost=\"localhost\" jvmRoute=\"" + node + "\">");
+        assertTrue(server.contains("port=\"" + port + "\""), "connector port not set in server.xml");
+        Files.writeString(serverXml, server);
+
+        // The user's three steps: jar into lib/, the <Manager> line, allowedClasses.
+        Files.copy(jar, base.resolve("lib").resolve(jar.getFileName()));
+        Path contextXml = base.resolve("conf/context.xml");
+        String context = Files.readString(contextXml).replace("</Context>",
+                "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redis.uri()
+                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\"/>\n</Context>");
+        Files.writeString(contextXml, context);
+        copyTree(webapp, base.resolve("webapps/app"));
+        return base;
+    }
+
+    private static Process start(Path home, Path base) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run");
+        pb.environment().put("CATALINA_HOME", home.toString());
+        pb.environment().put("CATALINA_BASE", base.toString());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("CATALINA_OPTS", "-Xmx256m -Xss512k");
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().remove("LANYARD_REDIS_URI");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(base.resolve("logs/catalina.out").toFile());
+        return pb.start();
+    }
+
+    private static void awaitUp(int port, Process process, Path base) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        String url = "http://127.0.0.1:" + port + "/app/s/names";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Tomcat exited:\n" + Files.readString(base.resolve("logs/catalina.out")));
+            }
+            try {
+                HttpResponse<String> r = new Browser().send(url);
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IllegalStateException notYet) {
+                // connection refused while starting
+            }
+            sleepQuietly(250);
+        }
+        throw new AssertionError("Tomcat on port " + port + " did not serve /app within 120 s:\n"
+                + Files.readString(base.resolve("logs/catalina.out")));
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroy(); // SIGTERM: catalina.sh run execs java, whose shutdown hook stops Tomcat cleanly
+        children.forEach(ProcessHandle::destroy);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted((x, y) -> y.getNameCount() - x.getNameCount()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
