@@ -1,0 +1,511 @@
+package io.lanyard.jetty;
+
+import io.lanyard.core.LanyardException;
+import io.lanyard.core.LanyardSettings;
+import io.lanyard.core.RedisSessionStore;
+import io.lanyard.core.SaveResult;
+import io.lanyard.core.SessionRecord;
+import io.lanyard.core.StoreMetrics;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.SessionData;
+import org.eclipse.jetty.session.UnreadableSessionDataException;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
+ * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
+ *
+ * <p>Design notes.
+ * <ul>
+ * <li>Thin: every call is translated to {@link RedisSessionStore}; what to write (the attribute
+ *     delta, by byte comparison) is decided there. A read-only request costs one command (the
+ *     load, which also refreshes access time, expiry and TTL in Redis); a writing request two.</li>
+ * <li>Times: the load touch already moved {@code accessed}/{@code lastAccessed} in Redis. Jetty
+ *     applies the access to the loaded {@link SessionData} itself, so this store hands Jetty the
+ *     times as they were before the touch, and never writes access times back.</li>
+ * <li>Expiry, exactly once cluster-wide: an expired session is handed to Jetty (whose session
+ *     manager then runs {@code sessionDestroyed} and deletes it) only when this node holds its
+ *     claim in the shared expiry index. Claims are taken by a Lanyard scavenger thread every
+ *     {@code scavengeIntervalSeconds}, by {@code getExpired} (Jetty's house keeper), and on
+ *     demand when a request or Jetty loads an expired session. Unclaimable (another node's)
+ *     expired sessions load as absent. No keyspace notifications are used.</li>
+ * <li>Use it with {@code DefaultSessionCache} and eviction on session exit (the module sets it):
+ *     concurrent requests on a node share one session object, and every new request re-reads
+ *     Redis, so a copy changed by another node is never served stale.</li>
+ * </ul>
+ */
+@ManagedObject("Lanyard Redis session data store")
+public class RedisSessionDataStore extends AbstractSessionDataStore {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
+
+    private final LanyardSettings settings;
+    /** Expired sessions whose claim (lease) this node holds and has yet to hand to Jetty. */
+    private final Set<String> claimed = ConcurrentHashMap.newKeySet();
+    /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
+    private final Set<String> renaming = ConcurrentHashMap.newKeySet();
+    private volatile RedisSessionStore store;
+    private volatile ScheduledExecutorService scavenger;
+    private volatile boolean scavengeFailing;
+
+    /**
+     * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
+     *                 after {@code LANYARD_*} environment overrides
+     */
+    public RedisSessionDataStore(LanyardSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The core store (after start). */
+    public RedisSessionStore getStore() {
+        return store;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        if (_context == null) {
+            throw new IllegalStateException("No SessionContext");
+        }
+        List<String> env = settings.applyEnvironment(System.getenv());
+        if (!env.isEmpty()) {
+            LOG.info("Lanyard settings overridden by environment: {}", env);
+        }
+        // The key's application part comes from the context path ("/shop" -> "shop", root ->
+        // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
+        // a Tomcat node of the same application uses the same keys.
+        settings.validate(_context.getContext().getContextPath());
+        ClassLoader loader = _context.getContext().getClassLoader();
+        if (loader == null) {
+            loader = Thread.currentThread().getContextClassLoader();
+        }
+        store = RedisSessionStore.start(settings, loader);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "lanyard-scavenger-" + settings.getApplication());
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        scavenger = executor;
+        executor.schedule(this::scavengeAndReschedule, store.nextScavengeDelayMillis(), TimeUnit.MILLISECONDS);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        super.doStop();
+        ScheduledExecutorService s = scavenger;
+        scavenger = null;
+        if (s != null) {
+            s.shutdownNow();
+            s.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        RedisSessionStore st = store;
+        store = null;
+        if (st != null) {
+            st.close();
+        }
+        claimed.clear();
+        renaming.clear();
+    }
+
+    @Override
+    public boolean isPassivating() {
+        return true;
+    }
+
+    @Override
+    public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
+        return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
+                accessed, lastAccessed, maxInactiveMs);
+    }
+
+    // ---- load / exists / store / delete ----
+
+    @Override
+    public SessionData doLoad(String id) throws Exception {
+        String sid = storeId(id);
+        SessionRecord r;
+        try {
+            r = store.load(sid, true);
+        } catch (LanyardException.UnreadableSessionException e) {
+            throw new UnreadableSessionDataException(id, _context, e);
+        }
+        if (r == null) {
+            return null;
+        }
+        boolean expired = r.isExpiredAt(store.now());
+        if (expired && !claimed.contains(sid) && !claim(sid, true)) {
+            return null; // another node holds the claim and runs the listeners
+        }
+        return toSessionData(id, r, expired);
+    }
+
+    @Override
+    public boolean doExists(String id) {
+        return store.exists(storeId(id));
+    }
+
+    @Override
+    public void doStore(String id, SessionData data, long lastSaveTime) throws Exception {
+        String sid = storeId(id);
+        LanyardSessionData lsd = data instanceof LanyardSessionData l ? l : null;
+        SessionRecord r = lsd == null ? null : lsd.record();
+        if (r != null && !r.id().equals(sid)) {
+            // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
+            sync(lsd, r, data);
+            if (!store.changeId(r, sid)) {
+                LOG.info("Session {} was invalidated elsewhere during its id change; not stored", abbreviate(id));
+            }
+            return;
+        }
+        if (r == null) {
+            // Saved before (by another store instance, e.g. after a restart) means update, else create.
+            r = lastSaveTime > 0 ? store.peek(sid) : null;
+            if (r == null) {
+                r = store.create(sid, seconds(data.getMaxInactiveMs()));
+            }
+            if (lsd != null) {
+                lsd.record(r);
+            }
+        }
+        sync(lsd, r, data);
+        SaveResult result = store.save(r);
+        if (result == SaveResult.GONE && LOG.isDebugEnabled()) {
+            LOG.debug("Session {} is gone (invalidated on another node or expired); not written", abbreviate(id));
+        }
+    }
+
+    @Override
+    public boolean delete(String id) throws Exception {
+        String sid = storeId(id);
+        if (renaming.remove(sid)) {
+            return true; // the following doStore under the new id removes the old hash
+        }
+        if (claimed.remove(sid)) {
+            store.deleteExpired(sid);
+            return true;
+        }
+        return store.delete(sid);
+    }
+
+    void renaming(String oldId) {
+        renaming.add(storeId(oldId));
+    }
+
+    // ---- expiry ----
+
+    @Override
+    public Set<String> doCheckExpired(Set<String> candidates, long time) {
+        Set<String> expired = new HashSet<>();
+        for (String id : candidates) {
+            String sid = storeId(id);
+            if (claimed.contains(sid)) {
+                expired.add(id);
+                continue;
+            }
+            SessionRecord r;
+            try {
+                r = store.peek(sid);
+            } catch (LanyardException.UnreadableSessionException e) {
+                expired.add(id);
+                continue;
+            }
+            if (r == null) {
+                expired.add(id); // gone from Redis: let Jetty drop its copy
+            } else if (r.isExpiredAt(time) && claim(sid, false)) {
+                expired.add(id);
+            }
+        }
+        return expired;
+    }
+
+    /**
+     * Claims expired sessions from the shared index, cluster-wide: {@code before} is not needed
+     * since a claim is atomic, so Jetty's grace delay does not apply.
+     */
+    @Override
+    public Set<String> doGetExpired(long before) {
+        claimed.addAll(store.claimExpired());
+        Set<String> ids = new HashSet<>();
+        for (String sid : claimed) {
+            ids.add(jettyId(sid));
+        }
+        return ids;
+    }
+
+    /**
+     * Deletes, without listeners, claimed sessions that expired at or before {@code time}. Lanyard
+     * hashes live only until expiry plus {@code gracePeriodSeconds} (TTL), so such orphans exist
+     * only when written with a longer TTL by something else; sessions of other applications are
+     * theirs to clean.
+     */
+    @Override
+    public void doCleanOrphans(long time) {
+        claimed.addAll(store.claimExpired());
+        for (String sid : new ArrayList<>(claimed)) {
+            SessionRecord r;
+            try {
+                r = store.peek(sid);
+            } catch (LanyardException.UnreadableSessionException e) {
+                r = null;
+            }
+            if (r == null || (r.expiryTime() > 0 && r.expiryTime() <= time)) {
+                claimed.remove(sid);
+                store.deleteExpired(sid);
+            }
+        }
+    }
+
+    /** Claims due sessions; true when {@code sid} is now this node's. */
+    private boolean claim(String sid, boolean handleOthersNow) {
+        List<String> got = store.claimExpired();
+        claimed.addAll(got);
+        if (handleOthersNow && (got.size() > (got.contains(sid) ? 1 : 0))) {
+            // Others claimed on the way are handled at once, well within their lease.
+            ScheduledExecutorService s = scavenger;
+            if (s != null) {
+                s.execute(this::expireClaimed);
+            }
+        }
+        return got.contains(sid);
+    }
+
+    private void scavengeAndReschedule() {
+        try {
+            claimed.addAll(store.claimExpired());
+            expireClaimed();
+            if (scavengeFailing) {
+                scavengeFailing = false;
+                LOG.info("Lanyard scavenger for {} works again", settings.getApplication());
+            }
+        } catch (RuntimeException e) {
+            if (!scavengeFailing) {
+                scavengeFailing = true; // one line per outage, not per run
+                LOG.warn("Lanyard scavenger for {} failed: {}", settings.getApplication(), e.toString());
+            }
+        } finally {
+            ScheduledExecutorService s = scavenger;
+            RedisSessionStore st = store;
+            if (s != null && st != null && !s.isShutdown()) {
+                s.schedule(this::scavengeAndReschedule, st.nextScavengeDelayMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Hands each claimed session to Jetty's session manager: listeners run here, then it is deleted. */
+    private void expireClaimed() {
+        for (String sid : new ArrayList<>(claimed)) {
+            if (!isRunning()) {
+                return;
+            }
+            String id = jettyId(sid);
+            _context.run(() -> {
+                try {
+                    _context.getSessionManager().invalidate(id);
+                } catch (Exception e) {
+                    LOG.warn("Expiring session {} failed", abbreviate(id), e);
+                }
+            });
+            if (claimed.remove(sid)) {
+                // Jetty found nothing to invalidate: drop what is left (and the index entry).
+                store.deleteExpired(sid);
+            }
+        }
+    }
+
+    // ---- mapping ----
+
+    private SessionData toSessionData(String id, SessionRecord r, boolean expired) {
+        // Touched records: report the times as they were before this load's touch (Jetty applies
+        // the access itself). Expired records were not touched.
+        long accessed = expired ? r.accessedTime() : r.lastAccessedTime();
+        long lastAccessed = expired ? r.lastAccessedTime() : r.previousLastAccessedTime();
+        LanyardSessionData d = new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(),
+                r.creationTime(), accessed, lastAccessed, millis(r.maxInactiveSeconds()));
+        d.putAllAttributes(r.attributes());
+        d.setExpiry(r.expiryTime());
+        d.setLastNode(r.lastNode());
+        d.setLastSaved(store.now());
+        d.record(r);
+        d.clean();
+        return d;
+    }
+
+    /** Hands Jetty's attribute changes to the record; the core decides what actually changed. */
+    private static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data) {
+        if (lsd != null) {
+            for (String name : lsd.drainDirtyNames()) {
+                r.setAttribute(name, data.getAttribute(name));
+            }
+        }
+        Map<String, Object> attrs = data.getAllAttributes();
+        for (Map.Entry<String, Object> e : attrs.entrySet()) {
+            if (r.getAttribute(e.getKey()) != e.getValue()) {
+                r.setAttribute(e.getKey(), e.getValue());
+            }
+        }
+        for (String name : r.attributeNames()) {
+            if (!attrs.containsKey(name)) {
+                r.removeAttribute(name);
+            }
+        }
+        r.setMaxInactiveSeconds(seconds(data.getMaxInactiveMs()));
+    }
+
+    /**
+     * The id under which a Jetty session id is kept in Redis. Jetty hands the store ids without
+     * the {@code .workerName} cookie suffix, so by default this is the id itself: the same key a
+     * Tomcat node derives from the same cookie.
+     */
+    protected String storeId(String jettyId) {
+        return jettyId;
+    }
+
+    /** Inverse of {@link #storeId(String)}. */
+    protected String jettyId(String storeId) {
+        return storeId;
+    }
+
+    static int seconds(long maxInactiveMs) {
+        // A positive timeout never rounds down to "never expires".
+        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
+    }
+
+    static long millis(int maxInactiveSeconds) {
+        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
+    }
+
+    private static String abbreviate(String id) {
+        return id == null || id.length() <= 8 ? String.valueOf(id) : id.substring(0, 8) + "...";
+    }
+
+    // ---- JMX ----
+
+    private StoreMetrics metrics() {
+        RedisSessionStore s = store;
+        return s == null ? null : s.metrics();
+    }
+
+    @ManagedAttribute("Redis URI (password masked)")
+    public String getRedisUri() {
+        return settings.maskedRedisUri();
+    }
+
+    @ManagedAttribute("Application part of the Redis keys")
+    public String getApplication() {
+        return settings.getApplication();
+    }
+
+    @ManagedAttribute("True while Redis is considered unreachable")
+    public boolean isRedisDown() {
+        RedisSessionStore s = store;
+        return s != null && s.isRedisDown();
+    }
+
+    @ManagedAttribute("Sessions loaded from Redis")
+    public long getLoads() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getLoads();
+    }
+
+    @ManagedAttribute("Loads that found no usable session")
+    public long getLoadMisses() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getLoadMisses();
+    }
+
+    @ManagedAttribute("Saves that wrote something")
+    public long getSaves() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getSaves();
+    }
+
+    @ManagedAttribute("Bytes of session data read from Redis")
+    public long getBytesRead() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getBytesRead();
+    }
+
+    @ManagedAttribute("Bytes of session data written to Redis")
+    public long getBytesWritten() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getBytesWritten();
+    }
+
+    @ManagedAttribute("Redis commands sent")
+    public long getRedisCommands() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getRedisCommands();
+    }
+
+    @ManagedAttribute("Failed Redis calls")
+    public long getErrors() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getErrors();
+    }
+
+    @ManagedAttribute("Class names refused by the allowlist")
+    public long getRefusedClasses() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getRefusedClasses();
+    }
+
+    @ManagedAttribute("Attributes dropped because they could not be decoded")
+    public long getDroppedAttributes() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getDroppedAttributes();
+    }
+
+    @ManagedAttribute("Saves refused as larger than maxSessionBytes")
+    public long getOversizedRefused() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getOversizedRefused();
+    }
+
+    @ManagedAttribute("Expired sessions handled by this node")
+    public long getExpiriesProcessed() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getExpiriesProcessed();
+    }
+
+    @ManagedAttribute("Mean load latency (microseconds)")
+    public double getLoadLatencyMeanMicros() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getLoadLatencyMeanMicros();
+    }
+
+    @ManagedAttribute("Largest load latency (microseconds)")
+    public long getLoadLatencyMaxMicros() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getLoadLatencyMaxMicros();
+    }
+
+    @ManagedAttribute("Mean save latency (microseconds)")
+    public double getSaveLatencyMeanMicros() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getSaveLatencyMeanMicros();
+    }
+
+    @ManagedAttribute("Largest save latency (microseconds)")
+    public long getSaveLatencyMaxMicros() {
+        StoreMetrics m = metrics();
+        return m == null ? 0 : m.getSaveLatencyMaxMicros();
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s@%x[application=%s,redis=%s]", getClass().getSimpleName(), hashCode(),
+                settings.getApplication(), settings.maskedRedisUri());
+    }
+}

@@ -1,0 +1,184 @@
+package io.lanyard.jetty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.RedisServer;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real thing: jetty-home 12.1 (unpacked by Maven), the built module zip unzipped into two
+ * jetty-bases, {@code --add-modules=http,ee10-deploy,session-store-redis}, a test war in
+ * webapps/, two server processes, one Redis. The session must move between them.
+ */
+class JettyDistributionIT {
+    private final List<Process> processes = new ArrayList<>();
+    private RedisServer redis;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : processes) {
+            p.destroy(); // SIGTERM: Jetty's shutdown hook stops the server
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @Test
+    void sessionMovesBetweenTwoJettyDistributions() throws Exception {
+        Path home = Path.of(System.getProperty("jetty.home", "target/jetty-dist/jetty-home-12.1.12"));
+        Path zip = Path.of(System.getProperty("lanyard.module.zip", "target/lanyard-jetty-0.1.0-SNAPSHOT-module.zip"));
+        assertTrue(Files.isRegularFile(home.resolve("start.jar")), "jetty-home unpacked at " + home);
+        assertTrue(Files.isRegularFile(zip), "module zip built at " + zip);
+        redis = RedisServer.start();
+        Path war = Files.createTempDirectory("lanyard-war").resolve("shop.war");
+        buildWar(war);
+
+        int portA = RedisServer.freePort();
+        int portB = RedisServer.freePort();
+        Path baseA = prepareBase(home, zip, war, "A", portA);
+        Path baseB = prepareBase(home, zip, war, "B", portB);
+        start(home, baseA);
+        start(home, baseB);
+        awaitUp(portA, baseA);
+        awaitUp(portB, baseB);
+
+        JettyNode.Reply created = JettyNode.Reply.get(portA, "/shop/s?op=create&name=user&value=alice", null);
+        assertEquals(200, created.status(), created.body());
+        String cookie = created.setCookie();
+        assertNotNull(cookie);
+        assertEquals("alice", JettyNode.Reply.get(portB, "/shop/s?op=get&name=user", cookie).body());
+        assertEquals("ok", JettyNode.Reply.get(portB, "/shop/s?op=set&name=theme&value=dark", cookie).body());
+        assertEquals("[apple]", JettyNode.Reply.get(portB, "/shop/s?op=cart&value=apple", cookie).body());
+        assertEquals("[apple, pear]", JettyNode.Reply.get(portA, "/shop/s?op=cart&value=pear", cookie).body());
+        assertEquals("dark", JettyNode.Reply.get(portA, "/shop/s?op=get&name=theme", cookie).body());
+        assertEquals("[apple, pear]", JettyNode.Reply.get(portB, "/shop/s?op=get&name=cart", cookie).body());
+        String id = cookie.substring(0, cookie.indexOf('.'));
+        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"));
+        // The node field shows the last writer, readable for operators.
+        assertTrue(Files.readString(baseA.resolve("jetty.log")).contains("Lanyard"), "Lanyard's start line in the log");
+    }
+
+    private Path prepareBase(Path home, Path zip, Path war, String node, int port) throws Exception {
+        Path base = Files.createTempDirectory("lanyard-jetty-base-" + node);
+        unzip(zip, base);
+        run(home, base, List.of("--add-modules=http,ee10-deploy,session-store-redis"));
+        Files.writeString(base.resolve("start.d/session-store-redis.ini"), String.join("\n",
+                "", "jetty.http.port=" + port, "jetty.http.host=127.0.0.1",
+                "jetty.session.redis.redisUri=" + redis.uri(),
+                "jetty.session.redis.allowedClasses=",
+                "jetty.session.redis.nodeName=" + node, ""),
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        Files.createDirectories(base.resolve("webapps"));
+        Files.copy(war, base.resolve("webapps/shop.war"));
+        return base;
+    }
+
+    private static void run(Path home, Path base, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", home.resolve("start.jar").toString(),
+                "jetty.home=" + home, "jetty.base=" + base));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).directory(base.toFile()).redirectErrorStream(true)
+                .redirectOutput(base.resolve("add-modules.log").toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "start.jar --add-modules finished");
+        assertEquals(0, p.exitValue(), Files.readString(base.resolve("add-modules.log")));
+    }
+
+    private void start(Path home, Path base) throws IOException {
+        List<String> cmd = List.of(javaBin(), "-jar", home.resolve("start.jar").toString(),
+                "jetty.home=" + home, "jetty.base=" + base);
+        processes.add(new ProcessBuilder(cmd).directory(base.toFile()).redirectErrorStream(true)
+                .redirectOutput(base.resolve("jetty.log").toFile()).start());
+    }
+
+    private void awaitUp(int port, Path base) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            for (Process p : processes) {
+                if (!p.isAlive()) {
+                    throw new AssertionError("Jetty exited: " + Files.readString(base.resolve("jetty.log")));
+                }
+            }
+            try {
+                if (JettyNode.Reply.get(port, "/shop/s?op=get&name=x", null).status() == 404) {
+                    return; // the webapp answers (no session yet)
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("Jetty on " + port + " not up: " + Files.readString(base.resolve("jetty.log")));
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static void unzip(Path zip, Path dir) throws IOException {
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                Path out = dir.resolve(e.getName()).normalize();
+                if (!out.startsWith(dir)) {
+                    throw new IOException("bad entry " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                } else {
+                    Files.createDirectories(out.getParent());
+                    try (InputStream in = z.getInputStream(e)) {
+                        Files.copy(in, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /** shop.war: the test servlet and its listener, nothing of Lanyard. */
+    private static void buildWar(Path war) throws IOException {
+        String webXml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <context-param><param-name>node</param-name><param-value>dist</param-value></context-param>
+                  <listener><listener-class>io.lanyard.jetty.testapp.SessionServlet$Listener</listener-class></listener>
+                  <servlet><servlet-name>s</servlet-name><servlet-class>io.lanyard.jetty.testapp.SessionServlet</servlet-class></servlet>
+                  <servlet-mapping><servlet-name>s</servlet-name><url-pattern>/s</url-pattern></servlet-mapping>
+                </web-app>
+                """;
+        try (OutputStream fos = Files.newOutputStream(war); ZipOutputStream out = new ZipOutputStream(fos)) {
+            out.putNextEntry(new ZipEntry("WEB-INF/web.xml"));
+            out.write(webXml.getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+            for (Class<?> c : new Class<?>[]{SessionServlet.class, SessionServlet.Listener.class}) {
+                String path = c.getName().replace('.', '/') + ".class";
+                out.putNextEntry(new ZipEntry("WEB-INF/classes/" + path));
+                try (InputStream in = c.getClassLoader().getResourceAsStream(path)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.lanyard.jetty;
+
+import io.lanyard.jetty.testapp.SessionServlet;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.session.DefaultSessionCacheFactory;
+import org.eclipse.jetty.session.SessionCache;
+
+/** One embedded Jetty 12 (ee10) node with the test servlet at /shop/s and Lanyard as its store. */
+final class JettyNode implements AutoCloseable {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    final Server server;
+    final ServletContextHandler context;
+    final String name;
+
+    private JettyNode(String name, Server server, ServletContextHandler context) {
+        this.name = name;
+        this.server = server;
+        this.context = context;
+    }
+
+    static JettyNode start(String name, String redisUri, Consumer<RedisSessionDataStoreFactory> config) throws Exception {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory();
+        store.setRedisUri(redisUri);
+        store.setNodeName(name);
+        config.accept(store);
+        server.addBean(store);
+        // Non-sticky: one shared session object while requests use it, re-read for the next one.
+        DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
+        cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
+        // Saved before the response is sent, so the client's next request sees the change anywhere.
+        cache.setFlushOnResponseCommit(true);
+        server.addBean(cache);
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
+        context.setContextPath("/shop");
+        context.setInitParameter("node", name);
+        context.addServlet(SessionServlet.class, "/s");
+        context.addEventListener(new SessionServlet.Listener());
+        server.setHandler(context);
+        server.start();
+        return new JettyNode(name, server, context);
+    }
+
+    int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    RedisSessionDataStore store() {
+        return (RedisSessionDataStore) context.getSessionHandler().getSessionCache().getSessionDataStore();
+    }
+
+    Reply get(String query, String cookie) throws IOException, InterruptedException {
+        return Reply.get(port(), "/shop/s?" + query, cookie);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    /** A response: status, body, and the JSESSIONID cookie value it set (or null). */
+    record Reply(int status, String body, String setCookie) {
+        static Reply get(int port, String pathAndQuery, String cookie) throws IOException, InterruptedException {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
+                    .timeout(Duration.ofSeconds(30));
+            if (cookie != null) {
+                b.header("Cookie", "JSESSIONID=" + cookie);
+            }
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            String set = r.headers().allValues("Set-Cookie").stream()
+                    .filter(c -> c.startsWith("JSESSIONID="))
+                    .map(c -> c.substring("JSESSIONID=".length(), c.indexOf(';') < 0 ? c.length() : c.indexOf(';')))
+                    .findFirst().orElse(null);
+            return new Reply(r.statusCode(), r.body(), set);
+        }
+    }
+}

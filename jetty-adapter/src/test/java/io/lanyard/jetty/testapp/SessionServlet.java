@@ -1,0 +1,88 @@
+package io.lanyard.jetty.testapp;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionListener;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|cart|ttl|touch|invalidate}.
+ * Also packaged into the test war for the distribution test.
+ */
+public class SessionServlet extends HttpServlet {
+    /** sessionDestroyed calls seen in this JVM: "node:id:user" per call. */
+    public static final List<String> DESTROYED = new CopyOnWriteArrayList<>();
+    public static final Map<String, String> NODE_OF_LISTENER = new ConcurrentHashMap<>();
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        String op = req.getParameter("op");
+        String name = req.getParameter("name");
+        String value = req.getParameter("value");
+        resp.setContentType("text/plain;charset=utf-8");
+        HttpSession s = req.getSession("create".equals(op));
+        if (s == null) {
+            resp.setStatus(404);
+            resp.getWriter().print("no session");
+            return;
+        }
+        String out;
+        switch (op) {
+            case "create" -> {
+                if (name != null) {
+                    s.setAttribute(name, value);
+                }
+                out = s.getId();
+            }
+            case "get" -> out = String.valueOf(s.getAttribute(name));
+            case "set" -> {
+                s.setAttribute(name, value);
+                out = "ok";
+            }
+            case "cart" -> {
+                List<String> cart = (List<String>) s.getAttribute("cart");
+                if (cart == null) {
+                    cart = new ArrayList<>();
+                    cart.add(value);
+                    s.setAttribute("cart", cart);
+                } else {
+                    cart.add(value); // in place, no setAttribute
+                }
+                out = cart.toString();
+            }
+            case "ttl" -> {
+                s.setMaxInactiveInterval(Integer.parseInt(value));
+                out = "ok";
+            }
+            case "names" -> {
+                List<String> names = new ArrayList<>(java.util.Collections.list(s.getAttributeNames()));
+                java.util.Collections.sort(names);
+                out = names.toString();
+            }
+            case "invalidate" -> {
+                s.invalidate();
+                out = "ok";
+            }
+            default -> out = "?";
+        }
+        resp.getWriter().print(out);
+    }
+
+    /** Records each sessionDestroyed with the attribute "user" as the listener saw it. */
+    public static class Listener implements HttpSessionListener {
+        @Override
+        public void sessionDestroyed(HttpSessionEvent se) {
+            String node = String.valueOf(se.getSession().getServletContext().getInitParameter("node"));
+            DESTROYED.add(node + ":" + se.getSession().getId() + ":" + se.getSession().getAttribute("user"));
+        }
+    }
+}
