@@ -176,7 +176,8 @@ class ClusterIT {
         }
         System.out.printf("ClusterIT: migrated slot %d (%d keys) from :%d to :%d in %d ms under %d load+save ops%n",
                 slot, moved, source.port(), target.port(), migrationMillis, ops.get());
-        assertEquals(40, moved, "all 40 session keys were in the slot");
+        // At least the 40 sessions; an expiry-index shard key may happen to hash to the same slot.
+        assertTrue(moved >= 40, "all 40 session keys were in the slot, moved " + moved);
         assertEquals(target, cluster.masterOf(slot));
         assertTrue(askingCalls(target) > askingBefore, "the clients were redirected with ASK while the slot was half-moved");
         try (Jedis j = target.admin()) {
