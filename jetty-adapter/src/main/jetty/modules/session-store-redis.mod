@@ -25,9 +25,11 @@ etc/sessions/redis/session-store.xml
 [ini-template]
 ## Lanyard settings (same names as the Tomcat <Manager> attributes; each can also be
 ## overridden by an environment variable LANYARD_<NAME>, e.g. LANYARD_REDIS_URI).
+## A setting whose property is not given keeps Lanyard's default (shown commented out).
 
-## Where Redis is: redis://, rediss:// (TLS), redis-sentinel://, redis-cluster:// (alias: jetty.session.redis.uri)
-#jetty.session.redis.redisUri=redis://127.0.0.1:6379
+## Where Redis is: redis://, rediss:// (TLS), redis-sentinel://, redis-cluster://
+## (jetty.session.redis.redisUri is accepted too; it wins if both are given)
+#jetty.session.redis.uri=redis://127.0.0.1:6379
 
 ## First part of every Redis key
 #jetty.session.redis.keyPrefix=lanyard

@@ -7,6 +7,7 @@ import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionRecord;
 import io.lanyard.core.StoreMetrics;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,10 @@ import org.slf4j.LoggerFactory;
  *     {@code scavengeIntervalSeconds}, by {@code getExpired} (Jetty's house keeper), and on
  *     demand when a request or Jetty loads an expired session. Unclaimable (another node's)
  *     expired sessions load as absent. No keyspace notifications are used.</li>
+ * <li>Attributes named {@code io.lanyard.*} are reserved for Lanyard's container-internal data,
+ *     e.g. the login a Tomcat node keeps in {@code io.lanyard.tomcat.principal}: they are never
+ *     shown to Jetty and never written or removed by a Jetty save, so they survive a Jetty hop of
+ *     a session shared with Tomcat nodes.</li>
  * <li>Use it with {@code DefaultSessionCache} and eviction on session exit (the module sets it):
  *     concurrent requests on a node share one session object, and every new request re-reads
  *     Redis, so a copy changed by another node is never served stale.</li>
@@ -49,6 +54,8 @@ import org.slf4j.LoggerFactory;
 @ManagedObject("Lanyard Redis session data store")
 public class RedisSessionDataStore extends AbstractSessionDataStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
+    /** Name prefix of attributes that belong to Lanyard adapters, not to the webapp (see class notes). */
+    static final String RESERVED_PREFIX = "io.lanyard.";
 
     private final LanyardSettings settings;
     /** Expired sessions whose claim (lease) this node holds and has yet to hand to Jetty. */
@@ -333,7 +340,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         long lastAccessed = expired ? r.lastAccessedTime() : r.previousLastAccessedTime();
         LanyardSessionData d = new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(),
                 r.creationTime(), accessed, lastAccessed, millis(r.maxInactiveSeconds()));
-        d.putAllAttributes(r.attributes());
+        Map<String, Object> visible = new HashMap<>(r.attributes());
+        visible.keySet().removeIf(RedisSessionDataStore::isReserved);
+        d.putAllAttributes(visible);
         d.setExpiry(r.expiryTime());
         d.setLastNode(r.lastNode());
         d.setLastSaved(store.now());
@@ -342,25 +351,36 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return d;
     }
 
-    /** Hands Jetty's attribute changes to the record; the core decides what actually changed. */
+    /**
+     * Hands Jetty's attribute changes to the record; the core decides what actually changed.
+     * Reserved ({@code io.lanyard.*}) attributes are left as they are in the record, so the save
+     * neither rewrites nor removes them.
+     */
     private static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data) {
         if (lsd != null) {
             for (String name : lsd.drainDirtyNames()) {
-                r.setAttribute(name, data.getAttribute(name));
+                if (!isReserved(name)) {
+                    r.setAttribute(name, data.getAttribute(name));
+                }
             }
         }
         Map<String, Object> attrs = data.getAllAttributes();
         for (Map.Entry<String, Object> e : attrs.entrySet()) {
-            if (r.getAttribute(e.getKey()) != e.getValue()) {
+            if (!isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
                 r.setAttribute(e.getKey(), e.getValue());
             }
         }
         for (String name : r.attributeNames()) {
-            if (!attrs.containsKey(name)) {
+            if (!attrs.containsKey(name) && !isReserved(name)) {
                 r.removeAttribute(name);
             }
         }
         r.setMaxInactiveSeconds(seconds(data.getMaxInactiveMs()));
+    }
+
+    /** True for attribute names reserved for Lanyard adapters ({@code io.lanyard.*}). */
+    static boolean isReserved(String attributeName) {
+        return attributeName.startsWith(RESERVED_PREFIX);
     }
 
     /**

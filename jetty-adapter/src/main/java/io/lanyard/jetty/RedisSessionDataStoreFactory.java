@@ -10,7 +10,8 @@ import org.eclipse.jetty.session.SessionManager;
 /**
  * Creates one {@link RedisSessionDataStore} per webapp. A setter bean for Jetty XML and embedded
  * use, with one setter per Lanyard setting under the same name as the Tomcat attribute
- * ({@code setRedisUri} = {@code redisUri} = property {@code jetty.session.redis.redisUri}).
+ * ({@code setRedisUri} = {@code redisUri} = property {@code jetty.session.redis.redisUri}; the
+ * module also accepts the short {@code jetty.session.redis.uri} for it).
  *
  * <pre>
  * RedisSessionDataStoreFactory redis = new RedisSessionDataStoreFactory();

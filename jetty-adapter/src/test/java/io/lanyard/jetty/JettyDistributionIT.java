@@ -28,7 +28,11 @@ import org.junit.jupiter.api.Test;
  * webapps/, two server processes, one Redis. The session must move between them.
  */
 class JettyDistributionIT {
+    private static final String ALLOWED = "io.lanyard.jetty.testapp.**";
+
     private final List<Process> processes = new ArrayList<>();
+    /** Temporary jetty-bases and the war's directory, deleted when the test is done. */
+    private final List<Path> tempDirs = new ArrayList<>();
     private RedisServer redis;
 
     @AfterEach
@@ -36,13 +40,33 @@ class JettyDistributionIT {
         for (Process p : processes) {
             p.destroy(); // SIGTERM: Jetty's shutdown hook stops the server
         }
-        for (Process p : processes) {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            for (Process p : processes) {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            try {
+                if (redis != null) {
+                    redis.close();
+                }
+            } finally {
+                for (Path dir : tempDirs) {
+                    deleteTree(dir);
+                }
             }
         }
-        if (redis != null) {
-            redis.close();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -53,13 +77,16 @@ class JettyDistributionIT {
         assertTrue(Files.isRegularFile(home.resolve("start.jar")), "jetty-home unpacked at " + home);
         assertTrue(Files.isRegularFile(zip), "module zip built at " + zip);
         redis = RedisServer.start();
-        Path war = Files.createTempDirectory("lanyard-war").resolve("shop.war");
+        Path warDir = Files.createTempDirectory("lanyard-war");
+        tempDirs.add(warDir);
+        Path war = warDir.resolve("shop.war");
         buildWar(war);
 
         int portA = RedisServer.freePort();
         int portB = RedisServer.freePort();
-        Path baseA = prepareBase(home, zip, war, "A", portA);
-        Path baseB = prepareBase(home, zip, war, "B", portB);
+        // A uses DESIGN.md's property name, B the long form the module accepts as well.
+        Path baseA = prepareBase(home, zip, war, "A", portA, "jetty.session.redis.uri");
+        Path baseB = prepareBase(home, zip, war, "B", portB, "jetty.session.redis.redisUri");
         start(home, baseA);
         start(home, baseB);
         awaitUp(portA, baseA);
@@ -77,18 +104,25 @@ class JettyDistributionIT {
         assertEquals("[apple, pear]", JettyNode.Reply.get(portB, "/shop/s?op=get&name=cart", cookie).body());
         String id = cookie.substring(0, cookie.indexOf('.'));
         assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"));
-        // The node field shows the last writer, readable for operators.
-        assertTrue(Files.readString(baseA.resolve("jetty.log")).contains("Lanyard"), "Lanyard's start line in the log");
+        // The properties reached the store (a missing one would leave the default 127.0.0.1:6379).
+        for (Path base : List.of(baseA, baseB)) {
+            String log = Files.readString(base.resolve("jetty.log"));
+            assertTrue(log.contains("redis=" + redis.uri()) && log.contains("allowedClasses=[" + ALLOWED + "]"),
+                    "Lanyard's start line shows the configured URI and allowedClasses: " + log);
+        }
     }
 
-    private Path prepareBase(Path home, Path zip, Path war, String node, int port) throws Exception {
+    private Path prepareBase(Path home, Path zip, Path war, String node, int port, String uriProperty)
+            throws Exception {
         Path base = Files.createTempDirectory("lanyard-jetty-base-" + node);
+        tempDirs.add(base);
         unzip(zip, base);
         run(home, base, List.of("--add-modules=http,ee10-deploy,session-store-redis"));
         Files.writeString(base.resolve("start.d/session-store-redis.ini"), String.join("\n",
                 "", "jetty.http.port=" + port, "jetty.http.host=127.0.0.1",
-                "jetty.session.redis.redisUri=" + redis.uri(),
-                "jetty.session.redis.allowedClasses=",
+                // Only these Lanyard properties are given: every other setting keeps Lanyard's default.
+                uriProperty + "=" + redis.uri(),
+                "jetty.session.redis.allowedClasses=" + ALLOWED,
                 "jetty.session.redis.nodeName=" + node, ""),
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         Files.createDirectories(base.resolve("webapps"));

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|cart|ttl|touch|invalidate}.
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|cart|ttl|names|login|user|invalidate}
+ * ({@code login}: {@code name}=user, {@code value}=password).
  * Also packaged into the test war for the distribution test.
  */
 public class SessionServlet extends HttpServlet {
@@ -68,6 +69,17 @@ public class SessionServlet extends HttpServlet {
                 java.util.Collections.sort(names);
                 out = names.toString();
             }
+            case "login" -> {
+                try {
+                    req.login(name, value); // the container's realm (Tomcat in CrossContainerIT)
+                } catch (jakarta.servlet.ServletException e) {
+                    resp.sendError(403);
+                    return;
+                }
+                out = req.getUserPrincipal().getName();
+            }
+            case "user" -> out = req.getUserPrincipal() == null ? "anonymous"
+                    : req.getUserPrincipal().getName() + " admin=" + req.isUserInRole("admin");
             case "invalidate" -> {
                 s.invalidate();
                 out = "ok";
