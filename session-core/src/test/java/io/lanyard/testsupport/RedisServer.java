@@ -208,6 +208,19 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public void close() {
         kill();
+        deleteTree(dir);
+    }
+
+    /** Deletes a test directory and everything below it (best effort). */
+    public static void deleteTree(Path root) {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // leftover temp files are harmless
+        }
     }
 
     static void sleep(long ms) {
