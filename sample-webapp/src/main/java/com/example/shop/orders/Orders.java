@@ -1,0 +1,111 @@
+package com.example.shop.orders;
+
+import com.example.shop.model.Cart;
+import com.example.shop.model.CartLine;
+import com.example.shop.model.Currency;
+import redis.clients.jedis.AbstractTransaction;
+import redis.clients.jedis.UnifiedJedis;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Orders in Redis: one hash per order ({@code shop:order:<id>}: who, what, total, current status), a reliable
+ * work queue of order ids ({@code shop:orders:queue}, consumed by {@link OrderWorker}) and the Pub/Sub channel
+ * {@code shop:orders:status} on which every status change is announced as {@code "<id> <status>"}.
+ * The hash lets any node answer "what is the status now", the channel lets waiting pages learn of a change at once.
+ */
+public final class Orders {
+    /** Pending order ids; producers LPUSH, workers take the oldest from the right with BLMOVE. */
+    public static final String QUEUE = "shop:orders:queue";
+    /** Prefix of the per-worker in-flight lists ({@code shop:orders:processing:<worker>}). */
+    public static final String PROCESSING_PREFIX = "shop:orders:processing:";
+    /** Pub/Sub channel of status changes. */
+    public static final String STATUS_CHANNEL = "shop:orders:status";
+
+    public static final String QUEUED = "QUEUED";
+    public static final String PROCESSING = "PROCESSING";
+    public static final String CONFIRMED = "CONFIRMED";
+
+    /** Orders are demo data: they disappear after a day. */
+    private static final long ORDER_TTL_SECONDS = 24 * 3600;
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    private final UnifiedJedis redis;
+
+    public Orders(UnifiedJedis redis) {
+        this.redis = redis;
+    }
+
+    /** True for ids this shop could have generated; anything else is never used in a key. */
+    public static boolean isValidId(String id) {
+        return id != null && ID.matcher(id).matches();
+    }
+
+    static String key(String id) {
+        return "shop:order:" + id;
+    }
+
+    /**
+     * Stores the order and queues it in one MULTI/EXEC, so a worker never sees an id without its order.
+     *
+     * @return the new order id
+     */
+    public String place(String user, Cart cart, Currency currency, String node) {
+        String id = UUID.randomUUID().toString();
+        StringBuilder items = new StringBuilder();
+        for (CartLine line : cart.lines()) {
+            if (items.length() > 0) {
+                items.append(", ");
+            }
+            items.append(line.quantity()).append(" \u00d7 ").append(line.name());
+        }
+        Map<String, String> order = new LinkedHashMap<>();
+        order.put("user", user);
+        order.put("items", items.toString());
+        order.put("totalEur", cart.totalEur().toPlainString());
+        order.put("total", currency.format(cart.totalEur()));
+        order.put("status", QUEUED);
+        order.put("placedBy", node);
+        order.put("updated", Instant.now().toString());
+        try (AbstractTransaction tx = redis.multi()) {
+            tx.hset(key(id), order);
+            tx.expire(key(id), ORDER_TTL_SECONDS);
+            tx.lpush(QUEUE, id);
+            tx.publish(STATUS_CHANNEL, id + " " + QUEUED);
+            tx.exec();
+        }
+        return id;
+    }
+
+    /** The order's fields, or {@code null} if there is no such order. */
+    public Map<String, String> find(String id) {
+        if (!isValidId(id)) {
+            return null;
+        }
+        Map<String, String> order = redis.hgetAll(key(id));
+        return order.isEmpty() ? null : order;
+    }
+
+    /** Records a new status and announces it, atomically. Does nothing if the order has expired meanwhile. */
+    void setStatus(String id, String status, String node) {
+        if (!redis.exists(key(id))) {
+            return;
+        }
+        try (AbstractTransaction tx = redis.multi()) {
+            tx.hset(key(id), Map.of("status", status, "processedBy", node, "updated", Instant.now().toString()));
+            tx.publish(STATUS_CHANNEL, id + " " + status);
+            tx.exec();
+        }
+    }
+
+    /** Status messages are {@code "<id> <status>"}; returns {id, status} or null if malformed. */
+    static String[] parseMessage(String message) {
+        List<String> parts = List.of(message.split(" ", 2));
+        return parts.size() == 2 && isValidId(parts.get(0)) ? new String[] {parts.get(0), parts.get(1)} : null;
+    }
+}

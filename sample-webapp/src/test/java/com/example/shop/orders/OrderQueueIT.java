@@ -1,0 +1,126 @@
+package com.example.shop.orders;
+
+import com.example.shop.model.Cart;
+import com.example.shop.model.Catalogue;
+import com.example.shop.model.Currency;
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.args.ListDirection;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The shop's reliable order queue and status channel against a real redis-server. */
+class OrderQueueIT {
+    private RedisServer server;
+    private RedisClient redis;
+    private Orders orders;
+
+    @BeforeEach
+    void start() {
+        server = RedisServer.start();
+        redis = RedisClient.create(URI.create(server.uri()));
+        orders = new Orders(redis);
+    }
+
+    @AfterEach
+    void stop() {
+        if (redis != null) {
+            redis.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String placeOrder() {
+        Cart cart = new Cart();
+        cart.add(Catalogue.find("CAP-006").orElseThrow(), 2);
+        return orders.place("alice", cart, Currency.USD, "tomcat-1");
+    }
+
+    @Test
+    void placedOrderIsConfirmedByAWorkerAndTheChangeIsPushedToWaiters() throws Exception {
+        OrderStatusHub hub = new OrderStatusHub(redis, orders);
+        hub.start();
+        OrderWorker worker = new OrderWorker(redis, orders, "jetty-1", 200);
+        try {
+            String id = placeOrder();
+            Map<String, String> placed = orders.find(id);
+            assertEquals(Orders.QUEUED, placed.get("status"));
+            assertEquals("$38.88", placed.get("total"));
+            worker.start();
+            // Long-poll the way the order page does until the final status arrives over Pub/Sub.
+            String known = Orders.QUEUED;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Orders.CONFIRMED.equals(known) && System.nanoTime() < deadline) {
+                known = hub.awaitChange(id, known, 10_000).get("status");
+            }
+            assertEquals(Orders.CONFIRMED, known);
+            assertEquals("jetty-1", orders.find(id).get("processedBy"));
+            assertEquals(0, redis.llen(Orders.QUEUE));
+            // The ack (LREM) follows the CONFIRMED announcement.
+            await(() -> redis.llen(Orders.PROCESSING_PREFIX + "jetty-1") == 0, "job acknowledged");
+        } finally {
+            worker.stop();
+            hub.stop();
+        }
+    }
+
+    @Test
+    void aJobLeftInFlightByACrashedWorkerIsRequeuedWhenItComesBack() throws Exception {
+        String id = placeOrder();
+        // Simulate a crash mid-job: the job moved to the worker's in-flight list and nothing else happened.
+        assertEquals(id, redis.lmove(Orders.QUEUE, Orders.PROCESSING_PREFIX + "tomcat-1",
+                ListDirection.RIGHT, ListDirection.LEFT));
+        assertEquals(0, redis.llen(Orders.QUEUE));
+
+        // Another node's worker must not steal it ...
+        OrderWorker other = new OrderWorker(redis, orders, "jetty-1", 0);
+        assertEquals(0, other.requeueOrphans());
+        assertEquals(1, redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1"));
+
+        // ... the restarted worker of the same node puts it back and processes it.
+        OrderWorker restarted = new OrderWorker(redis, orders, "tomcat-1", 0);
+        restarted.start();
+        try {
+            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "order confirmed");
+            await(() -> redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1") == 0, "job acknowledged");
+            assertEquals(List.of(), redis.lrange(Orders.QUEUE, 0, -1));
+        } finally {
+            restarted.stop();
+        }
+    }
+
+    /** Polls a condition (the worker announces nothing we could block on for these), failing after 30 s. */
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void idsThatTheShopCannotHaveIssuedAreNeverLookedUp() {
+        assertNull(orders.find("../../etc"));
+        assertNull(orders.find("*"));
+        assertNull(orders.find(null));
+        String id = placeOrder();
+        assertNotNull(orders.find(id));
+        assertTrue(Orders.isValidId(id));
+    }
+}
