@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
  *     e.g. the login a Tomcat node keeps in {@code io.lanyard.tomcat.principal}: they are never
  *     shown to Jetty and never written or removed by a Jetty save, so they survive a Jetty hop of
  *     a session shared with Tomcat nodes.</li>
+ * <li>Redis down: with a {@link RedisUnavailableHandler} after the webapp's session handler
+ *     (the factory inserts it), a load that finds Redis unreachable reports "no session" to Jetty
+ *     (which would otherwise log a stack trace per request and serve the request without its
+ *     session) and the handler answers 503 for that request; creating a session while Redis is
+ *     known to be down fails with a quiet 503 ({@link #newSessionData}).</li>
  * <li>Use it with {@code DefaultSessionCache} and eviction on session exit (the module sets it):
  *     concurrent requests on a node share one session object, and every new request re-reads
  *     Redis, so a copy changed by another node is never served stale.</li>
@@ -65,6 +70,10 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private volatile RedisSessionStore store;
     private volatile ScheduledExecutorService scavenger;
     private volatile boolean scavengeFailing;
+    /** True once a {@link RedisUnavailableHandler} follows this webapp's session handler. */
+    private volatile boolean guarded;
+    /** Set by {@link #doLoad} on the request thread when Redis was unreachable; read by the handler. */
+    private final ThreadLocal<Boolean> unavailableLoad = new ThreadLocal<>();
 
     /**
      * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
@@ -131,8 +140,23 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
+    /**
+     * A new session. While Redis is known to be down, one probe (one command, only then) checks
+     * whether it is back; if not, the request fails with a quiet 503 rather than getting a
+     * session cookie for a session that cannot be saved.
+     *
+     * @throws SessionStoreUnavailableException (a Jetty {@code HttpException}: 503) while Redis is down
+     */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
+        RedisSessionStore s = store;
+        if (s != null && s.isRedisDown()) {
+            try {
+                s.exists(storeId(id));
+            } catch (LanyardException.RedisUnavailableException e) {
+                throw new SessionStoreUnavailableException(e);
+            }
+        }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs);
     }
@@ -143,10 +167,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     public SessionData doLoad(String id) throws Exception {
         String sid = storeId(id);
         SessionRecord r;
+        if (guarded) {
+            unavailableLoad.remove();
+        }
         try {
             r = store.load(sid, true);
         } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
+        } catch (LanyardException.RedisUnavailableException e) {
+            if (!guarded) {
+                throw e;
+            }
+            // Jetty would log a stack trace and serve the request without its session: report
+            // "no session" and let RedisUnavailableHandler, next on this thread, answer 503.
+            unavailableLoad.set(Boolean.TRUE);
+            return null;
         }
         if (r == null) {
             return null;
@@ -204,6 +239,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             return true;
         }
         return store.delete(sid);
+    }
+
+    /** Marks this store as followed by a {@link RedisUnavailableHandler}. */
+    void guarded() {
+        guarded = true;
+    }
+
+    /** True (once) when the last load on this thread found Redis unreachable. */
+    boolean takeUnavailableLoad() {
+        if (unavailableLoad.get() == null) {
+            return false;
+        }
+        unavailableLoad.remove();
+        return true;
     }
 
     void renaming(String oldId) {

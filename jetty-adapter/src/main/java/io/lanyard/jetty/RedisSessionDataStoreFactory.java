@@ -3,6 +3,7 @@ package io.lanyard.jetty;
 import io.lanyard.core.LanyardSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionDataStore;
 import org.eclipse.jetty.session.SessionManager;
@@ -37,7 +38,29 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         RedisSessionDataStore store = newStore(copy);
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
+        guard(manager, store);
         return store;
+    }
+
+    /**
+     * Puts a {@link RedisUnavailableHandler} directly after the webapp's session handler (both
+     * ee10/ee11 {@code SessionHandler}s and the core one are handler wrappers), so a request whose
+     * session cannot be loaded while Redis is down gets a 503 instead of running without its
+     * session. Called while the session handler starts, before its children start; a restarted
+     * webapp keeps its handler, which is re-bound to the new store.
+     */
+    private static void guard(SessionManager manager, RedisSessionDataStore store) {
+        if (!(manager instanceof Handler.Singleton sessionHandler)) {
+            return; // a custom session manager: loads throw RedisUnavailableException as before
+        }
+        if (sessionHandler.getHandler() instanceof RedisUnavailableHandler old) {
+            RedisUnavailableHandler fresh = new RedisUnavailableHandler(store);
+            fresh.setHandler(old.getHandler());
+            old.setHandler((Handler) null);
+            sessionHandler.setHandler(fresh);
+        } else {
+            sessionHandler.insertHandler(new RedisUnavailableHandler(store));
+        }
     }
 
     /** Creates the store for one webapp; override to customise the store class. */

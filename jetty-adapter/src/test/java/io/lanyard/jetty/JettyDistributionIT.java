@@ -1,7 +1,9 @@
 package io.lanyard.jetty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.SessionServlet;
@@ -76,7 +78,8 @@ class JettyDistributionIT {
         Path zip = Path.of(System.getProperty("lanyard.module.zip", "target/lanyard-jetty-0.1.0-SNAPSHOT-module.zip"));
         assertTrue(Files.isRegularFile(home.resolve("start.jar")), "jetty-home unpacked at " + home);
         assertTrue(Files.isRegularFile(zip), "module zip built at " + zip);
-        redis = RedisServer.start();
+        // AOF with fsync on every write: the session survives the SIGKILL at the end.
+        redis = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         Path warDir = Files.createTempDirectory("lanyard-war");
         tempDirs.add(warDir);
         Path war = warDir.resolve("shop.war");
@@ -109,6 +112,26 @@ class JettyDistributionIT {
             String log = Files.readString(base.resolve("jetty.log"));
             assertTrue(log.contains("redis=" + redis.uri()) && log.contains("allowedClasses=[" + ALLOWED + "]"),
                     "Lanyard's start line shows the configured URI and allowedClasses: " + log);
+        }
+
+        // Redis down: the module's store (with the RedisUnavailableHandler its factory inserts)
+        // answers 503 and keeps the cookie; requests without a session are served; once Redis is
+        // back, the same session is served again.
+        redis.kill();
+        for (int port : new int[]{portA, portB}) {
+            JettyNode.Reply down = JettyNode.Reply.get(port, "/shop/s?op=get&name=user", cookie);
+            assertEquals(503, down.status(), down.body());
+            assertTrue(down.body().contains(RedisUnavailableHandler.MESSAGE), down.body());
+            assertNull(down.setCookie());
+            assertEquals(200, JettyNode.Reply.get(port, "/shop/s?op=ping", null).status());
+        }
+        redis.restart();
+        assertEquals("alice", JettyNode.Reply.await(portB, "/shop/s?op=get&name=user", cookie, 200).body());
+        assertEquals("[apple, pear]", JettyNode.Reply.await(portA, "/shop/s?op=get&name=cart", cookie, 200).body());
+        for (Path base : List.of(baseA, baseB)) {
+            String log = Files.readString(base.resolve("jetty.log"));
+            assertFalse(log.contains("Unable to get Session") || log.contains("RedisUnavailableException"),
+                    "no stack trace per request: " + log);
         }
     }
 

@@ -74,6 +74,21 @@ final class JettyNode implements AutoCloseable {
 
     /** A response: status, body, and the JSESSIONID cookie value it set (or null). */
     record Reply(int status, String body, String setCookie) {
+        /** Repeats the request until it answers {@code status} (30 s at most). */
+        static Reply await(int port, String pathAndQuery, String cookie, int status)
+                throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            Reply r;
+            do {
+                r = get(port, pathAndQuery, cookie);
+                if (r.status() == status) {
+                    return r;
+                }
+                Thread.sleep(100);
+            } while (System.nanoTime() < deadline);
+            throw new AssertionError("still " + r.status() + " after 30 s: " + r.body());
+        }
+
         static Reply get(int port, String pathAndQuery, String cookie) throws IOException, InterruptedException {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                     .timeout(Duration.ofSeconds(30));

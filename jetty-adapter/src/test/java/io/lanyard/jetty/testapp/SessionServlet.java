@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|cart|ttl|names|login|user|invalidate}
- * ({@code login}: {@code name}=user, {@code value}=password).
+ * ({@code login}: {@code name}=user, {@code value}=password), and {@code ?op=ping}, which never touches the session.
  * Also packaged into the test war for the distribution test.
  */
 public class SessionServlet extends HttpServlet {
@@ -30,6 +30,10 @@ public class SessionServlet extends HttpServlet {
         String name = req.getParameter("name");
         String value = req.getParameter("value");
         resp.setContentType("text/plain;charset=utf-8");
+        if ("ping".equals(op)) {
+            resp.getWriter().print("pong");
+            return;
+        }
         HttpSession s = req.getSession("create".equals(op));
         if (s == null) {
             resp.setStatus(404);
