@@ -104,6 +104,13 @@ final class AttributeCodec {
                 throw refused;
             }
             throw new LanyardException(null, "cannot encode a " + value.getClass().getName() + ": " + e.getMessage(), e);
+        } catch (LanyardException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            // Kryo's reflection can throw InaccessibleObjectException (a user class extending a JDK
+            // class with private fields), a collection can change while it is written, a graph can
+            // nest too deeply: all mean "this attribute cannot be stored", never "fail the save".
+            throw new LanyardException(null, "cannot encode a " + value.getClass().getName() + ": " + e, e);
         } finally {
             w.kryo.reset();
             pool.free(w);
@@ -248,6 +255,7 @@ final class AttributeCodec {
      */
     private final class SafeClassResolver extends DefaultClassResolver {
         private final ConcurrentHashMap<String, Class<?>> loaded = new ConcurrentHashMap<>();
+        private final Set<Class<?>> checkedTypes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
         @Override
         protected Class<?> getTypeByName(String className) {
@@ -277,6 +285,17 @@ final class AttributeCodec {
 
         @Override
         public Registration getRegistration(Class type) {
+            if (!type.isPrimitive() && !checkedTypes.contains(type) && !Proxy.isProxyClass(type)) {
+                if (allowlist.isAllowed(type.getName())) {
+                    checkedTypes.add(type); // per Kryo instance, so per thread: the hot path is one lookup
+                } else {
+                // Kryo writes no class name for a value whose type is fixed by its declaration (a
+                // final field type, a final generic element type), so getTypeByName never sees it;
+                // every class still needs a registration before it is written or instantiated.
+                    metrics.classRefused();
+                    throw new LanyardException.ClassNotAllowedException(type.getName());
+                }
+            }
             if (Proxy.isProxyClass(type)) {
                 // A proxy's generated class ($Proxy12) cannot be loaded by name on another node:
                 // write the marker java.lang.reflect.Proxy, and let ProxySerializer rebuild it.

@@ -39,9 +39,23 @@ final class ClassAllowlist {
             "java.util.concurrent.atomic.AtomicInteger", "java.util.concurrent.atomic.AtomicLong",
             "java.util.concurrent.atomic.AtomicBoolean");
 
-    /** Nested classes of these are the JDK's immutable, unmodifiable, empty and singleton collections. */
-    private static final List<String> BUILT_IN_NESTED_OF = List.of(
-            "java.util.ImmutableCollections$", "java.util.Collections$");
+    /**
+     * The JDK's immutable collections ({@code List.of}, {@code Map.of}...; Kryo's
+     * ImmutableCollectionsSerializers handle every nested class).
+     */
+    private static final List<String> BUILT_IN_NESTED_OF = List.of("java.util.ImmutableCollections$");
+
+    /**
+     * The {@code Collections} classes that have a serializer (Kryo's, or {@link JdkWrapperSerializers});
+     * others (checked, newSetFromMap, nCopies...) would not survive the round trip and are refused.
+     */
+    private static final Set<String> BUILT_IN_COLLECTIONS_NESTED = Set.of(
+            "EmptyList", "EmptyMap", "EmptySet", "SingletonList", "SingletonMap", "SingletonSet",
+            "UnmodifiableCollection", "UnmodifiableList", "UnmodifiableRandomAccessList", "UnmodifiableSet",
+            "UnmodifiableSortedSet", "UnmodifiableNavigableSet", "UnmodifiableMap", "UnmodifiableSortedMap",
+            "UnmodifiableNavigableMap", "SynchronizedCollection", "SynchronizedList", "SynchronizedRandomAccessList",
+            "SynchronizedSet", "SynchronizedSortedSet", "SynchronizedNavigableSet", "SynchronizedMap",
+            "SynchronizedSortedMap", "SynchronizedNavigableMap");
 
     private static final List<String> BUILT_IN_PACKAGES_DEEP = List.of("java.time.");
 
@@ -131,6 +145,10 @@ final class ClassAllowlist {
         if (BUILT_IN_CLASSES.contains(name) || exact.contains(name)) {
             return true;
         }
+        if (name.startsWith("java.util.Collections$")
+                && BUILT_IN_COLLECTIONS_NESTED.contains(name.substring("java.util.Collections$".length()))) {
+            return true;
+        }
         for (String outer : BUILT_IN_NESTED_OF) {
             if (name.startsWith(outer)) {
                 return true;
@@ -144,7 +162,10 @@ final class ClassAllowlist {
         int dot = name.lastIndexOf('.');
         String pkg = dot < 0 ? "" : name.substring(0, dot + 1);
         String simple = name.substring(dot + 1);
-        if (simpleNames.contains(simple) || (simple.contains("$") && simpleNames.contains(simple.substring(0, simple.indexOf('$'))))) {
+        if ((simpleNames.contains(simple) || (simple.contains("$") && simpleNames.contains(simple.substring(0, simple.indexOf('$')))))
+                && !isPlatformPackage(pkg)) {
+            // A bare "Cart" names the application's class; it must not open java.beans.EventHandler
+            // or a same-named class of the JDK.
             return true;
         }
         for (String p : packages) {
@@ -160,6 +181,12 @@ final class ClassAllowlist {
         // A nested class of an allowed class is allowed: com.shop.Cart$Line with com.shop.Cart.
         int dollar = name.indexOf('$');
         return dollar > 0 && exact.contains(name.substring(0, dollar));
+    }
+
+    private static boolean isPlatformPackage(String pkg) {
+        return pkg.startsWith("java.") || pkg.startsWith("javax.") || pkg.startsWith("jdk.") || pkg.startsWith("sun.")
+                || pkg.startsWith("com.sun.") || pkg.startsWith("jakarta.") || pkg.startsWith("org.apache.")
+                || pkg.startsWith("org.eclipse.jetty.") || pkg.startsWith("io.lanyard.shaded.");
     }
 
     @Override

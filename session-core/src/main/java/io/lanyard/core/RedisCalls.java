@@ -39,7 +39,10 @@ final class RedisCalls implements AutoCloseable {
 
     /** Error prefixes that mean "Redis cannot serve this right now", not "this command is wrong". */
     private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
-            "TRYAGAIN", "BUSY", "NOREPLICAS");
+            "TRYAGAIN", "BUSY", "NOREPLICAS",
+            // Not transient, but equally "Redis cannot serve sessions now": full memory (maxmemory
+            // with noeviction) or rotated credentials. 503 and one log line, not a 500 per request.
+            "OOM", "NOAUTH", "WRONGPASS");
     /** At most one log line per this interval about an exhausted connection pool. */
     private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
@@ -154,8 +157,10 @@ final class RedisCalls implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
                     + " (" + cause + "); session requests fail with 503 until it is back."
                     + " Further failures are not logged until recovery.");
-            discard(used);
         }
+        // Also on every failed probe: a client built by a probe that failed (e.g. a Sentinel client
+        // that found no master yet) must not stay; the next probe asks the servers afresh.
+        discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
                 + " " + what + ": " + cause, e);
     }

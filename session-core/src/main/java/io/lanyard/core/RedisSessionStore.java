@@ -47,6 +47,7 @@ public final class RedisSessionStore implements AutoCloseable {
     private final byte[] graceMillis;
     private final byte[] node;
     private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+    private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -229,6 +230,11 @@ public final class RedisSessionStore implements AutoCloseable {
             return SaveResult.UNCHANGED;
         }
         checkSize(id, delta.totalBytes());
+        if (record.isNew() && record.expiryTime() > 0) {
+            // Index first: an index entry without a hash is harmless (the scavenger drops it), a
+            // hash without an index entry would expire without its sessionDestroyed event.
+            index(id, record.expiryTime());
+        }
         long now = now();
         List<byte[]> args = new ArrayList<>();
         args.add(ascii(now));
@@ -259,11 +265,10 @@ public final class RedisSessionStore implements AutoCloseable {
         if (result == -2) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
-        boolean indexNeeded = record.isNew() || delta.metadataChanged();
+        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
         record.committed(delta, result);
-        if (indexNeeded && record.expiryTime() > 0) {
-            // Creation, or a changed timeout (which may bring the expiry earlier): the only times a
-            // request writes to the shared index.
+        if (timeoutChanged && record.expiryTime() > 0) {
+            // A changed timeout may bring the expiry earlier than the indexed one.
             index(id, record.expiryTime());
         }
         metrics.save(System.nanoTime() - start, delta.bytesWritten());
@@ -316,50 +321,55 @@ public final class RedisSessionStore implements AutoCloseable {
         List<byte[]> args = new ArrayList<>(List.of(ascii(now), graceMillis, RedisLayout.utf8("create"), node, EMPTY,
                 ascii(pairs.size() / 2)));
         args.addAll(pairs);
+        if (record.expiryTime() > 0) {
+            index(newId, record.expiryTime()); // before the hash, as in save
+        }
         long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
         if (result == -1) {
             throw new LanyardException.SessionIdCollisionException(newId);
         }
         record.committedAll(all, result);
-        if (record.expiryTime() > 0) {
-            index(newId, record.expiryTime());
-        }
         return true;
     }
 
     /**
      * Claims due entries of the expiry index, shard by shard, and re-checks each against its hash:
      * sessions touched since are re-indexed at their real expiry, vanished ones are dropped from
-     * the index. Returns the ids that are really expired and now leased to this node.
+     * the index. Returns the ids that are really expired and now leased to this node for
+     * {@code claimLeaseSeconds}.
      */
     public List<String> claimExpired() {
         long now = now();
         List<String> expired = new ArrayList<>();
-        byte[] lease = ascii(settings.getClaimLeaseSeconds() * 1000L);
-        byte[] batch = ascii(settings.getScavengeBatchSize());
         for (int shard = 0; shard < layout.shards(); shard++) {
-            byte[] indexKey = layout.indexKeyOfShard(shard);
-            Object reply = redis.eval(CLAIM, indexKey, List.of(ascii(now), lease, batch), null);
-            for (Object o : (List<?>) reply) {
-                String id = RedisLayout.text((byte[]) o);
-                if (!SessionIds.isValid(id)) {
-                    removeFromIndex(id);
-                    continue;
-                }
-                byte[] expiry = redis.call(id, jedis -> {
-                    metrics.command();
-                    return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
-                });
-                long e = expiry == null ? -1 : parseLongOr(expiry, -1);
-                if (expiry == null) {
-                    removeFromIndex(id); // invalidated, or gone after its TTL
-                } else if (e == 0) {
-                    removeFromIndex(id); // never expires (maxInactive <= 0)
-                } else if (e > now) {
-                    index(id, e);        // touched since it was indexed: check again then
-                } else {
-                    expired.add(id);
-                }
+            expired.addAll(claimShard(shard, now));
+        }
+        return expired;
+    }
+
+    private List<String> claimShard(int shard, long now) {
+        List<String> expired = new ArrayList<>();
+        byte[] indexKey = layout.indexKeyOfShard(shard);
+        Object reply = redis.eval(CLAIM, indexKey,
+                List.of(ascii(now), ascii(settings.getClaimLeaseSeconds() * 1000L), ascii(settings.getScavengeBatchSize())), null);
+        for (Object o : (List<?>) reply) {
+            byte[] member = (byte[]) o;
+            String id = RedisLayout.text(member);
+            if (!SessionIds.isValid(id)) {
+                removeFromIndex(indexKey, member);
+                continue;
+            }
+            byte[] expiry = redis.call(id, jedis -> {
+                metrics.command();
+                return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
+            });
+            long e = expiry == null ? -1 : parseLongOr(expiry, -1);
+            if (expiry == null || e == 0) {
+                removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
+            } else if (e > now) {
+                index(id, e);                      // touched since it was indexed: check again then
+            } else {
+                expired.add(id);
             }
         }
         return expired;
@@ -375,33 +385,50 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * One scavenge pass: claims expired sessions and hands each to {@code handler} with its
-     * attributes readable, then deletes it. Returns how many were handled.
+     * One scavenge pass: claims expired sessions shard by shard and hands each to {@code handler}
+     * with its attributes readable, then deletes it. Returns how many were handled.
+     *
+     * <p>A shard's batch is processed right after it is claimed, and only while at most half of
+     * the lease has passed: what is left is not touched, so its lease runs out and it is claimed
+     * again later (by any node) instead of being handled twice.
      */
     public int scavenge(ExpiredSessionHandler handler) {
         int handled = 0;
-        for (String id : claimExpired()) {
-            SessionRecord record;
-            try {
-                record = peek(id);
-            } catch (LanyardException.UnreadableSessionException e) {
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: expired session " + SessionIds.abbreviate(id)
-                        + " is unreadable; deleting it without running listeners: " + e.getMessage());
-                record = null;
-            }
-            if (record != null) {
-                try {
-                    handler.expired(record);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
-                            + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
+        long leaseNanos = settings.getClaimLeaseSeconds() * 1_000_000_000L;
+        for (int shard = 0; shard < layout.shards(); shard++) {
+            long claimedAt = System.nanoTime();
+            for (String id : claimShard(shard, now())) {
+                if (System.nanoTime() - claimedAt > leaseNanos / 2) {
+                    break;
                 }
-                metrics.expiryProcessed();
-                handled++;
+                if (expireOne(id, handler)) {
+                    handled++;
+                }
             }
-            deleteExpired(id);
         }
         return handled;
+    }
+
+    private boolean expireOne(String id, ExpiredSessionHandler handler) {
+        SessionRecord record;
+        try {
+            record = peek(id);
+        } catch (LanyardException.UnreadableSessionException e) {
+            LOG.log(System.Logger.Level.WARNING, "Lanyard: expired session " + SessionIds.abbreviate(id)
+                    + " is unreadable; deleting it without running listeners: " + e.getMessage());
+            record = null;
+        }
+        if (record != null) {
+            try {
+                handler.expired(record);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
+                        + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
+            }
+            metrics.expiryProcessed();
+        }
+        deleteExpired(id);
+        return record != null;
     }
 
     /**
@@ -429,10 +456,13 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     private void removeFromIndex(String id) {
-        byte[] key = layout.indexKey(id);
-        redis.call(id, jedis -> {
+        removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
+    }
+
+    private void removeFromIndex(byte[] indexKey, byte[] member) {
+        redis.call(null, jedis -> {
             metrics.command();
-            return jedis.zrem(key, RedisLayout.utf8(id));
+            return jedis.zrem(indexKey, member);
         });
     }
 
@@ -466,7 +496,7 @@ public final class RedisSessionStore implements AutoCloseable {
             metrics.error();
             // One line per attribute name, not one per request.
             if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored and is kept on this node only: "
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
                         + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
             }
         }
@@ -512,6 +542,11 @@ public final class RedisSessionStore implements AutoCloseable {
             } catch (AttributeCodec.DecodeException e) {
                 metrics.attributeDropped();
                 record.putOpaque(name, value);
+                // One line per attribute and reason, not one per request that loads the session.
+                String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
+                if (!loggedDrops.add(name + '\u0000' + reason) || loggedDrops.size() > 1000) {
+                    continue;
+                }
                 LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + name + "' of session "
                         + SessionIds.abbreviate(id) + " (it stays in Redis untouched): " + e.getMessage());
             }

@@ -42,6 +42,8 @@ public final class SessionRecord {
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
     /** Attributes in Redis this node could not decode (missing or refused class): preserved, not shown. */
     private final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
+    /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
+    private final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
 
     SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
                   long expiryTime, long version, String lastNode, boolean isNew) {
@@ -155,6 +157,9 @@ public final class SessionRecord {
     /** Removes an attribute; returns the previous value. */
     public Object removeAttribute(String name) {
         touched.remove(name);
+        if (opaque.remove(name) != null) {
+            removedOpaque.add(name);
+        }
         return attributes.remove(name);
     }
 
@@ -177,6 +182,7 @@ public final class SessionRecord {
     public void clearAttributes() {
         attributes.clear();
         touched.clear();
+        removedOpaque.addAll(opaque.keySet());
         opaque.clear();
     }
 
@@ -244,6 +250,11 @@ public final class SessionRecord {
                 removed.add(name);
             }
         }
+        for (String name : removedOpaque) {
+            if (!attributes.containsKey(name) && !removed.contains(name)) {
+                removed.add(name);
+            }
+        }
         for (byte[] b : opaque.values()) {
             total += b.length;
         }
@@ -270,6 +281,7 @@ public final class SessionRecord {
     void committed(Delta delta, long newVersion) {
         stored.putAll(delta.changed());
         delta.removed().forEach(stored::remove);
+        removedOpaque.removeAll(delta.removed());
         // A value replaced by a concurrent request while this save ran stays "touched".
         delta.values().forEach((name, value) -> {
             if (attributes.get(name) == value) {
@@ -290,6 +302,7 @@ public final class SessionRecord {
             }
         }
         touched.clear();
+        removedOpaque.clear();
         maxInactiveChanged = false;
         isNew = false;
         version = newVersion;

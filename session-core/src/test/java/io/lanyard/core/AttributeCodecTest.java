@@ -160,4 +160,38 @@ class AttributeCodecTest {
         assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse("com..x"));
         assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse("com.x.*.y"));
     }
+
+    @Test
+    void classesReachedOnlyThroughDeclaredFieldTypesAreCheckedToo() {
+        AttributeCodec holderOnly = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.SecretHolder"),
+                getClass().getClassLoader(), metrics);
+        LanyardException.ClassNotAllowedException e = assertThrows(LanyardException.ClassNotAllowedException.class,
+                () -> holderOnly.encode(new io.lanyard.core.fixtures.SecretHolder()));
+        assertTrue(e.getMessage().contains("FinalSecret"), e.getMessage());
+        byte[] bytes = codec.encode(new io.lanyard.core.fixtures.SecretHolder()); // written by a node that allows both
+        AttributeCodec.DecodeException d = assertThrows(AttributeCodec.DecodeException.class, () -> holderOnly.decode(bytes));
+        assertTrue(d.getMessage().contains("FinalSecret"), d.getMessage());
+    }
+
+    @Test
+    void jdkCollectionsWithoutASerializerAreRefusedAtWriteTime() {
+        for (Object v : List.of(Collections.newSetFromMap(new HashMap<String, Boolean>()),
+                Collections.checkedList(new ArrayList<String>(), String.class), Collections.nCopies(3, "x"))) {
+            assertThrows(LanyardException.ClassNotAllowedException.class, () -> codec.encode(v), v.getClass().getName());
+        }
+    }
+
+    @Test
+    void aBareNameNeverOpensAJdkClass() {
+        ClassAllowlist a = ClassAllowlist.parse("EventHandler, Cart");
+        assertFalse(a.isAllowed("java.beans.EventHandler"));
+        assertTrue(a.isAllowed("com.shop.Cart"));
+        assertTrue(a.isAllowed("Cart"));
+    }
+
+    @Test
+    void aValueKryoCannotSerializeIsAClearLanyardException() {
+        LanyardException e = assertThrows(LanyardException.class, () -> codec.encode(new io.lanyard.core.fixtures.Weird()));
+        assertTrue(e.getMessage().contains("Weird"), e.getMessage());
+    }
 }

@@ -292,4 +292,48 @@ class StoreIT extends StoreTestBase {
         assertEquals(1, a.metrics().getRefusedClasses());
         assertNull(System.getProperty("lanyard.test.evil.initialized"));
     }
+
+    @Test
+    void anAttributeThatCannotBeEncodedIsSkippedAndTheRestIsSaved() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        r.setAttribute("weird", new io.lanyard.core.fixtures.Weird());
+        assertEquals(SaveResult.SAVED, a.save(r));
+        Map<String, String> h = raw.hgetAll(a.sessionKey(id));
+        assertEquals("s:alice", h.get("a:user"));
+        assertNull(h.get("a:weird"));
+        SessionRecord loaded = a.load(id);
+        loaded.setAttribute("cart", new java.util.ArrayList<>(List.of("x")));
+        loaded.setAttribute("weird", new io.lanyard.core.fixtures.Weird());
+        assertEquals(SaveResult.SAVED, a.save(loaded));
+        assertNotNull(raw.hget(a.sessionKey(id), "a:cart"));
+    }
+
+    @Test
+    void removingAnUndecodableAttributeDeletesItFromRedis() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        a.save(a.create(id, 1800));
+        raw.hset(a.sessionKey(id), "a:broken", "i:notanumber");
+        SessionRecord loaded = a.load(id);
+        assertEquals(java.util.Set.of("broken"), loaded.undecodableAttributeNames());
+        loaded.removeAttribute("broken");
+        assertEquals(SaveResult.SAVED, a.save(loaded));
+        assertNull(raw.hget(a.sessionKey(id), "a:broken"));
+    }
+
+    @Test
+    void theIndexEntryIsWrittenBeforeTheNewSession() {
+        RedisSessionStore a = store("a");
+        a.save(a.create(newId(), 1800)); // warm the script cache
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            a.save(a.create(newId(), 1800));
+            List<String> sent = mon.clientCommands();
+            assertEquals(2, sent.size(), sent.toString());
+            assertTrue(sent.get(0).contains("\"ZADD\""), sent.toString());
+            assertTrue(sent.get(1).contains("\"EVALSHA\""), sent.toString());
+        }
+    }
 }
