@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
@@ -39,9 +41,13 @@ import org.slf4j.LoggerFactory;
  * <li>Expiry, exactly once cluster-wide: an expired session is handed to Jetty (whose session
  *     manager then runs {@code sessionDestroyed} and deletes it) only when this node holds its
  *     claim in the shared expiry index. Claims are taken by a Lanyard scavenger thread every
- *     {@code scavengeIntervalSeconds}, by {@code getExpired} (Jetty's house keeper), and on
- *     demand when a request or Jetty loads an expired session. Unclaimable (another node's)
- *     expired sessions load as absent. No keyspace notifications are used.</li>
+ *     {@code scavengeIntervalSeconds} and by {@code getExpired} (Jetty's house keeper). A
+ *     request never claims: on a request (any load inside the webapp's scope) an expired session
+ *     this node has not claimed loads as absent, so an expired cookie costs the one load command
+ *     and the scavenger of some node runs its listeners. The store's delete of a claimed session
+ *     is deferred until Jetty's invalidation (listeners included) has returned, so a node dying
+ *     in between leaves the session to be claimed again rather than losing the event. No
+ *     keyspace notifications are used.</li>
  * <li>Attributes named {@code io.lanyard.*} are reserved for Lanyard's container-internal data,
  *     e.g. the login a Tomcat node keeps in {@code io.lanyard.tomcat.principal}: they are never
  *     shown to Jetty and never written or removed by a Jetty save, so they survive a Jetty hop of
@@ -65,6 +71,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private final LanyardSettings settings;
     /** Expired sessions whose claim (lease) this node holds and has yet to hand to Jetty. */
     private final Set<String> claimed = ConcurrentHashMap.newKeySet();
+    /**
+     * Claimed sessions handed to Jetty for invalidation: Jetty's delete was deferred and the hash
+     * is deleted once the listeners ran ({@link #expireClaimed}) or at the next scavenger run.
+     */
+    private final Set<String> expiring = ConcurrentHashMap.newKeySet();
     /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
     private final Set<String> renaming = ConcurrentHashMap.newKeySet();
     private volatile RedisSessionStore store;
@@ -72,8 +83,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private volatile boolean scavengeFailing;
     /** True once a {@link RedisUnavailableHandler} follows this webapp's session handler. */
     private volatile boolean guarded;
-    /** Set by {@link #doLoad} on the request thread when Redis was unreachable; read by the handler. */
-    private final ThreadLocal<Boolean> unavailableLoad = new ThreadLocal<>();
+    /**
+     * The store id whose load found Redis unreachable, set by {@link #doLoad} on the request
+     * thread and consumed by the {@link RedisUnavailableHandler} on the same thread, which also
+     * clears it when the request leaves it, so it never outlives the request (see the handler).
+     */
+    private final ThreadLocal<String> unavailableLoad = new ThreadLocal<>();
 
     /**
      * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
@@ -132,6 +147,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             st.close();
         }
         claimed.clear();
+        expiring.clear();
         renaming.clear();
     }
 
@@ -163,8 +179,40 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     // ---- load / exists / store / delete ----
 
+    /**
+     * As Jetty's, but remembers whether the caller is already inside a webapp's scope (a request,
+     * or an expiry run, which loads only sessions this node claimed): there an unclaimed expired
+     * session is absent and nothing is claimed. Only a load from outside any webapp scope (tools,
+     * tests) may claim on demand, which scans the expiry index.
+     */
+    @Override
+    public SessionData load(String id) throws Exception {
+        if (!isStarted()) {
+            throw new IllegalStateException("Not started");
+        }
+        boolean mayClaim = ContextHandler.getCurrentContext() == null;
+        AtomicReference<Object> result = new AtomicReference<>();
+        _context.run(() -> {
+            try {
+                result.set(load(id, mayClaim));
+            } catch (Exception e) {
+                result.set(e);
+            }
+        });
+        Object r = result.get();
+        if (r instanceof Exception e) {
+            throw e;
+        }
+        return (SessionData) r;
+    }
+
+    /** Loads without claiming: an expired session this node has not claimed is absent. */
     @Override
     public SessionData doLoad(String id) throws Exception {
+        return load(id, false);
+    }
+
+    private SessionData load(String id, boolean mayClaim) throws Exception {
         String sid = storeId(id);
         SessionRecord r;
         if (guarded) {
@@ -180,15 +228,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             }
             // Jetty would log a stack trace and serve the request without its session: report
             // "no session" and let RedisUnavailableHandler, next on this thread, answer 503.
-            unavailableLoad.set(Boolean.TRUE);
+            unavailableLoad.set(sid);
             return null;
         }
         if (r == null) {
             return null;
         }
         boolean expired = r.isExpiredAt(store.now());
-        if (expired && !claimed.contains(sid) && !claim(sid, true)) {
-            return null; // another node holds the claim and runs the listeners
+        if (expired && !claimed.contains(sid) && !(mayClaim && claim(sid, true))) {
+            // Not ours (yet): absent here, with no further command on a request; the scavenger
+            // that claims it (on this node or another) runs its listeners.
+            return null;
         }
         return toSessionData(id, r, expired);
     }
@@ -203,11 +253,30 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         String sid = storeId(id);
         LanyardSessionData lsd = data instanceof LanyardSessionData l ? l : null;
         SessionRecord r = lsd == null ? null : lsd.record();
+        try {
+            store(id, sid, data, lsd, r, lastSaveTime);
+        } catch (LanyardException.RedisUnavailableException e) {
+            // Jetty would log a WARN with a stack trace for every request of the outage (from its
+            // commit or release); the core logs the outage once. The response cannot be turned
+            // into a 503 here: Jetty stores at commit, after the status and headers were fixed.
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("Session {} not stored: Redis is unreachable", abbreviate(id));
+            }
+        }
+    }
+
+    private void store(String id, String sid, SessionData data, LanyardSessionData lsd, SessionRecord r,
+                       long lastSaveTime) {
         if (r != null && !r.id().equals(sid)) {
             // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
-            sync(lsd, r, data);
-            if (!store.changeId(r, sid)) {
-                LOG.info("Session {} was invalidated elsewhere during its id change; not stored", abbreviate(id));
+            String oldSid = r.id();
+            try {
+                sync(lsd, r, data);
+                if (!store.changeId(r, sid)) {
+                    LOG.info("Session {} was invalidated elsewhere during its id change; not stored", abbreviate(id));
+                }
+            } finally {
+                renaming.remove(oldSid); // never left behind, also when the move failed
             }
             return;
         }
@@ -235,7 +304,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             return true; // the following doStore under the new id removes the old hash
         }
         if (claimed.remove(sid)) {
-            store.deleteExpired(sid);
+            // Jetty deletes before it runs the listeners: keep the hash (and the claim) until
+            // they ran, so a node dying in between leaves the session to be claimed again.
+            expiring.add(sid);
             return true;
         }
         return store.delete(sid);
@@ -246,13 +317,28 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         guarded = true;
     }
 
-    /** True (once) when the last load on this thread found Redis unreachable. */
-    boolean takeUnavailableLoad() {
-        if (unavailableLoad.get() == null) {
+    /**
+     * True when a load of the session {@code requestedId} (as requested, possibly with Jetty's
+     * worker suffix) on this thread found Redis unreachable; forgets any
+     * such note.
+     */
+    boolean takeUnavailableLoad(String requestedId) {
+        String failed = unavailableLoad.get();
+        if (failed == null) {
             return false;
         }
         unavailableLoad.remove();
-        return true;
+        if (requestedId == null) {
+            return false;
+        }
+        // The requested id may carry Jetty's ".workerName" suffix; the store saw it without.
+        String id = _context.getSessionManager().getSessionIdManager().getId(requestedId);
+        return failed.equals(storeId(id));
+    }
+
+    /** Forgets a note of a failed load on this thread (the handler calls it when the request leaves). */
+    void clearUnavailableLoad() {
+        unavailableLoad.remove();
     }
 
     void renaming(String oldId) {
@@ -278,7 +364,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                 continue;
             }
             if (r == null) {
-                expired.add(id); // gone from Redis: let Jetty drop its copy
+                // Gone from Redis: invalidated (its listeners ran where that happened) or deleted
+                // by the node that expired it. Reported only when this node holds no session
+                // object for it, so Jetty finds nothing to invalidate and fires no sessionDestroyed
+                // here; a copy in this node's cache is left to its requests (with eviction on
+                // session exit it is dropped when they leave).
+                if (!cachedHere(id)) {
+                    expired.add(id);
+                }
             } else if (r.isExpiredAt(time) && claim(sid, false)) {
                 expired.add(id);
             }
@@ -323,6 +416,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
     }
 
+    private boolean cachedHere(String id) {
+        try {
+            return _context.getSessionManager().getSessionCache().contains(id);
+        } catch (Exception e) {
+            return true; // unknown: do not report it as expired
+        }
+    }
+
     /** Claims due sessions; true when {@code sid} is now this node's. */
     private boolean claim(String sid, boolean handleOthersNow) {
         List<String> got = store.claimExpired();
@@ -339,6 +440,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     private void scavengeAndReschedule() {
         try {
+            finishExpiring(); // handed to Jetty by its house keeper or a request since the last run
             claimed.addAll(store.claimExpired());
             expireClaimed();
             if (scavengeFailing) {
@@ -373,8 +475,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                     LOG.warn("Expiring session {} failed", abbreviate(id), e);
                 }
             });
-            if (claimed.remove(sid)) {
-                // Jetty found nothing to invalidate: drop what is left (and the index entry).
+            if (expiring.remove(sid) || claimed.remove(sid)) {
+                // Listeners ran (or Jetty found nothing to invalidate): now delete the hash, if it
+                // is still expired, and its index entry.
+                store.deleteExpired(sid);
+            }
+        }
+    }
+
+    /** Deletes claimed sessions whose invalidation Jetty has finished outside {@link #expireClaimed}. */
+    private void finishExpiring() {
+        for (String sid : new ArrayList<>(expiring)) {
+            if (expiring.remove(sid)) {
                 store.deleteExpired(sid);
             }
         }

@@ -22,10 +22,12 @@ import org.eclipse.jetty.util.Callback;
  * {@link RedisSessionDataStoreFactory}, one per webapp, bound to that webapp's store; Jetty's
  * {@code ServletContextHandler} keeps such wrappers when it relinks its handlers):
  * <ul>
- * <li>the store's load, on {@code RedisUnavailableException}, notes it for the current thread and
- *     reports "no session" (so Jetty logs nothing; the core logs one line per outage);</li>
- * <li>this handler, on the same thread right after the session lookup, sees the note and answers
- *     503 instead of running the webapp. The response sets no cookie, so the browser keeps its
+ * <li>the store's load, on {@code RedisUnavailableException}, notes the failed id for the current
+ *     thread and reports "no session" (so Jetty logs nothing; the core logs one line per outage);</li>
+ * <li>this handler, on the same thread right after the session lookup, takes the note and, when it
+ *     names this request's session id, answers 503 instead of running the webapp. The note is
+ *     cleared when the request leaves this handler, so a load later in the request cannot leave
+ *     it on a pooled thread for another request. The response sets no cookie, so the browser keeps its
  *     session id and, once Redis is back, the same session is served again (no state here).</li>
  * </ul>
  * Requests without a session id never reach Redis and pass unchanged, also while Redis is down;
@@ -50,16 +52,21 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        if (store.takeUnavailableLoad()) {
+        try {
             RequestedSession requested = RequestedSession.byAttribute(request);
-            if (requested.sessionId() != null && requested.session() == null) {
+            // The note names the id whose load failed: a note left by anything else is ignored.
+            if (store.takeUnavailableLoad(requested.sessionId()) && requested.session() == null) {
                 response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
                 response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
                 Content.Sink.write(response, true, MESSAGE + "\n", callback);
                 return true;
             }
+            return super.handle(request, response, callback);
+        } finally {
+            // A load later in this request (or in the webapp) must not leave a note on this
+            // pooled thread for a later request.
+            store.clearUnavailableLoad();
         }
-        return super.handle(request, response, callback);
     }
 }

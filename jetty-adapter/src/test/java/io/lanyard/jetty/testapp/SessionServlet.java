@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|cart|ttl|names|login|user|invalidate}
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|hold|cart|ttl|names|login|user|invalidate}
  * ({@code login}: {@code name}=user, {@code value}=password), and {@code ?op=ping}, which never touches the session.
  * Also packaged into the test war for the distribution test.
  */
@@ -22,6 +22,11 @@ public class SessionServlet extends HttpServlet {
     /** sessionDestroyed calls seen in this JVM: "node:id:user" per call. */
     public static final List<String> DESTROYED = new CopyOnWriteArrayList<>();
     public static final Map<String, String> NODE_OF_LISTENER = new ConcurrentHashMap<>();
+    /** Called with the session id at the start of each sessionDestroyed (tests look at Redis then). */
+    public static volatile java.util.function.Consumer<String> onDestroyed = id -> { };
+    /** {@code op=hold}: counted down once the attribute is set; the request then waits for {@link #release}. */
+    public static volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    public static volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     @SuppressWarnings("unchecked")
@@ -64,6 +69,16 @@ public class SessionServlet extends HttpServlet {
                 }
                 out = cart.toString();
             }
+            case "hold" -> {
+                s.setAttribute(name, value);
+                held.countDown();
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out = "ok";
+            }
             case "ttl" -> {
                 s.setMaxInactiveInterval(Integer.parseInt(value));
                 out = "ok";
@@ -97,6 +112,7 @@ public class SessionServlet extends HttpServlet {
     public static class Listener implements HttpSessionListener {
         @Override
         public void sessionDestroyed(HttpSessionEvent se) {
+            onDestroyed.accept(se.getSession().getId());
             String node = String.valueOf(se.getSession().getServletContext().getInitParameter("node"));
             DESTROYED.add(node + ":" + se.getSession().getId() + ":" + se.getSession().getAttribute("user"));
         }

@@ -1,0 +1,190 @@
+package io.lanyard.jetty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.RedisMonitor;
+import io.lanyard.testsupport.RedisServer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.session.SessionData;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Expiry on the request path, expiry events, failed renames and the unavailable-load note. */
+class StoreEdgeCasesIT {
+    private RedisServer redis;
+    private JettyNode a;
+    private JettyNode b;
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void start() {
+        redis = RedisServer.start();
+        SessionServlet.held = new CountDownLatch(1);
+        SessionServlet.release = new CountDownLatch(1);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        SessionServlet.release.countDown();
+        SessionServlet.onDestroyed = id -> { };
+        pool.shutdownNow();
+        try {
+            for (JettyNode n : new JettyNode[]{a, b}) {
+                if (n != null) {
+                    n.close();
+                }
+            }
+        } finally {
+            redis.close();
+        }
+    }
+
+    private static JettyNode node(String name, RedisServer redis, int scavenge, int lease, int grace) throws Exception {
+        return JettyNode.start(name, redis.uri(), f -> {
+            f.setScavengeIntervalSeconds(scavenge);
+            f.setClaimLeaseSeconds(lease);
+            f.setGracePeriodSeconds(grace);
+            f.setMaxSessionBytes(4096);
+        });
+    }
+
+    private static String create(JettyNode n) throws Exception {
+        JettyNode.Reply r = n.get("op=create&name=user&value=alice", null);
+        assertEquals(200, r.status(), r.body());
+        assertNotNull(r.setCookie());
+        return r.setCookie();
+    }
+
+    private static String id(String cookie) {
+        return cookie.substring(0, cookie.indexOf('.'));
+    }
+
+    /** Review item 16: an expired cookie costs the one load command, no claim scan on the request. */
+    @Test
+    void expiredCookieCostsOneCommandOnTheRequest() throws Exception {
+        a = node("A", redis, 300, 60, 700); // no scavenger run during the test
+        String cookie = create(a);
+        String id = id(cookie);
+        a.get("op=get&name=user", cookie); // warm-up: scripts loaded, connections open
+        assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        await(() -> !a.store().getStore().exists(id), 30);
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            for (int i = 0; i < 2; i++) {
+                mon.clear();
+                assertEquals(404, a.get("op=get&name=user", cookie).status(), "expired: no session");
+                List<String> sent = mon.clientCommands();
+                assertEquals(1, sent.size(), "request " + i + " with an expired cookie: " + sent);
+            }
+        }
+        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "left to the scavenger");
+    }
+
+    /** Review item 18: the listeners run while the session is still in Redis (deleted after them). */
+    @Test
+    void expiredSessionIsDeletedOnlyAfterItsListenersRan() throws Exception {
+        a = node("A", redis, 1, 5, 10);
+        String cookie = create(a);
+        String id = id(cookie);
+        String key = "lanyard:shop:s:{" + id + "}";
+        List<String> existsDuringListener = new CopyOnWriteArrayList<>();
+        SessionServlet.onDestroyed = sid -> {
+            if (sid.equals(id)) {
+                existsDuringListener.add(cmd("EXISTS", key));
+            }
+        };
+        assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        await(() -> !existsDuringListener.isEmpty(), 60);
+        assertEquals(List.of(":1"), existsDuringListener, "hash present while sessionDestroyed ran");
+        await(() -> cmd("EXISTS", key).equals(":0"), 30);
+        assertEquals(1, existsDuringListener.size(), "sessionDestroyed once");
+    }
+
+    /** Review item 18: a session invalidated on another node is not reported expired where it is in use. */
+    @Test
+    void sessionInvalidatedElsewhereIsNotReportedExpired() throws Exception {
+        a = node("A", redis, 300, 60, 700);
+        b = node("B", redis, 300, 60, 700);
+        String cookie = create(a);
+        String id = id(cookie);
+        Future<JettyNode.Reply> holding = pool.submit(() -> a.get("op=hold&name=k&value=v", cookie));
+        assertTrue(SessionServlet.held.await(30, TimeUnit.SECONDS), "request holds the session on A");
+        assertEquals("ok", b.get("op=invalidate", cookie).body());
+        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"));
+        Set<String> expired = a.store().getExpired(Set.of(id));
+        assertFalse(expired.contains(id), "invalidated on B, in use on A: not an expiry on A: " + expired);
+        SessionServlet.release.countDown();
+        assertEquals(200, holding.get(60, TimeUnit.SECONDS).status());
+        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "not resurrected");
+    }
+
+    /** Review item 19: a rename whose store fails leaves no entry that would swallow a later delete. */
+    @Test
+    void failedRenameDoesNotSwallowALaterDelete() throws Exception {
+        a = node("A", redis, 300, 60, 700);
+        String id = id(create(a));
+        RedisSessionDataStore store = a.store();
+        SessionData data = store.load(id);
+        assertNotNull(data);
+        data.setAttribute("big", "x".repeat(10_000)); // larger than maxSessionBytes: the move is refused
+        String newId = "renamedRenamedRenamed" + id.substring(0, 8);
+        data.setId(newId);
+        assertThrows(Exception.class, () -> store.store(newId, data));
+        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "old session kept");
+        assertTrue(store.delete(id));
+        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "a genuine delete deletes");
+    }
+
+    /** Review item 17: the note of a failed load only names that load's session. */
+    @Test
+    void unavailableNoteNamesTheFailedSession() throws Exception {
+        a = node("A", redis, 300, 60, 700);
+        String cookie = create(a);
+        RedisSessionDataStore store = a.store();
+        redis.kill();
+        try {
+            assertNull(store.load(id(cookie)), "reported as no session while Redis is down");
+            assertFalse(store.takeUnavailableLoad("someOtherSessionId0123.node0"), "another request's id");
+            assertFalse(store.takeUnavailableLoad(cookie), "taken once, then gone");
+            assertNull(store.load(id(cookie)));
+            assertTrue(store.takeUnavailableLoad(cookie), "the failed session's own request");
+            assertNull(store.load(id(cookie)));
+            store.clearUnavailableLoad();
+            assertFalse(store.takeUnavailableLoad(cookie), "cleared when the request leaves the handler");
+        } finally {
+            redis.restart();
+        }
+    }
+
+    private String cmd(String... args) {
+        try {
+            return redis.command(args);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + seconds + " s");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
