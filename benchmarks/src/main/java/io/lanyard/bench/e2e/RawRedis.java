@@ -1,0 +1,104 @@
+package io.lanyard.bench.e2e;
+
+import io.lanyard.bench.shop.ShopSession;
+import io.lanyard.core.LanyardSettings;
+import io.lanyard.core.RedisSessionStore;
+import io.lanyard.core.SessionRecord;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The physical floor: how many Redis round trips per second this machine can do with the same
+ * concurrency as the load test, from a pooled Jedis client and no servlet container at all.
+ * {@code PING} is the bare round trip; {@code EVALSHA load.lua} is Lanyard's whole read-only
+ * request cost in Redis (load + touch of a realistic shop session).
+ */
+public final class RawRedis {
+    public record Result(int round, double pingPerSecond, double evalPerSecond) {
+    }
+
+    private RawRedis() {
+    }
+
+    public static Result measure(String redisUri, int round, int threads, double seconds) throws Exception {
+        URI uri = URI.create(redisUri);
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(threads);
+        pool.setMaxIdle(threads);
+        LanyardSettings settings = new LanyardSettings();
+        settings.setRedisUri(redisUri);
+        settings.setAllowedClasses("io.lanyard.bench.**");
+        settings.validate("/shop");
+        List<byte[]> keys = new ArrayList<>();
+        try (RedisSessionStore store = RedisSessionStore.start(settings, RawRedis.class.getClassLoader())) {
+            for (int i = 0; i < threads; i++) {
+                SessionRecord r = store.create(String.format("rawfloor%024d", i), 1800);
+                ShopSession.populate(i, r::setAttribute);
+                store.save(r);
+                keys.add(store.sessionKey(r.id()).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] script;
+        try (InputStream in = RedisSessionStore.class.getResourceAsStream("lua/load.lua")) {
+            if (in == null) {
+                throw new IOException("load.lua not found in session-core");
+            }
+            script = in.readAllBytes();
+        }
+        try (RedisClient client = RedisClient.builder().hostAndPort(new HostAndPort(uri.getHost(), uri.getPort())).poolConfig(pool).build()) {
+            byte[] sha = client.scriptLoad(script, keys.get(0));
+            byte[] grace = "300000".getBytes(StandardCharsets.US_ASCII);
+            byte[] node = "raw".getBytes(StandardCharsets.US_ASCII);
+            double ping = loop(threads, seconds, i -> client.ping());
+            double eval = loop(threads, seconds, i -> client.evalsha(sha, List.of(keys.get(i)),
+                    List.of(Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII), grace, node)));
+            return new Result(round, ping, eval);
+        }
+    }
+
+    private static double loop(int threads, double seconds, Consumer<Integer> op) throws InterruptedException {
+        // Short untimed warm-up, then a fixed-time run with all threads.
+        runFor(threads, Math.min(0.5, seconds / 4), op);
+        return runFor(threads, seconds, op);
+    }
+
+    private static double runFor(int threads, double seconds, Consumer<Integer> op) throws InterruptedException {
+        LongAdder ops = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(threads);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int index = t;
+            Thread th = new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        op.accept(index);
+                        ops.increment();
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+            ts.add(th);
+        }
+        long start = System.nanoTime();
+        ts.forEach(Thread::start);
+        Thread.sleep((long) (seconds * 1000));
+        stop.set(true);
+        done.await();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return ops.sum() / elapsed;
+    }
+}
