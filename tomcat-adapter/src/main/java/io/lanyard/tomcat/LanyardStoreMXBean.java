@@ -24,4 +24,10 @@ public interface LanyardStoreMXBean extends StoreMetrics {
 
     /** Sessions currently held in memory by in-flight requests on this node. */
     int getSessionsInUse();
+
+    /**
+     * Session saves that failed after the response was already committed, so the client could not
+     * be told (each also logged, as one WARN per cause and minute).
+     */
+    long getLostSaves();
 }

@@ -1,11 +1,8 @@
 package io.lanyard.tomcat;
 
 import io.lanyard.core.LanyardException;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
-import org.apache.catalina.Session;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
@@ -14,14 +11,14 @@ import org.apache.juli.logging.LogFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Marks request boundaries for {@link RedisSessionManager}, which installs it in its context's
- * pipeline; users never configure it. On the way in it registers the request with the holder of
- * the requested session (no Redis call: loading is lazy, on the first {@code getSession}); on the
- * way out, before the response completes, it releases the session, and the last request out
- * saves it. Async requests are released when they complete.
+ * Opens the request bracket of {@link RedisSessionManager}, which installs this valve first in its
+ * context's pipeline; users never configure it. On the way in it registers the request with the
+ * holder of the requested session (no Redis call: loading is lazy, on the first
+ * {@code getSession}). The bracket is closed, and the session saved by the last request out, by
+ * the manager's {@code requestDestroyed} listener: after error pages, and for async requests on
+ * completion, but still before the response completes.
  *
  * <p>When Redis is unreachable it turns the failure into a short {@code 503} text answer instead
  * of Tomcat's error page with a stack trace.
@@ -44,8 +41,7 @@ public final class LanyardValve extends ValveBase {
             getNext().invoke(request, response);
             return;
         }
-        RedisSessionManager.Holder entered = manager.enter(request.getRequestedSessionId());
-        boolean deferred = false;
+        RedisSessionManager.Bracket bracket = manager.open(request);
         try {
             getNext().invoke(request, response);
             Object error = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
@@ -59,38 +55,13 @@ public final class LanyardValve extends ValveBase {
             }
             unavailable(request, response, down);
         } finally {
-            if (request.isAsyncStarted()) {
-                deferred = true;
-                request.getAsyncContext().addListener(new ExitOnComplete(request, response, entered));
-            }
-            if (!deferred) {
-                exit(request, response, entered);
-            }
+            // The bracket is closed by the manager's requestDestroyed listener, after error pages
+            // and, for async requests, on completion.
+            manager.leave(bracket);
         }
     }
 
-    private void exit(Request request, Response response, RedisSessionManager.Holder entered) {
-        try {
-            Session used = null;
-            // Only ask the request for its session when that cannot reach Redis: either no
-            // session was requested (so only a session created here can be returned), or the
-            // requested one was already looked up (its holder answers from memory).
-            if (entered == null || isLoaded(entered)) {
-                used = request.getSessionInternal(false);
-            }
-            manager.exit(entered, used);
-        } catch (LanyardException.RedisUnavailableException e) {
-            unavailable(request, response, e);
-        }
-    }
-
-    private static boolean isLoaded(RedisSessionManager.Holder h) {
-        synchronized (h) {
-            return h.loaded;
-        }
-    }
-
-    private static LanyardException.RedisUnavailableException redisUnavailable(Throwable t) {
+    static LanyardException.RedisUnavailableException redisUnavailable(Throwable t) {
         for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
             if (t instanceof LanyardException.RedisUnavailableException e) {
                 return e;
@@ -99,7 +70,7 @@ public final class LanyardValve extends ValveBase {
         return null;
     }
 
-    private static void unavailable(Request request, Response response, LanyardException.RedisUnavailableException e) {
+    static void unavailable(Request request, Response response, LanyardException.RedisUnavailableException e) {
         request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
         if (response.isCommitted()) {
             log.debug("Lanyard: Redis unavailable after the response was committed", e);
@@ -109,57 +80,31 @@ public final class LanyardValve extends ValveBase {
         if (log.isDebugEnabled()) {
             log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
         }
+        plainAnswer(response, 503, UNAVAILABLE_BODY);
+    }
+
+    /** Replaces the (uncommitted) response with a short text answer. */
+    static void plainAnswer(Response response, int status, String text) {
         try {
             response.reset();
             response.resetError();
-            response.setStatus(503);
-            response.setHeader("Retry-After", "5");
+            response.setStatus(status);
+            if (status == 503) {
+                response.setHeader("Retry-After", "5");
+            }
             response.setContentType("text/plain");
             response.setCharacterEncoding("UTF-8");
-            byte[] body = UNAVAILABLE_BODY.getBytes(StandardCharsets.UTF_8);
+            byte[] body = text.getBytes(StandardCharsets.UTF_8);
             response.setContentLength(body.length);
-            response.getOutputStream().write(body);
+            // The writer may already be in use (an error page); the stream is then unavailable.
+            try {
+                response.getOutputStream().write(body);
+            } catch (IllegalStateException writerInUse) {
+                response.getWriter().write(text);
+            }
             response.flushBuffer();
         } catch (IOException | IllegalStateException io) {
-            log.debug("Lanyard: could not write the 503 answer", io);
-        }
-    }
-
-    /** Releases an async request's session when it completes. */
-    private final class ExitOnComplete implements AsyncListener {
-        private final Request request;
-        private final Response response;
-        private final RedisSessionManager.Holder entered;
-        private final AtomicBoolean done = new AtomicBoolean();
-
-        ExitOnComplete(Request request, Response response, RedisSessionManager.Holder entered) {
-            this.request = request;
-            this.response = response;
-            this.entered = entered;
-        }
-
-        private void finish() {
-            if (done.compareAndSet(false, true)) {
-                exit(request, response, entered);
-            }
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            finish();
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this);
+            log.debug("Lanyard: could not write the " + status + " answer", io);
         }
     }
 }

@@ -32,6 +32,12 @@ final class RedisSession extends StandardSession {
     final transient RedisSessionManager.Holder holder;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
+    /**
+     * No request bracket holds this object any more (its holder was released), or it never had
+     * one (a detached copy found outside any request of this context): changes are written
+     * through to Redis at once instead of being saved when the last request leaves.
+     */
+    private transient volatile boolean released;
 
     RedisSession(RedisSessionManager manager, SessionRecord record, RedisSessionManager.Holder holder) {
         super(manager);
@@ -90,6 +96,29 @@ final class RedisSession extends StandardSession {
     public void setMaxInactiveInterval(int interval) {
         super.setMaxInactiveInterval(interval);
         record.setMaxInactiveSeconds(interval);
+        writeThrough();
+    }
+
+    @Override
+    public void setAttribute(String name, Object value, boolean notify) {
+        super.setAttribute(name, value, notify);
+        writeThrough();
+    }
+
+    @Override
+    public void removeAttribute(String name, boolean notify) {
+        super.removeAttribute(name, notify);
+        writeThrough();
+    }
+
+    void markReleased() {
+        released = true;
+    }
+
+    private void writeThrough() {
+        if (released && !expiredByStore && !expiring) {
+            ((RedisSessionManager) manager).saveNow(this);
+        }
     }
 
     /** Validity is the local invalidation flag only: expiry is decided by the store, cluster-wide. */
@@ -103,9 +132,16 @@ final class RedisSession extends StandardSession {
     public void access() {
     }
 
+    /**
+     * Tomcat calls this when it recycles a request that had this session: releases the hold of
+     * the creating request if its bracket did not (a session created outside any bracket).
+     */
     @Override
     public void endAccess() {
         isNew = false;
+        if (holder != null) {
+            ((RedisSessionManager) manager).endAccess(this);
+        }
     }
 
     /** Sets the id without registering with the manager (detached and expired copies). */

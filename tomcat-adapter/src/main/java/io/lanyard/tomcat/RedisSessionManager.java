@@ -1,5 +1,7 @@
 package io.lanyard.tomcat;
 
+import jakarta.servlet.ServletRequestEvent;
+import jakarta.servlet.ServletRequestListener;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
@@ -13,6 +15,7 @@ import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
 import org.apache.catalina.Valve;
 import org.apache.catalina.session.ManagerBase;
+import org.apache.catalina.connector.Request;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.apache.tomcat.util.modeler.Registry;
@@ -20,10 +23,12 @@ import org.apache.tomcat.util.modeler.Registry;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -38,13 +43,27 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Design notes.
  * <ul>
- * <li>No session cache: a node holds a session only while requests use it. The manager installs a
- *     {@link LanyardValve} (first in the context pipeline, so the user writes only the
- *     {@code <Manager>} element) that marks request boundaries. Requests for one session on one
- *     node share one {@link Holder}: the first {@link #findSession} loads the record (one
- *     EVALSHA), later concurrent requests reuse it, and the last request out saves the delta
+ * <li>No session cache: a node holds a session only while requests use it. Requests for one
+ *     session on one node share one {@link Holder}: the first {@link #findSession} loads the record
+ *     (one EVALSHA), later concurrent requests reuse it, and the last request out saves the delta
  *     (nothing, or one EVALSHA) before the response completes, then drops the object. So a
  *     read-only request costs one Redis command and a writing one two.</li>
+ * <li>Request boundaries (a {@link Bracket} per request): the manager installs a
+ *     {@link LanyardValve} (first in the context pipeline) that opens the bracket, and appends a
+ *     {@link ServletRequestListener} to the context whose {@code requestDestroyed} closes it.
+ *     Tomcat fires that after the context pipeline <em>and</em> after the host renders
+ *     {@code <error-page>}s (and, for async requests, when they complete), so sessions read,
+ *     changed or created by error pages are saved. The listener is the last one added, hence
+ *     the first one called on destroy: an application listener that throws cannot skip it.</li>
+ * <li>Whatever still happens outside a bracket is neither lost nor leaked: a session created
+ *     there holds its holder until the creating request releases it (at the bracket's close, or
+ *     at the latest when Tomcat recycles the request and calls {@code endAccess}); a session
+ *     object used after its bracket closed (application {@code requestDestroyed} listeners) or
+ *     found outside any request of this context (cross-context dispatch) writes each
+ *     {@code setAttribute}/{@code removeAttribute} through to Redis at once.</li>
+ * <li>A save that fails is never silent: before the response is committed the client gets a
+ *     503 (Redis down) or 500; after, one rate-limited WARN per cause and the
+ *     {@code LostSaves} counter.</li>
  * <li>Tomcat's jvmRoute suffix is appended to the ids Tomcat sees and stripped before Redis.</li>
  * <li>Expiry is the store's: {@link #backgroundProcess()} runs {@link RedisSessionStore#scavenge}
  *     at the store's jittered interval and fires {@code sessionDestroyed} for each session this
@@ -60,6 +79,9 @@ public class RedisSessionManager extends ManagerBase {
     private final LanyardSettings settings = new LanyardSettings();
     private final Map<String, Holder> holders = new ConcurrentHashMap<>();
     private final LanyardValve valve = new LanyardValve(this);
+    private final RequestListener requestListener = new RequestListener();
+    private final AtomicLong lostSaves = new AtomicLong();
+    private final RateLimitedLog lostSaveWarnings = new RateLimitedLog(log, 60_000);
     private final ReentrantLock scavengeLock = new ReentrantLock();
     private volatile RedisSessionStore store;
     private volatile long nextScavengeAt;
@@ -76,9 +98,50 @@ public class RedisSessionManager extends ManagerBase {
         boolean loaded;
         boolean removed;
         RedisSession session;
+        /** The holder's session was created here and the creating request still holds it once. */
+        boolean creatorHold;
 
         Holder(String id) {
             this.id = id;
+        }
+    }
+
+    /**
+     * One request's use of this context's sessions, from the valve's entry to
+     * {@code requestDestroyed} (which Tomcat fires after error pages). Stored as a request attribute
+     * so that the listener, which only sees the request facade, finds it. Guarded by its monitor.
+     */
+    static final class Bracket {
+        final Request request;
+        final Holder entered;
+        /** Valve invocations of this request in progress (async dispatches re-enter the valve). */
+        int valveDepth;
+        boolean closed;
+
+        Bracket(Request request, Holder entered) {
+            this.request = request;
+            this.entered = entered;
+        }
+    }
+
+    /** Request attribute holding the request's {@link Bracket}. */
+    static final String BRACKET_ATTRIBUTE = "io.lanyard.tomcat.bracket";
+
+    /** Closes a request's bracket once Tomcat is done with the request, error pages included. */
+    private final class RequestListener implements ServletRequestListener {
+        @Override
+        public void requestDestroyed(ServletRequestEvent event) {
+            if (event.getServletRequest().getAttribute(BRACKET_ATTRIBUTE) instanceof Bracket b) {
+                synchronized (b) {
+                    // Nested destroy events (FormAuthenticator's login-page forward, or
+                    // fireRequestListenersOnForwards) come while the valve is still running: the
+                    // request is not over yet.
+                    if (b.valveDepth > 0) {
+                        return;
+                    }
+                }
+                close(b);
+            }
         }
     }
 
@@ -184,6 +247,14 @@ public class RedisSessionManager extends ManagerBase {
             validated = true;
         }
         installValve();
+        // Appended last: called first on requestDestroyed, so an application listener that throws
+        // there cannot skip the close (sessions it changes afterwards are written through).
+        Object[] listeners = context.getApplicationEventListeners();
+        if (!Arrays.asList(listeners).contains(requestListener)) {
+            Object[] withOurs = Arrays.copyOf(listeners, listeners.length + 1);
+            withOurs[listeners.length] = requestListener;
+            context.setApplicationEventListeners(withOurs);
+        }
         // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
         store = RedisSessionStore.start(settings, context.getLoader().getClassLoader());
         nextScavengeAt = store.now() + store.nextScavengeDelayMillis();
@@ -215,7 +286,40 @@ public class RedisSessionManager extends ManagerBase {
     public void unload() {
     }
 
-    // ---------------------------------------------------------------- request boundaries (valve)
+    // ---------------------------------------------------------------- request boundaries
+
+    /**
+     * The valve enters: returns the request's open bracket, opening one (and registering the
+     * request with the holder of its requested session, no Redis call) if there is none yet.
+     */
+    Bracket open(Request request) {
+        if (request.getAttribute(BRACKET_ATTRIBUTE) instanceof Bracket b) {
+            synchronized (b) {
+                if (!b.closed) {
+                    b.valveDepth++;
+                    return b;
+                }
+            }
+        }
+        Bracket b = new Bracket(request, enter(request.getRequestedSessionId()));
+        b.valveDepth = 1;
+        request.setAttribute(BRACKET_ATTRIBUTE, b);
+        return b;
+    }
+
+    /**
+     * The valve leaves. The bracket stays open for {@code requestDestroyed} (error pages, async
+     * completion) unless the request listener is not registered on the context.
+     */
+    void leave(Bracket b) {
+        synchronized (b) {
+            b.valveDepth--;
+        }
+        if (!Arrays.asList(getContext().getApplicationEventListeners()).contains(requestListener)
+                && !b.request.isAsyncStarted()) {
+            close(b);
+        }
+    }
 
     /** A request with (possibly) session id {@code requestedId} enters; returns its holder or null. */
     Holder enter(String requestedId) {
@@ -235,19 +339,86 @@ public class RedisSessionManager extends ManagerBase {
     }
 
     /**
-     * A request leaves. {@code used} is the session the request ended with (possibly created or
-     * re-keyed during the request); its holder and the entered one are released once each.
+     * Ends a request's use of this context's sessions (once; later calls do nothing): releases the
+     * entered holder and the creation hold of a session the request created; the last user saves.
+     * A failed save answers 503/500 if the response is not committed yet, else it is logged (rate
+     * limited) and counted as a lost save.
      */
-    void exit(Holder entered, Session used) {
-        Holder created = used instanceof RedisSession rs && rs.holder != null && rs.holder != entered ? rs.holder : null;
+    void close(Bracket b) {
+        synchronized (b) {
+            if (b.closed) {
+                return;
+            }
+            b.closed = true;
+        }
+        Request request = b.request;
+        request.removeAttribute(BRACKET_ATTRIBUTE);
+        RuntimeException failure = null;
         try {
-            if (entered != null) {
-                release(entered);
+            Session used = null;
+            // Only ask the request for its session when that cannot reach Redis: either no
+            // session was requested (so only a session created here can be returned), or the
+            // requested one was already looked up (its holder answers from memory). Otherwise
+            // a session created by this request is released by endAccess when Tomcat recycles it.
+            if (isRunning() && (b.entered == null || isLoaded(b.entered))) {
+                used = request.getSessionInternal(false);
             }
-        } finally {
-            if (created != null) {
-                release(created);
+            if (b.entered != null) {
+                failure = releaseQuietly(b.entered, null);
             }
+            if (used instanceof RedisSession rs) {
+                failure = releaseCreatorHold(rs, failure);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (failure != null) {
+            saveFailed(request, failure);
+        }
+    }
+
+    private static boolean isLoaded(Holder h) {
+        synchronized (h) {
+            return h.loaded;
+        }
+    }
+
+    /** Releases the hold the creating request has on its new session's holder (once). */
+    RuntimeException releaseCreatorHold(RedisSession rs, RuntimeException failure) {
+        Holder h = rs.holder;
+        if (h == null) {
+            return failure;
+        }
+        synchronized (h) {
+            if (!h.creatorHold || h.session != rs) {
+                return failure;
+            }
+            h.creatorHold = false;
+        }
+        return releaseQuietly(h, failure);
+    }
+
+    /** Safety net, from {@link RedisSession#endAccess()} when Tomcat recycles a request. */
+    void endAccess(RedisSession rs) {
+        if (!isRunning()) {
+            return;
+        }
+        RuntimeException failure = releaseCreatorHold(rs, null);
+        if (failure != null) {
+            lostSave(failure);
+        }
+    }
+
+    private RuntimeException releaseQuietly(Holder h, RuntimeException earlier) {
+        try {
+            release(h);
+            return earlier;
+        } catch (RuntimeException e) {
+            if (earlier != null) {
+                earlier.addSuppressed(e);
+                return earlier;
+            }
+            return e;
         }
     }
 
@@ -258,7 +429,7 @@ public class RedisSessionManager extends ManagerBase {
             }
             try {
                 RedisSession s = h.session;
-                if (s != null && s.isValidLocally()) {
+                if (s != null && s.isValidLocally() && isRunning()) {
                     s.passivate();
                     SaveResult result = store().save(s.record());
                     if (result == SaveResult.GONE && log.isDebugEnabled()) {
@@ -272,10 +443,63 @@ public class RedisSessionManager extends ManagerBase {
                 h.removed = true;
                 holders.remove(h.id, h);
                 if (h.session != null) {
-                    super.remove(h.session, false);
+                    // Code that still has the object (an application's requestDestroyed listener,
+                    // a request's cached session) writes its changes through from now on.
+                    h.session.markReleased();
+                    remove(h.session, false);
                 }
             }
         }
+    }
+
+    /**
+     * A session object used outside any request bracket (see {@link RedisSession#markReleased()})
+     * was changed: save it at once.
+     */
+    void saveNow(RedisSession s) {
+        if (!isRunning() || !s.isValidLocally()) {
+            return;
+        }
+        try {
+            store().save(s.record());
+        } catch (RuntimeException e) {
+            lostSave(e);
+            throw e;
+        }
+    }
+
+    private void saveFailed(Request request, RuntimeException failure) {
+        LanyardException.RedisUnavailableException down = LanyardValve.redisUnavailable(failure);
+        if (request.getResponse() != null && !request.getResponse().isCommitted()) {
+            if (down != null) {
+                LanyardValve.unavailable(request, request.getResponse(), down);
+            } else {
+                // The core already logged why (oversized, ...); the client must not see a 200.
+                log.debug("Lanyard: session save failed, answering 500", failure);
+                LanyardValve.plainAnswer(request.getResponse(), 500,
+                        "500 Internal Server Error: the session could not be saved.\n");
+            }
+            return;
+        }
+        lostSave(failure);
+    }
+
+    /** A save failed and the client cannot be told any more: count it and warn (rate limited per cause). */
+    private void lostSave(RuntimeException failure) {
+        lostSaves.incrementAndGet();
+        String cause = failure.getClass().getSimpleName();
+        lostSaveWarnings.warn(cause, "Lanyard: a session save failed after the response was committed; the"
+                + " request's session changes are lost (" + cause + ": " + failure.getMessage() + ")");
+    }
+
+    /** Sessions held in memory by requests in progress (the {@code SessionsInUse} JMX attribute). */
+    int sessionsInUse() {
+        return holders.size();
+    }
+
+    /** Saves that failed after the response was committed (the {@code LostSaves} JMX attribute). */
+    long lostSaves() {
+        return lostSaves.get();
     }
 
     // ---------------------------------------------------------------- Manager
@@ -299,13 +523,23 @@ public class RedisSessionManager extends ManagerBase {
                 }
             }
         }
-        // Outside any request of this context (cross-context id checks, tools): a read-only copy.
-        SessionRecord record = store().load(stored);
+        // Outside any request of this context: CoyoteAdapter checking which of several session
+        // cookies is valid (before any valve), cross-context dispatch, tools. A detached copy that
+        // writes changes through. Redis down is "no session" here: the request's own lookup inside
+        // the bracket fails again and gets the 503 (CoyoteAdapter would turn it into a 500).
+        SessionRecord record;
+        try {
+            record = store().load(stored);
+        } catch (LanyardException.RedisUnavailableException e) {
+            log.debug("Lanyard: session lookup outside a request bracket failed, Redis unavailable");
+            return null;
+        }
         if (record == null) {
             return null;
         }
         RedisSession s = new RedisSession(this, record, null);
         s.initDetached(tomcatId(stored));
+        s.markReleased();
         return s;
     }
 
@@ -332,8 +566,16 @@ public class RedisSessionManager extends ManagerBase {
                 if (h.removed) {
                     continue;
                 }
-                if (h.users == 0) {
-                    h.users = 1; // released by the creating request's exit
+                if (h.session != null && h.session.isValidLocally()) {
+                    // Another request that sent the same (client-provided) id created it a moment
+                    // ago: share that object rather than replace it and lose its attributes.
+                    return h.session;
+                }
+                if (!h.creatorHold) {
+                    // Released by the creating request: at its bracket's close, or at the latest
+                    // by endAccess when Tomcat recycles it (creation outside any bracket).
+                    h.creatorHold = true;
+                    h.users++;
                 }
                 RedisSession s = new RedisSession(this, record, h);
                 s.setNew(true);
@@ -351,9 +593,18 @@ public class RedisSessionManager extends ManagerBase {
         throw new UnsupportedOperationException("Lanyard sessions are created by createSession or loaded from Redis");
     }
 
+    /**
+     * Removes {@code session} itself, never another object with the same id: the scavenger expires
+     * a detached copy while a request of this node may hold the live one.
+     */
     @Override
     public void remove(Session session, boolean update) {
-        super.remove(session, update);
+        String id = session.getIdInternal();
+        Session live = id == null ? null : sessions.get(id);
+        super.remove(session, update); // expiry statistics; removes by id
+        if (live != null && live != session) {
+            sessions.putIfAbsent(id, live);
+        }
         if (update && session instanceof RedisSession rs && rs.holder != null) {
             // Expired or invalidated: later requests of this session must not find the object.
             Holder h = rs.holder;
@@ -501,6 +752,7 @@ public class RedisSessionManager extends ManagerBase {
         @Override public String getRedisUri() { return settings.maskedRedisUri(); }
         @Override public String getApplication() { return settings.getApplication(); }
         @Override public boolean isRedisDown() { return store().isRedisDown(); }
-        @Override public int getSessionsInUse() { return holders.size(); }
+        @Override public int getSessionsInUse() { return sessionsInUse(); }
+        @Override public long getLostSaves() { return lostSaves(); }
     }
 }

@@ -27,11 +27,18 @@ import java.util.TreeSet;
  * <li>{@code /s/login?user=u&password=p} – creates the session and {@code request.login} (container realm)</li>
  * <li>{@code /s/user} – the authenticated user name and whether it has role admin, or "anonymous"</li>
  * <li>{@code /s/events} – the event lines of {@link SessionEvents}</li>
+ * <li>{@code /s/error?code=n} – {@code sendError(n)} (the container renders its error page)</li>
+ * <li>{@code /s/big?chars=n[&flush=true]} – sets attribute "big" to n characters; flush commits the response first</li>
+ * <li>{@code /s/hold} – looks the session up, then waits until {@link #RELEASE_HOLD} opens</li>
+ * <li>{@code /s/async-set?name=n&value=v} – setAttribute on another thread of an async request (creates the session)</li>
  * </ul>
  */
 @WebServlet(urlPatterns = "/s/*")
 public class SessionServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    /** {@code /s/hold} counts this down once it has the session, then waits for {@link #RELEASE_HOLD}. */
+    public static volatile java.util.concurrent.CountDownLatch HOLDING = new java.util.concurrent.CountDownLatch(1);
+    public static volatile java.util.concurrent.CountDownLatch RELEASE_HOLD = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -103,6 +110,43 @@ public class SessionServlet extends HttpServlet {
             case "user" -> out = req.getUserPrincipal() == null ? "anonymous" : req.getUserPrincipal().getName()
                     + " admin=" + req.isUserInRole("admin");
             case "events" -> out = String.join("\n", SessionEvents.EVENTS);
+            case "error" -> {
+                resp.sendError(Integer.parseInt(req.getParameter("code")));
+                return;
+            }
+            case "big" -> {
+                req.getSession(true).setAttribute("big", "x".repeat(Integer.parseInt(req.getParameter("chars"))));
+                if ("true".equals(req.getParameter("flush"))) {
+                    resp.getWriter().print("committed");
+                    resp.flushBuffer();
+                    return;
+                }
+                out = "ok";
+            }
+            case "hold" -> {
+                HttpSession s = req.getSession(false);
+                HOLDING.countDown();
+                try {
+                    RELEASE_HOLD.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out = s == null ? "no-session" : "held";
+            }
+            case "async-set" -> {
+                jakarta.servlet.AsyncContext async = req.startAsync();
+                async.start(() -> {
+                    try {
+                        req.getSession(true).setAttribute(req.getParameter("name"), req.getParameter("value"));
+                        async.getResponse().getWriter().print("ok");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } finally {
+                        async.complete();
+                    }
+                });
+                return;
+            }
             default -> {
                 resp.sendError(404);
                 return;

@@ -1,10 +1,13 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.testapp.ErrorPageServlet;
+import io.lanyard.testapp.RequestEvents;
 import io.lanyard.testapp.SessionEvents;
 import io.lanyard.testapp.SessionServlet;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ErrorPage;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,9 +49,16 @@ final class EmbeddedNode implements AutoCloseable {
         manager.setReadTimeoutMillis(1000);
         configure.accept(manager);
         context.setManager(manager);
-        Tomcat.addServlet(context, "s", new SessionServlet());
+        Tomcat.addServlet(context, "s", new SessionServlet()).setAsyncSupported(true);
         context.addServletMappingDecoded("/s/*", "s");
+        Tomcat.addServlet(context, "error", new ErrorPageServlet());
+        context.addServletMappingDecoded("/error-page", "error");
+        ErrorPage gone = new ErrorPage();
+        gone.setErrorCode(410);
+        gone.setLocation("/error-page");
+        context.addErrorPage(gone);
         context.addApplicationListener(SessionEvents.class.getName());
+        context.addApplicationListener(RequestEvents.class.getName());
         tomcat.start();
     }
 

@@ -1,6 +1,7 @@
 package io.lanyard.tomcat;
 
 import io.lanyard.testapp.SessionEvents;
+import io.lanyard.testapp.SessionServlet;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -288,6 +289,154 @@ class EmbeddedTomcatIT {
         a.close();
         assertFalse(server.isRegistered(name), "unregistered at stop");
         a = null;
+    }
+
+    @Test
+    void errorPageThatCreatesASessionIsSavedAndNothingIsLeft() {
+        Browser browser = new Browser();
+        HttpResponse<String> r = browser.send(a.url("/s/error?code=410"));
+        assertEquals(410, r.statusCode());
+        assertEquals("error page 410", r.body());
+        assertNotNull(browser.cookie, "the error page created a session");
+        // Tomcat closes the response at the end of the error page's forward, just before
+        // requestDestroyed (where Lanyard saves): poll.
+        await(() -> a.manager.sessionsInUse() == 0, "no holder left behind");
+        assertEquals(0, a.manager.getActiveSessions());
+        await(() -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))), "saved to Redis");
+
+        // An existing session changed by the error page, on the other node.
+        browser.get(b.url("/s/set?name=errorPage&value=none"));
+        assertEquals(410, browser.send(b.url("/s/error?code=410")).statusCode());
+        await(() -> b.manager.sessionsInUse() == 0, "no holder left behind");
+        await(() -> "410".equals(browser.get(a.url("/s/get?name=errorPage"))), "change saved");
+    }
+
+    @Test
+    void sessionUsedInAnApplicationsRequestDestroyedIsSavedAndNotLeaked() {
+        // Existing session: the application's listener runs after Lanyard's close (written through).
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        assertEquals("alice", browser.get(a.url("/s/get?name=user&inDestroy=one")));
+        await(() -> "one".equals(browser.get(b.url("/s/get?name=inDestroy"))), "change in requestDestroyed saved");
+        // No session yet: created in requestDestroyed, after the bracket.
+        Browser fresh = new Browser();
+        assertEquals("anonymous", fresh.get(a.url("/s/user?inDestroy=two")));
+        assertNotNull(fresh.cookie);
+        await(() -> a.manager.sessionsInUse() == 0, "no holder left behind");
+        assertEquals("two", fresh.get(b.url("/s/get?name=inDestroy")));
+    }
+
+    @Test
+    void asyncRequestSavesOnCompletionAndLeavesNothing() {
+        Browser browser = new Browser();
+        assertEquals("ok", browser.get(a.url("/s/async-set?name=user&value=alice")));
+        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals("alice", browser.get(b.url("/s/get?name=user")));
+        assertEquals("ok", browser.get(b.url("/s/async-set?name=user&value=bob")));
+        assertEquals(0, b.manager.sessionsInUse());
+        assertEquals("bob", browser.get(a.url("/s/get?name=user")));
+    }
+
+    @Test
+    void saveFailureIsNeverSilent() throws Exception {
+        EmbeddedNode small = new EmbeddedNode("c", redis.uri(), m -> m.setMaxSessionBytes(4096));
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(RedisSessionManager.class.getName());
+        List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(r);
+                }
+            }
+            @Override public void flush() { }
+            @Override public void close() { }
+        };
+        logger.addHandler(capture);
+        try {
+            Browser browser = new Browser();
+            browser.get(small.url("/s/set?name=user&value=alice"));
+            // Not committed yet: the client is told.
+            HttpResponse<String> refused = browser.send(small.url("/s/big?chars=10000"));
+            assertEquals(500, refused.statusCode(), refused.body());
+            assertEquals(0, small.manager.lostSaves());
+            // Committed before the save: counted and logged, once per cause (rate limited).
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> committed = browser.send(small.url("/s/big?chars=10000&flush=true"));
+                assertEquals(200, committed.statusCode());
+            }
+            assertEquals(3, small.manager.lostSaves());
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            assertEquals(3L, server.getAttribute(small.manager.getStoreObjectName(), "LostSaves"));
+            assertEquals(1, warnings.size(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList().toString());
+            assertTrue(warnings.get(0).getMessage().contains("SessionTooLargeException"), warnings.get(0).getMessage());
+            assertEquals(0, small.manager.sessionsInUse());
+            assertEquals("alice", browser.get(small.url("/s/get?name=user")), "nothing half-written");
+        } finally {
+            logger.removeHandler(capture);
+            small.close();
+        }
+    }
+
+    @Test
+    void multipleSessionCookiesWithRedisDownAnswer503() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        String other = "A".repeat(32);
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(a.url("/s/get?name=user")))
+                .header("Cookie", "JSESSIONID=" + other + "; JSESSIONID=" + browser.cookie).build();
+        assertEquals("alice", client.send(request, HttpResponse.BodyHandlers.ofString()).body(), "the valid cookie wins");
+        redis.kill();
+        try {
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, r.statusCode(), r.body());
+            assertFalse(r.body().contains("Exception"), r.body());
+        } finally {
+            redis.restart();
+        }
+    }
+
+    @Test
+    void scavengerExpiringASessionKeepsTheLiveObjectOfAnInFlightRequest() throws Exception {
+        SessionServlet.HOLDING = new java.util.concurrent.CountDownLatch(1);
+        SessionServlet.RELEASE_HOLD = new java.util.concurrent.CountDownLatch(1);
+        Browser browser = new Browser();
+        browser.get(a.url("/s/timeout?seconds=1"));
+        String id = browser.sessionId();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> held = pool.submit(() -> browser.get(a.url("/s/hold")));
+            assertTrue(SessionServlet.HOLDING.await(30, TimeUnit.SECONDS));
+            assertEquals(1, a.manager.getActiveSessions());
+            // Node a (which holds the live object) claims the expired session and expires a copy.
+            await(() -> {
+                a.manager.scavenge();
+                return !destroyedEvents(id).isEmpty();
+            }, "the session expires in Redis while the request holds it");
+            assertEquals(1, a.manager.getActiveSessions(), "the in-flight request's session is still registered");
+            SessionServlet.RELEASE_HOLD.countDown();
+            assertEquals("held", held.get(60, TimeUnit.SECONDS));
+            assertEquals(0, a.manager.sessionsInUse());
+            assertEquals(0, a.manager.getActiveSessions());
+        } finally {
+            SessionServlet.RELEASE_HOLD.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentCreationWithTheSameIdSharesOneObject() {
+        String id = "sharedclientid0123456789";
+        org.apache.catalina.Session first = a.manager.createSession(id);
+        first.getSession().setAttribute("first", "1");
+        org.apache.catalina.Session second = a.manager.createSession(id);
+        assertTrue(first == second, "the second creation must not replace the first one's session");
+        second.getSession().setAttribute("second", "2");
+        assertEquals(1, a.manager.sessionsInUse());
+        second.endAccess(); // what Tomcat does when it recycles the creating request
+        first.endAccess();
+        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals("[first, second]", new Browser(id).get(b.url("/s/names")));
     }
 
     private static List<String> destroyedEvents(String id) {
