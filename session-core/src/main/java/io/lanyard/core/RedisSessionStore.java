@@ -535,23 +535,26 @@ public final class RedisSessionStore implements AutoCloseable {
                     + layout.sessionKeyText(id) + "): " + e.getMessage(), e);
         }
         for (Object[] a : attrs) {
-            String name = (String) a[0];
-            byte[] value = (byte[]) a[1];
-            try {
-                record.putLoaded(name, codec.decode(value), value);
-            } catch (AttributeCodec.DecodeException e) {
-                metrics.attributeDropped();
-                record.putOpaque(name, value);
-                // One line per attribute and reason, not one per request that loads the session.
-                String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-                if (!loggedDrops.add(name + '\u0000' + reason) || loggedDrops.size() > 1000) {
-                    continue;
-                }
+            record.putPending((String) a[0], (byte[]) a[1]);
+        }
+        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
+        return record;
+    }
+
+    /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
+    private Object decodeAttribute(String id, String name, byte[] value) {
+        try {
+            return codec.decode(value);
+        } catch (AttributeCodec.DecodeException e) {
+            metrics.attributeDropped();
+            // One line per attribute and reason, not one per request that reads the session.
+            String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
+            if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
                 LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + name + "' of session "
                         + SessionIds.abbreviate(id) + " (it stays in Redis untouched): " + e.getMessage());
             }
+            return null;
         }
-        return record;
     }
 
     private static long parseLong(String id, String field, byte[] value) {

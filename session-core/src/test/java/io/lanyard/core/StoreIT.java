@@ -336,4 +336,30 @@ class StoreIT extends StoreTestBase {
             assertTrue(sent.get(1).contains("\"EVALSHA\""), sent.toString());
         }
     }
+
+    @Test
+    void attributesAreDecodedOnlyWhenReadAndUnreadOnesAreNeverRewritten() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("box", new io.lanyard.core.fixtures.CountingBox());
+        r.setAttribute("user", "alice");
+        a.save(r);
+        int before = io.lanyard.core.fixtures.CountingBox.CREATED.get();
+
+        SessionRecord loaded = a.load(id);
+        assertEquals(java.util.Set.of("box", "user"), loaded.attributeNames());
+        assertEquals("alice", loaded.getAttribute("user"));
+        loaded.setAttribute("user", "bob");
+        assertEquals(SaveResult.SAVED, a.save(loaded));
+        assertEquals(before, io.lanyard.core.fixtures.CountingBox.CREATED.get(), "the unread attribute was decoded");
+        assertNotNull(raw.hget(a.sessionKey(id), "a:box"), "and it is still in Redis");
+
+        SessionRecord again = a.load(id);
+        java.util.List<String> decoded = new java.util.ArrayList<>();
+        again.setDecodeListener((name, value) -> decoded.add(name));
+        assertEquals("x", ((io.lanyard.core.fixtures.CountingBox) again.getAttribute("box")).content);
+        assertEquals(List.of("box"), decoded);
+        assertEquals(before + 1, io.lanyard.core.fixtures.CountingBox.CREATED.get());
+    }
 }

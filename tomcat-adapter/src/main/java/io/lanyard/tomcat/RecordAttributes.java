@@ -17,6 +17,12 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class RecordAttributes extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
     private final SessionRecord record;
+    /**
+     * While Tomcat's activate/passivate iterate the attributes: answer only attributes decoded so
+     * far, so activation does not decode (and later re-encode) attributes the request never reads.
+     * Set only under the holder's lock, when no other request uses the session.
+     */
+    volatile boolean decodedOnly;
 
     RecordAttributes(SessionRecord record) {
         this.record = record;
@@ -28,7 +34,10 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
 
     @Override
     public Object get(Object name) {
-        return name instanceof String s && !hidden(s) ? record.getAttribute(s) : null;
+        if (!(name instanceof String s) || hidden(s)) {
+            return null;
+        }
+        return decodedOnly ? record.decodedAttributes().get(s) : record.getAttribute(s);
     }
 
     @Override

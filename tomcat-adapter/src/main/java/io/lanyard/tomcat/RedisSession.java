@@ -55,6 +55,44 @@ final class RedisSession extends StandardSession {
         return record;
     }
 
+    /**
+     * Activation with lazily decoded attributes: Tomcat's activation runs for the attributes
+     * decoded so far, and an attribute decoded later gets its {@code sessionDidActivate} when it is
+     * first read. Attributes never read were never activated and are not passivated either (their
+     * bytes in Redis stay as they are).
+     */
+    @Override
+    public void activate() {
+        RecordAttributes view = (RecordAttributes) attributes;
+        view.decodedOnly = true;
+        try {
+            super.activate();
+        } finally {
+            view.decodedOnly = false;
+        }
+        record.setDecodeListener((name, value) -> {
+            if (value instanceof jakarta.servlet.http.HttpSessionActivationListener listener) {
+                try {
+                    listener.sessionDidActivate(new jakarta.servlet.http.HttpSessionEvent(getSession()));
+                } catch (Throwable t) {
+                    org.apache.tomcat.util.ExceptionUtils.handleThrowable(t);
+                    manager.getContext().getLogger().error("Lanyard: sessionDidActivate failed for attribute " + name, t);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void passivate() {
+        RecordAttributes view = (RecordAttributes) attributes;
+        view.decodedOnly = true;
+        try {
+            super.passivate();
+        } finally {
+            view.decodedOnly = false;
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private void restoreAuthentication() {
         if (record.getAttribute(AUTH_ATTRIBUTE) instanceof List<?> list && list.size() >= 2) {

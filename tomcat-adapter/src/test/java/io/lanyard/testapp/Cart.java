@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A mutable session attribute: mutated in place by {@link SessionServlet} ("cart-add"). */
-public class Cart {
+public class Cart implements jakarta.servlet.http.HttpSessionActivationListener {
     private final List<String> items = new ArrayList<>();
 
     public void add(String item) {
@@ -13,5 +13,15 @@ public class Cart {
 
     public List<String> items() {
         return items;
+    }
+
+    @Override
+    public void sessionDidActivate(jakarta.servlet.http.HttpSessionEvent se) {
+        SessionEvents.EVENTS.add("activated cart " + se.getSession().getId());
+    }
+
+    @Override
+    public void sessionWillPassivate(jakarta.servlet.http.HttpSessionEvent se) {
+        SessionEvents.EVENTS.add("passivated cart " + se.getSession().getId());
     }
 }

@@ -113,6 +113,19 @@ class EmbeddedTomcatIT {
     }
 
     @Test
+    void activationListenersRunWhenTheAttributeIsReadAndUnreadAttributesAreLeftAlone() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/cart-add?item=apple"));
+        String id = browser.get(a.url("/s/create")).split(" ")[0].replaceFirst("\\..*", "") + ".b"; // as node b names it
+        SessionEvents.EVENTS.clear();
+        browser.get(b.url("/s/set?name=user&value=bob")); // the cart is not read: neither activated nor passivated
+        assertEquals(List.of(), SessionEvents.EVENTS.stream().filter(e -> e.contains("cart")).toList());
+        assertEquals("[apple]", browser.get(b.url("/s/cart")));
+        List<String> cartEvents = SessionEvents.EVENTS.stream().filter(e -> e.contains("cart")).toList();
+        assertEquals(List.of("activated cart " + id, "passivated cart " + id), cartEvents);
+    }
+
+    @Test
     void concurrentDistinctAttributesOnBothNodesAllSurvive() throws Exception {
         Browser browser = new Browser();
         browser.get(a.url("/s/create"));
