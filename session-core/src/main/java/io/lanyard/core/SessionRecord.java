@@ -249,6 +249,12 @@ public final class SessionRecord {
 
     // ---- used by the store ----
 
+    /** An attribute as loaded from Redis and already decoded (as after a request that read it). */
+    void putLoaded(String name, Object value, byte[] bytes) {
+        attributes.put(name, value);
+        stored.put(name, bytes);
+    }
+
     /** An attribute as loaded from Redis, decoded on first access. */
     void putPending(String name, byte[] bytes) {
         pending.put(name, bytes);
