@@ -78,6 +78,7 @@ public class RedisSessionManager extends ManagerBase {
 
     private final LanyardSettings settings = new LanyardSettings();
     private final Map<String, Holder> holders = new ConcurrentHashMap<>();
+    private final java.util.Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
     private final LanyardValve valve = new LanyardValve(this);
     private final RequestListener requestListener = new RequestListener();
     private final AtomicLong lostSaves = new AtomicLong();
@@ -504,6 +505,22 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- Manager
 
+    /**
+     * Loads a session; a record whose metadata in Redis is unreadable counts as no session (the
+     * request continues as a new visitor; the unreadable hash is left for operators and expires
+     * by its TTL), with one WARNING per session id.
+     */
+    private SessionRecord loadReadable(String stored) {
+        try {
+            return store().load(stored);
+        } catch (LanyardException.UnreadableSessionException e) {
+            if (unreadableLogged.add(stored) && unreadableLogged.size() < 1000) {
+                log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
+            }
+            return null;
+        }
+    }
+
     @Override
     public Session findSession(String id) throws IOException {
         String stored = SessionIds.stripRoute(id);
@@ -515,7 +532,7 @@ public class RedisSessionManager extends ManagerBase {
             synchronized (h) {
                 if (!h.removed) {
                     if (!h.loaded) {
-                        SessionRecord record = store().load(stored);
+                        SessionRecord record = loadReadable(stored);
                         h.loaded = true;
                         h.session = record == null ? null : attach(new RedisSession(this, record, h));
                     }
@@ -529,7 +546,7 @@ public class RedisSessionManager extends ManagerBase {
         // the bracket fails again and gets the 503 (CoyoteAdapter would turn it into a 500).
         SessionRecord record;
         try {
-            record = store().load(stored);
+            record = loadReadable(stored);
         } catch (LanyardException.RedisUnavailableException e) {
             log.debug("Lanyard: session lookup outside a request bracket failed, Redis unavailable");
             return null;

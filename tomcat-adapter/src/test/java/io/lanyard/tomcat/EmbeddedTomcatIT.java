@@ -126,6 +126,15 @@ class EmbeddedTomcatIT {
     }
 
     @Test
+    void aSessionWithUnreadableMetadataIsNoSessionNotAnError() throws Exception {
+        Browser browser = new Browser();
+        String id = browser.get(a.url("/s/create")).split(" ")[0].replaceFirst("\\..*", "");
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        assertEquals(":0", redis.command("HSET", "lanyard:app:s:{" + id + "}", "maxInactive", "garbage"));
+        assertEquals("no-session", browser.get(b.url("/s/get?name=user")));
+    }
+
+    @Test
     void concurrentDistinctAttributesOnBothNodesAllSurvive() throws Exception {
         Browser browser = new Browser();
         browser.get(a.url("/s/create"));
