@@ -217,10 +217,44 @@ class DemoBrowserIT {
 
     /** Clicks something that navigates, and waits until the next page has replaced this one. */
     private void clickAndWait(By by) {
-        WebElement oldBody = browser.findElement(By.tagName("body"));
-        browser.findElement(by).click();
-        new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(oldBody));
+        WebElement oldBody = null;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                oldBody = browser.findElement(By.tagName("body"));
+                browser.findElement(by).click();
+                break;
+            } catch (org.openqa.selenium.WebDriverException e) {
+                // Chromium sometimes reports the element's node as detached while the page it was
+                // found on is still settling ("Node with given id does not belong to the document"
+                // or a stale reference); the click did not happen, so finding it again is safe.
+                boolean detached = e instanceof org.openqa.selenium.StaleElementReferenceException
+                        || String.valueOf(e.getMessage()).contains("does not belong to the document");
+                if (!detached || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+        WebElement previous = oldBody;
+        new WebDriverWait(browser, WAIT).until(d -> isGone(previous));
         new WebDriverWait(browser, WAIT).until(d -> d.findElements(By.id("node")).size() == 1);
+    }
+
+    /**
+     * True once the element's page was replaced. Chromium reports a detached node either as a stale
+     * reference or as "Node with given id does not belong to the document"; both mean gone.
+     */
+    private static boolean isGone(WebElement element) {
+        try {
+            element.isEnabled();
+            return false;
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return true;
+        } catch (org.openqa.selenium.WebDriverException e) {
+            if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     private static String other(String node) {
