@@ -63,10 +63,6 @@ final class AttributeCodec {
         };
     }
 
-    ClassLoader classLoader() {
-        return classLoader;
-    }
-
     /**
      * Encodes a non-null value.
      *

@@ -3,7 +3,6 @@ package io.lanyard.core;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -575,9 +574,5 @@ public final class RedisSessionStore implements AutoCloseable {
 
     private static byte[] ascii(long v) {
         return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    static List<String> unmodifiable(List<String> l) {
-        return Collections.unmodifiableList(l);
     }
 }

@@ -271,17 +271,6 @@ public final class SessionRecord {
         Object decode(String name, byte[] bytes);
     }
 
-    void touch(long accessed, long lastAccessed, long expiry, String node) {
-        this.accessedTime = accessed;
-        this.lastAccessedTime = lastAccessed;
-        this.expiryTime = expiry;
-        this.lastNode = node;
-    }
-
-    boolean maxInactiveChanged() {
-        return maxInactiveChanged;
-    }
-
     /**
      * What a save must write: changed attributes (by byte comparison), removed attributes, and
      * whether metadata changed. Attributes that cannot be encoded are left out and listed in

@@ -48,8 +48,7 @@ class RefusedClassTest {
         assertEquals(1, metrics.view().getRefusedClasses());
     }
 
-    @Test
-
+    /** Rewrites a class name inside Kryo bytes (same length; Kryo flags the last ASCII char). */
     static byte[] replace(byte[] in, String from, String to) {
         byte[] f = from.getBytes(StandardCharsets.US_ASCII);
         byte[] t = to.getBytes(StandardCharsets.US_ASCII);
