@@ -8,7 +8,6 @@ import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionIds;
 import io.lanyard.core.SessionRecord;
-import io.lanyard.core.StoreMetrics;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
@@ -24,7 +23,6 @@ import javax.management.ObjectName;
 import javax.management.StandardMBean;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -193,6 +191,10 @@ public class RedisSessionManager extends ManagerBase {
             throw new IllegalStateException("Lanyard session manager is not started");
         }
         return s;
+    }
+
+    LanyardSettings settings() {
+        return settings;
     }
 
     boolean isRunning() {
@@ -713,7 +715,7 @@ public class RedisSessionManager extends ManagerBase {
             mbeanName = new ObjectName(getDomain() + ":" + getObjectNameKeyProperties()
                     .replace("type=Manager", "type=LanyardSessionStore"));
             Registry.getRegistry(null).getMBeanServer()
-                    .registerMBean(new StandardMBean(new StoreView(), LanyardStoreMXBean.class, true), mbeanName);
+                    .registerMBean(new StandardMBean(new StoreView(this), LanyardStoreMXBean.class, true), mbeanName);
         } catch (Exception e) {
             log.warn("Lanyard: cannot register the JMX bean " + mbeanName, e);
             mbeanName = null;
@@ -734,42 +736,5 @@ public class RedisSessionManager extends ManagerBase {
     /** The JMX bean's object name while started (for tools and tests). */
     public ObjectName getStoreObjectName() {
         return mbeanName;
-    }
-
-    private final class StoreView implements LanyardStoreMXBean {
-        private StoreMetrics m() {
-            return store().metrics();
-        }
-
-        @Override public long getLoads() { return m().getLoads(); }
-        @Override public long getLoadMisses() { return m().getLoadMisses(); }
-        @Override public long getSaves() { return m().getSaves(); }
-        @Override public long getBytesRead() { return m().getBytesRead(); }
-        @Override public long getBytesWritten() { return m().getBytesWritten(); }
-        @Override public long getRedisCommands() { return m().getRedisCommands(); }
-        @Override public long getErrors() { return m().getErrors(); }
-        @Override public long getRefusedClasses() { return m().getRefusedClasses(); }
-        @Override public long getDroppedAttributes() { return m().getDroppedAttributes(); }
-        @Override public long getOversizedRefused() { return m().getOversizedRefused(); }
-        @Override public long getExpiriesProcessed() { return m().getExpiriesProcessed(); }
-        @Override public double getLoadLatencyMeanMicros() { return m().getLoadLatencyMeanMicros(); }
-        @Override public long getLoadLatencyMaxMicros() { return m().getLoadLatencyMaxMicros(); }
-        @Override public double getSaveLatencyMeanMicros() { return m().getSaveLatencyMeanMicros(); }
-        @Override public long getSaveLatencyMaxMicros() { return m().getSaveLatencyMaxMicros(); }
-
-        @Override
-        public Map<String, String> getSettings() {
-            Map<String, String> out = new LinkedHashMap<>();
-            for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
-                out.put(s.name(), settings.get(s.name()));
-            }
-            return out;
-        }
-
-        @Override public String getRedisUri() { return settings.maskedRedisUri(); }
-        @Override public String getApplication() { return settings.getApplication(); }
-        @Override public boolean isRedisDown() { return store().isRedisDown(); }
-        @Override public int getSessionsInUse() { return sessionsInUse(); }
-        @Override public long getLostSaves() { return lostSaves(); }
     }
 }
