@@ -394,13 +394,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Deletes, without listeners, claimed sessions that expired at or before {@code time}. Lanyard
-     * hashes live only until expiry plus {@code gracePeriodSeconds} (TTL), so such orphans exist
-     * only when written with a longer TTL by something else; sessions of other applications are
-     * theirs to clean.
+     * Deletes, without listeners, claimed sessions that expired at or before {@code time} <em>and</em>
+     * longer ago than {@code gracePeriodSeconds}. Lanyard hashes live only until expiry plus that
+     * grace (TTL), so such orphans exist only when written with a longer TTL by something else.
+     * Jetty passes {@code now - 10 x jetty.session.gracePeriod.seconds}, and runs this on its first
+     * house-keeping pass: with a short (or zero) Jetty grace period, {@code time} alone would drop
+     * sessions whose {@code sessionDestroyed} listeners are still due; those stay claimed and are
+     * expired with listeners by the scavenger instead.
      */
     @Override
     public void doCleanOrphans(long time) {
+        long cutoff = Math.min(time, store.now() - settings.getGracePeriodSeconds() * 1000L);
         claimed.addAll(store.claimExpired());
         for (String sid : new ArrayList<>(claimed)) {
             SessionRecord r;
@@ -409,7 +413,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             } catch (LanyardException.UnreadableSessionException e) {
                 r = null;
             }
-            if (r == null || (r.expiryTime() > 0 && r.expiryTime() <= time)) {
+            if (r == null || (r.expiryTime() > 0 && r.expiryTime() <= cutoff)) {
                 claimed.remove(sid);
                 store.deleteExpired(sid);
             }

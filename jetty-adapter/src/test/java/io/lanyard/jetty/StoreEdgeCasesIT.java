@@ -114,6 +114,27 @@ class StoreEdgeCasesIT {
         assertEquals(1, existsDuringListener.size(), "sessionDestroyed once");
     }
 
+    /**
+     * Jetty's orphan sweep ({@code now - 10 x jetty.session.gracePeriod.seconds}, so {@code now} with a
+     * zero Jetty grace period) must not delete a just-expired session whose listeners are still due.
+     */
+    @Test
+    void orphanSweepLeavesJustExpiredSessionsToTheirListeners() throws Exception {
+        a = node("A", redis, 5, 60, 700); // the scavenger's first run comes 3.75-5 s after start
+        String cookie = create(a);
+        String id = id(cookie);
+        String key = "lanyard:shop:s:{" + id + "}";
+        List<String> destroyed = new CopyOnWriteArrayList<>();
+        SessionServlet.onDestroyed = destroyed::add;
+        assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        await(() -> !a.store().getStore().exists(id), 30); // expired; the hash stays for the grace period
+        a.store().cleanOrphans(System.currentTimeMillis());
+        // Deleted by the sweep, the session would never reach sessionDestroyed.
+        await(() -> destroyed.contains(id), 30);
+        await(() -> cmd("EXISTS", key).equals(":0"), 30);
+        assertEquals(List.of(id), destroyed, "sessionDestroyed once");
+    }
+
     /** Review item 18: a session invalidated on another node is not reported expired where it is in use. */
     @Test
     void sessionInvalidatedElsewhereIsNotReportedExpired() throws Exception {

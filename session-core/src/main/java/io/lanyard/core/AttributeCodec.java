@@ -186,11 +186,40 @@ final class AttributeCodec {
 
     /** True for values whose encoding cannot change without a setAttribute: no need to re-encode them to detect changes. */
     static boolean isImmutable(Object value) {
-        return value instanceof String || value instanceof Integer || value instanceof Long || value instanceof Boolean
-                || value instanceof Double || value instanceof Float || value instanceof Short || value instanceof Byte
-                || value instanceof Character || value instanceof Enum<?> || value instanceof UUID
-                || value.getClass() == java.math.BigDecimal.class || value.getClass() == java.math.BigInteger.class
-                || (value instanceof java.time.temporal.TemporalAccessor && value.getClass().getName().startsWith("java.time."));
+        return IMMUTABLE_VALUE_TYPE.get(value.getClass());
+    }
+
+    /**
+     * JDK value types that are immutable and hold no references to other objects: a value of one
+     * cannot change in place, and it cannot be part of a cycle. Exact classes only (a subclass of
+     * {@code BigDecimal} could be mutable). Cached per class: asked for every object Kryo writes.
+     */
+    private static final ClassValue<Boolean> IMMUTABLE_VALUE_TYPE = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return type == String.class || type == Integer.class || type == Long.class || type == Boolean.class
+                    || type == Double.class || type == Float.class || type == Short.class || type == Byte.class
+                    || type == Character.class || Enum.class.isAssignableFrom(type) || type == UUID.class
+                    || type == java.math.BigDecimal.class || type == java.math.BigInteger.class
+                    || type == java.util.Currency.class || type == java.util.Locale.class
+                    || (java.time.temporal.TemporalAccessor.class.isAssignableFrom(type) || type == java.time.Duration.class
+                        || type == java.time.Period.class || java.time.ZoneId.class.isAssignableFrom(type))
+                       && type.getName().startsWith("java.time.");
+        }
+    };
+
+    /**
+     * Kryo's reference tracking (needed for shared and cyclic user objects: order &lt;-&gt; customer)
+     * costs an identity-map lookup and insert per object written and a list entry per object read.
+     * Immutable JDK leaves (the strings and prices of every cart line) can neither be mutated
+     * through a shared reference nor close a cycle, so they are written inline: same bytes for a
+     * first occurrence, and the profile's largest Kryo item (reference bookkeeping) shrinks.
+     */
+    private static final class ValueAwareReferenceResolver extends MapReferenceResolver {
+        @Override
+        public boolean useReferences(Class type) {
+            return !IMMUTABLE_VALUE_TYPE.get(type);
+        }
     }
 
     private static byte[] text(char tag, String s) {
@@ -213,7 +242,7 @@ final class AttributeCodec {
 
     private Kryo newKryo() {
         SafeClassResolver resolver = new SafeClassResolver();
-        Kryo kryo = new Kryo(resolver, new MapReferenceResolver());
+        Kryo kryo = new Kryo(resolver, new ValueAwareReferenceResolver());
         kryo.setRegistrationRequired(false);
         kryo.setWarnUnregisteredClasses(false);
         // Session graphs may be cyclic (order <-> customer); references keep them finite.
@@ -251,7 +280,8 @@ final class AttributeCodec {
      */
     private final class SafeClassResolver extends DefaultClassResolver {
         private final ConcurrentHashMap<String, Class<?>> loaded = new ConcurrentHashMap<>();
-        private final Set<Class<?>> checkedTypes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        /** Classes already checked against the allowlist, each mapped to whether it is a JDK proxy class. */
+        private final java.util.IdentityHashMap<Class<?>, Boolean> checkedTypes = new java.util.IdentityHashMap<>();
 
         @Override
         protected Class<?> getTypeByName(String className) {
@@ -281,18 +311,19 @@ final class AttributeCodec {
 
         @Override
         public Registration getRegistration(Class type) {
-            if (!type.isPrimitive() && !checkedTypes.contains(type) && !Proxy.isProxyClass(type)) {
-                if (allowlist.isAllowed(type.getName())) {
-                    checkedTypes.add(type); // per Kryo instance, so per thread: the hot path is one lookup
-                } else {
-                // Kryo writes no class name for a value whose type is fixed by its declaration (a
-                // final field type, a final generic element type), so getTypeByName never sees it;
-                // every class still needs a registration before it is written or instantiated.
+            Boolean proxy = checkedTypes.get(type);
+            if (proxy == null) {
+                proxy = Proxy.isProxyClass(type);
+                if (!proxy && !type.isPrimitive() && !allowlist.isAllowed(type.getName())) {
+                    // Kryo writes no class name for a value whose type is fixed by its declaration (a
+                    // final field type, a final generic element type), so getTypeByName never sees it;
+                    // every class still needs a registration before it is written or instantiated.
                     metrics.classRefused();
                     throw new LanyardException.ClassNotAllowedException(type.getName());
                 }
+                checkedTypes.put(type, proxy); // per Kryo instance, so per thread: the hot path is one lookup
             }
-            if (Proxy.isProxyClass(type)) {
+            if (proxy) {
                 // A proxy's generated class ($Proxy12) cannot be loaded by name on another node:
                 // write the marker java.lang.reflect.Proxy, and let ProxySerializer rebuild it.
                 return kryo.getRegistration(Proxy.class);

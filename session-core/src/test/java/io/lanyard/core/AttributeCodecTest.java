@@ -109,6 +109,22 @@ class AttributeCodecTest {
     }
 
     @Test
+    void sharedMutableObjectsKeepTheirIdentityAndRepeatedValuesRoundTrip() throws Exception {
+        // Mutable objects are reference-tracked (one instance in, one instance out); immutable JDK
+        // leaves are written inline, so the same String or BigDecimal twice must still decode.
+        List<Object> shared = new ArrayList<>(List.of("x"));
+        BigDecimal price = new BigDecimal("9.99");
+        String sku = "sku-1";
+        Instant when = Instant.ofEpochSecond(1_700_000_000L);
+        List<Object> graph = new ArrayList<>(List.of(shared, shared, price, price, sku, sku, when, when, Tier.GOLD, Tier.GOLD));
+        @SuppressWarnings("unchecked")
+        List<Object> back = (List<Object>) roundTrip(graph);
+        assertEquals(graph, back);
+        assertSame(back.get(0), back.get(1), "one shared list stays one list");
+        assertNotSame(shared, back.get(0));
+    }
+
+    @Test
     void dynamicProxyWithAllowedInterfaceAndHandlerRoundTrips() throws Exception {
         Greeter g = (Greeter) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Greeter.class},
                 new GreeterHandler("Hello"));
