@@ -174,6 +174,45 @@ final class AttributeCodec {
         }
     }
 
+    /**
+     * True when {@code stored} (bytes as Redis holds them) is the same value as {@code current} (this
+     * node's encoding of the live object), although the bytes differ. Kryo writes maps and sets in
+     * iteration order, and that order is not stable across a decode: a decoded {@code HashMap} gets
+     * a capacity of Kryo's choosing (other buckets, other order), and {@code Map.of}/{@code Set.of}
+     * iterate in an order salted per JVM. Without this check an untouched preferences map would be
+     * rewritten by every read-only request on another node, overwriting that node's concurrent change.
+     *
+     * <p>Exact where it answers true: the stored bytes, decoded and encoded again in this JVM, are
+     * {@code current}. That costs a decode and an encode, so it only runs when the bytes could be a
+     * reordering (same length, same byte histogram); a real change (a quantity bump) fails that
+     * cheap test and is written at once. A false answer only costs a write of identical content.
+     */
+    boolean isSameValue(byte[] stored, byte[] current) {
+        if (stored.length != current.length || stored.length == 0 || stored[0] != KRYO || current[0] != KRYO
+                || !sameByteHistogram(stored, current)) {
+            return false;
+        }
+        try {
+            return java.util.Arrays.equals(encode(decode(stored)), current);
+        } catch (DecodeException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean sameByteHistogram(byte[] a, byte[] b) {
+        int[] counts = new int[256];
+        for (int i = 0; i < a.length; i++) {
+            counts[a[i] & 0xff]++;
+            counts[b[i] & 0xff]--;
+        }
+        for (int c : counts) {
+            if (c != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Boolean parseBoolean(String text) throws DecodeException {
         if (text.equals("true")) {
             return Boolean.TRUE;

@@ -302,7 +302,7 @@ public final class SessionRecord {
                 continue;
             }
             total += now.length;
-            if (before == null || !Arrays.equals(before, now)) {
+            if (before == null || !Arrays.equals(before, now) && !codec.isSameValue(before, now)) {
                 changed.put(name, now);
                 values.put(name, value);
             }

@@ -103,6 +103,42 @@ class StoreIT extends StoreTestBase {
     }
 
     @Test
+    void anUntouchedMapWhoseDecodedOrderDiffersIsNotRewritten() {
+        // Written from a default HashMap (16 buckets): iteration 2, 9. Kryo rebuilds it with 4
+        // buckets, where 9 comes first: the re-encoded bytes differ, the value does not.
+        java.util.HashMap<Integer, String> prefs = new java.util.HashMap<>();
+        prefs.put(2, "EUR");
+        prefs.put(9, "dark");
+        RedisSessionStore a = store("a");
+        RedisSessionStore b = store("b");
+        String id = newId();
+        SessionRecord s = a.create(id, 1800);
+        s.setAttribute("prefs", prefs);
+        s.setAttribute("cart", new java.util.ArrayList<>(List.of("x")));
+        a.save(s);
+        b.load(id);
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            SessionRecord r = b.load(id);
+            assertEquals(prefs, r.getAttribute("prefs"));
+            assertEquals(List.of(9, 2), List.copyOf(((Map<?, ?>) r.getAttribute("prefs")).keySet()),
+                    "precondition: the decoded map iterates in another order");
+            assertEquals(SaveResult.UNCHANGED, b.save(r));
+            assertEquals(1, mon.clientCommands().size(), "read-only request: " + mon.clientCommands());
+
+            mon.clear();
+            r = b.load(id);
+            @SuppressWarnings("unchecked")
+            Map<Integer, String> live = (Map<Integer, String>) r.getAttribute("prefs");
+            live.put(9, "light"); // a real change in place is still saved
+            assertEquals(SaveResult.SAVED, b.save(r));
+            List<String> sent = mon.clientCommands();
+            assertEquals(2, sent.size(), sent.toString());
+            assertTrue(sent.get(1).contains("\"a:prefs\""), sent.get(1));
+        }
+        assertEquals("light", ((Map<?, ?>) a.load(id).getAttribute("prefs")).get(9));
+    }
+
+    @Test
     void twoNodesChangingDifferentAttributesLoseNothing() throws Exception {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");
