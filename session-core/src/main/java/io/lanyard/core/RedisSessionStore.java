@@ -376,11 +376,15 @@ public final class RedisSessionStore implements AutoCloseable {
 
     /**
      * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
-     * still expired.
+     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
+     * its index entry, which the next claim re-checks and moves to the real expiry, so that
+     * expiry still reaches a listener.
      */
     public void deleteExpired(String id) {
-        redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
-        removeFromIndex(id);
+        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
+        if (deleted != 0) {
+            removeFromIndex(id);
+        }
     }
 
     /**

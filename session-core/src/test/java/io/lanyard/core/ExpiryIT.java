@@ -107,6 +107,28 @@ class ExpiryIT extends StoreTestBase {
     }
 
     @Test
+    void aSessionRevivedByANodeWithASlowClockKeepsItsIndexEntryAndStillExpiresWithAnEvent() {
+        RedisSessionStore a = store("a");
+        String id = createSessions(a, 1, 60).get(0);
+        io.lanyard.testsupport.MutableClock slow = new io.lanyard.testsupport.MutableClock(clock.millis());
+        clock.advance(Duration.ofSeconds(61));
+        slow.advance(Duration.ofSeconds(31));
+        LanyardSettings bSettings = settings("b");
+        bSettings.validate("/shop");
+        try (RedisSessionStore b = RedisSessionStore.start(bSettings, getClass().getClassLoader(), slow)) {
+            assertEquals(List.of(id), a.claimExpired());
+            assertNotNull(b.load(id), "b's clock says the session is live: b touches it");
+            a.deleteExpired(id); // a's listener ran; the hash is live again, so it is not deleted
+            assertTrue(raw.exists(a.sessionKey(id)));
+            assertNotNull(raw.zscore("lanyard:shop:expiry:" + shardOf(a, id), id), "still indexed");
+        }
+        clock.advance(Duration.ofSeconds(a.settings().getClaimLeaseSeconds() + 61));
+        AtomicInteger handled = new AtomicInteger();
+        assertEquals(1, a.scavenge(r -> handled.incrementAndGet()), "its real expiry reaches a listener");
+        assertFalse(raw.exists(a.sessionKey(id)));
+    }
+
+    @Test
     void invalidatedSessionIsDroppedFromTheIndexWithoutAnEvent() {
         RedisSessionStore a = store("a");
         String id = createSessions(a, 1, 60).get(0);
