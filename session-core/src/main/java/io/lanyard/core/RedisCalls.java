@@ -105,7 +105,7 @@ final class RedisCalls implements AutoCloseable {
         }
         UnifiedJedis used = null;
         try {
-            used = client();
+            used = client(sessionId, probe);
             T result = op.apply(used);
             if (down.get() && down.compareAndSet(true, false)) {
                 LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
@@ -152,17 +152,22 @@ final class RedisCalls implements AutoCloseable {
     private LanyardException.RedisUnavailableException unavailable(String sessionId, UnifiedJedis used, String what,
                                                                    RuntimeException e) {
         String cause = describe(e);
+        open(what, cause);
+        // Also on every failed probe: a client built by a probe that failed (e.g. a Sentinel client
+        // that found no master yet) must not stay; the next probe asks the servers afresh.
+        discard(used);
+        return new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
+                + " " + what + ": " + cause, e);
+    }
+
+    /** Opens the breaker; the first call of an outage logs it. */
+    private void open(String what, String cause) {
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
                     + " (" + cause + "); session requests fail with 503 until it is back."
                     + " Further failures are not logged until recovery.");
         }
-        // Also on every failed probe: a client built by a probe that failed (e.g. a Sentinel client
-        // that found no master yet) must not stay; the next probe asks the servers afresh.
-        discard(used);
-        return new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
-                + " " + what + ": " + cause, e);
     }
 
     private static boolean isTransient(JedisDataException e) {
@@ -182,7 +187,7 @@ final class RedisCalls implements AutoCloseable {
         return down.get();
     }
 
-    private UnifiedJedis client() {
+    private UnifiedJedis client(String sessionId, boolean probe) {
         UnifiedJedis c = client;
         if (c == null) {
             synchronized (this) {
@@ -191,10 +196,22 @@ final class RedisCalls implements AutoCloseable {
                 }
                 c = client;
                 if (c == null) {
+                    if (down.get() && !probe) {
+                        // Queued behind a connect attempt that just failed: fail fast like every
+                        // other call during the outage instead of trying again in turn.
+                        metrics.error();
+                        throw new LanyardException.RedisUnavailableException(sessionId,
+                                "Redis at " + settings.maskedRedisUri() + " is unavailable", null);
+                    }
                     // Created on first use (and again after an outage), so a node whose Redis is down
                     // at start still starts and recovers by itself; Cluster and Sentinel clients
                     // contact servers when built, and may throw here.
-                    c = connector.connect();
+                    try {
+                        c = connector.connect();
+                    } catch (JedisException e) {
+                        open("is unreachable", describe(e)); // before the lock is released
+                        throw e;
+                    }
                     client = c;
                 }
             }

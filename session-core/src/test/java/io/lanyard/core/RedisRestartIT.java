@@ -73,6 +73,31 @@ class RedisRestartIT {
         return RedisSessionStore.start(s, getClass().getClassLoader());
     }
 
+    /**
+     * A Sentinel client contacts the sentinels when it is built. With sentinels that accept
+     * connections but never answer, callers queued behind the first (failing) connect attempt must
+     * fail fast, not each try again in turn (8 threads x 500 ms).
+     */
+    @Test
+    void callersQueuedBehindAFailingFirstConnectFailFast() throws Exception {
+        try (java.net.ServerSocket blackHole = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            LanyardSettings s = new LanyardSettings();
+            s.setRedisUri("redis-sentinel://127.0.0.1:" + blackHole.getLocalPort() + "/mymaster");
+            s.setNodeName("a");
+            s.setConnectTimeoutMillis(CONNECT_TIMEOUT);
+            s.setReadTimeoutMillis(READ_TIMEOUT);
+            s.validate("/shop");
+            try (RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader())) {
+                List<Long> calls = runConcurrently(8, i -> assertThrows(LanyardException.RedisUnavailableException.class,
+                        () -> store.load(newId())));
+                long slowest = calls.stream().mapToLong(Long::longValue).max().orElseThrow();
+                assertTrue(slowest < CALL_BOUND_MILLIS, "slowest of 8 failing calls took " + slowest + " ms: " + calls);
+                List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+                assertEquals(1, warnings.size(), "one WARNING per outage: " + messages(warnings));
+            }
+        }
+    }
+
     @Test
     void killedRedisFailsFastThenRecoversByItselfWithTheData() throws Exception {
         try (RedisServer redis = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
