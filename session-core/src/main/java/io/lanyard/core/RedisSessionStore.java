@@ -304,8 +304,8 @@ public final class RedisSessionStore implements AutoCloseable {
             throw new IllegalArgumentException("invalid new session id");
         }
         String oldId = record.id();
-        Map<String, byte[]> all = record.allEncoded(codec);
-        checkSize(oldId, all.values().stream().mapToLong(b -> b.length).sum());
+        SessionRecord.FullCopy copy = record.allEncoded(codec);
+        checkSize(oldId, copy.totalBytes());
         if (!record.isNew() && !delete(oldId)) {
             return false;
         }
@@ -313,7 +313,7 @@ public final class RedisSessionStore implements AutoCloseable {
         long now = now();
         List<byte[]> pairs = new ArrayList<>();
         addMetadata(pairs, record);
-        all.forEach((name, bytes) -> {
+        copy.bytes().forEach((name, bytes) -> {
             pairs.add(RedisLayout.attributeField(name));
             pairs.add(bytes);
         });
@@ -327,7 +327,7 @@ public final class RedisSessionStore implements AutoCloseable {
         if (result == -1) {
             throw new LanyardException.SessionIdCollisionException(newId);
         }
-        record.committedAll(all, result);
+        record.committedAll(copy, result);
         return true;
     }
 

@@ -328,7 +328,8 @@ public final class SessionRecord {
     }
 
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
-    Map<String, byte[]> allEncoded(AttributeCodec codec) {
+    FullCopy allEncoded(AttributeCodec codec) {
+        Map<String, Object> values = new HashMap<>(attributes); // before encoding: what the bytes can be older than
         Delta d = delta(codec);
         Map<String, byte[]> all = new HashMap<>(opaque);
         all.putAll(pending);
@@ -341,7 +342,7 @@ public final class SessionRecord {
                 all.put(name, b);
             }
         }
-        return all;
+        return new FullCopy(all, values);
     }
 
     /** Records that {@code delta} is now what Redis holds. */
@@ -360,19 +361,33 @@ public final class SessionRecord {
         version = newVersion;
     }
 
-    /** Records that the whole record was written under a new key. */
-    void committedAll(Map<String, byte[]> all, long newVersion) {
+    /**
+     * Records that the whole record was written under a new key. An attribute a concurrent request
+     * replaced while the copy was written stays "touched", so the next save still writes it.
+     */
+    void committedAll(FullCopy copy, long newVersion) {
         stored.clear();
-        for (Map.Entry<String, byte[]> e : all.entrySet()) {
+        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
             if (attributes.containsKey(e.getKey()) || pending.containsKey(e.getKey())) {
                 stored.put(e.getKey(), e.getValue());
             }
         }
-        touched.clear();
+        touched.removeIf(name -> attributes.get(name) == copy.values().get(name));
         removedOpaque.clear();
         maxInactiveChanged = false;
         isNew = false;
         version = newVersion;
+    }
+
+    /** Every attribute's bytes for a full copy, and the values they were taken from. */
+    record FullCopy(Map<String, byte[]> bytes, Map<String, Object> values) {
+        long totalBytes() {
+            long n = 0;
+            for (byte[] b : bytes.values()) {
+                n += b.length;
+            }
+            return n;
+        }
     }
 
     /** The changes one save writes. */
