@@ -115,8 +115,9 @@ final class ClassAllowlist {
                 throw bad(pattern);
             }
         }
-        if (name.equals("java") || name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("sun.")
-                || name.startsWith("jdk.") || name.startsWith("com.sun.")) {
+        String dotted = name + ".";
+        if (dotted.startsWith("java.") || dotted.startsWith("javax.") || dotted.startsWith("sun.")
+                || dotted.startsWith("jdk.") || dotted.startsWith("com.sun.")) {
             // Opening JDK packages wholesale would let gadget classes (TemplatesImpl, ...) in.
             if (!name.contains(".") || pattern.endsWith("*")) {
                 throw new LanyardException.ConfigurationException("allowedClasses pattern '" + pattern
@@ -174,7 +175,10 @@ final class ClassAllowlist {
             }
         }
         for (String p : packagesDeep) {
-            if (pkg.startsWith(p)) {
+            // "com.**" or "org.**" must not open com.sun.* or the gadget classes of
+            // org.apache.commons.collections: a wildcard reaches into a platform or library
+            // package only when the pattern itself names that package (org.apache.myapp.**).
+            if (pkg.startsWith(p) && (!isPlatformPackage(pkg) || isPlatformPackage(p))) {
                 return true;
             }
         }
@@ -183,10 +187,18 @@ final class ClassAllowlist {
         return dollar > 0 && exact.contains(name.substring(0, dollar));
     }
 
+    /** JDK, container and library packages known for deserialization gadgets (a package name ending in '.'). */
+    private static final List<String> PLATFORM_PACKAGES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
+            "jakarta.", "org.apache.", "org.eclipse.jetty.", "io.lanyard.shaded.", "org.springframework.",
+            "org.codehaus.groovy.", "groovy.", "com.mchange.", "org.hibernate.", "com.fasterxml.", "org.mozilla.javascript.");
+
     private static boolean isPlatformPackage(String pkg) {
-        return pkg.startsWith("java.") || pkg.startsWith("javax.") || pkg.startsWith("jdk.") || pkg.startsWith("sun.")
-                || pkg.startsWith("com.sun.") || pkg.startsWith("jakarta.") || pkg.startsWith("org.apache.")
-                || pkg.startsWith("org.eclipse.jetty.") || pkg.startsWith("io.lanyard.shaded.");
+        for (String p : PLATFORM_PACKAGES) {
+            if (pkg.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

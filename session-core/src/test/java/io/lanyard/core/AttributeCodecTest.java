@@ -178,6 +178,25 @@ class AttributeCodecTest {
     }
 
     @Test
+    void broadWildcardsNeverOpenJdkOrGadgetLibraryPackages() {
+        for (String jdkWide : List.of("javax.**", "jdk.**", "sun.**", "com.sun.**", "javax.*", "java.*")) {
+            assertThrows(LanyardException.ConfigurationException.class, () -> ClassAllowlist.parse(jdkWide), jdkWide);
+        }
+        ClassAllowlist wide = ClassAllowlist.parse("com.**, org.**");
+        assertTrue(wide.isAllowed("com.example.shop.Cart"));
+        assertTrue(wide.isAllowed("org.example.Thing"));
+        for (String gadget : List.of("com.sun.org.apache.xalan.internal.xsltc.trax.TemplatesImpl",
+                "org.apache.commons.collections.functors.InvokerTransformer",
+                "org.apache.commons.collections4.functors.InstantiateTransformer",
+                "org.springframework.beans.factory.ObjectFactory", "org.codehaus.groovy.runtime.MethodClosure",
+                "com.mchange.v2.c3p0.PoolBackedDataSource", "com.fasterxml.jackson.databind.node.POJONode")) {
+            assertFalse(wide.isAllowed(gadget), gadget);
+        }
+        // Named explicitly, a library's own package can still be allowed.
+        assertTrue(ClassAllowlist.parse("org.apache.myapp.**").isAllowed("org.apache.myapp.model.Cart"));
+    }
+
+    @Test
     void classesReachedOnlyThroughDeclaredFieldTypesAreCheckedToo() {
         AttributeCodec holderOnly = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.SecretHolder"),
                 getClass().getClassLoader(), metrics);
