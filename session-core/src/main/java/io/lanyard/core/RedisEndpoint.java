@@ -120,7 +120,11 @@ record RedisEndpoint(Mode mode, boolean tls, List<HostPort> hosts, String user, 
         }
         int schemeEnd = uri.indexOf("://");
         int at = uri.lastIndexOf('@');
-        if (schemeEnd < 0 || at < schemeEnd) {
+        if (schemeEnd < 0) {
+            // Not a URI at all (user:secret@host:6379 without a scheme): anything may be a password.
+            return at < 0 ? uri : "****" + uri.substring(at);
+        }
+        if (at < schemeEnd) {
             return uri;
         }
         String userInfo = uri.substring(schemeEnd + 3, at);
@@ -188,7 +192,13 @@ record RedisEndpoint(Mode mode, boolean tls, List<HostPort> hosts, String user, 
     }
 
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // URLDecoder's message quotes the offending characters, which may be part of a password.
+            throw new LanyardException.ConfigurationException("invalid redisUri: bad %-escape in the user, password"
+                    + " or master name (write a literal '%' as %25)");
+        }
     }
 
     private static LanyardException.ConfigurationException bad(String uri, String why) {

@@ -152,7 +152,7 @@ public final class RedisSessionStore implements AutoCloseable {
         if (status == 3) {
             metrics.load(System.nanoTime() - start, 0, false);
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(id) + ")", null);
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
         }
         if (status == 2 && !includeExpired) {
             metrics.load(System.nanoTime() - start, 0, false);
@@ -229,9 +229,11 @@ public final class RedisSessionStore implements AutoCloseable {
             return SaveResult.UNCHANGED;
         }
         checkSize(id, delta.totalBytes());
-        if (record.isNew() && record.expiryTime() > 0) {
+        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
+        if ((record.isNew() || timeoutChanged) && record.expiryTime() > 0) {
             // Index first: an index entry without a hash is harmless (the scavenger drops it), a
-            // hash without an index entry would expire without its sessionDestroyed event.
+            // hash without an index entry would expire without its sessionDestroyed event. A
+            // changed timeout may bring the expiry earlier than the indexed one (or start one).
             index(id, record.expiryTime());
         }
         long now = now();
@@ -264,12 +266,7 @@ public final class RedisSessionStore implements AutoCloseable {
         if (result == -2) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
-        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
         record.committed(delta, result);
-        if (timeoutChanged && record.expiryTime() > 0) {
-            // A changed timeout may bring the expiry earlier than the indexed one.
-            index(id, record.expiryTime());
-        }
         metrics.save(System.nanoTime() - start, delta.bytesWritten());
         return SaveResult.SAVED;
     }
@@ -535,7 +532,7 @@ public final class RedisSessionStore implements AutoCloseable {
                     Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
         } catch (NumberFormatException e) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(id) + "): " + e.getMessage(), e);
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + e.getMessage(), e);
         }
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);

@@ -102,6 +102,16 @@ class RedisEndpointTest {
                 () -> RedisEndpoint.parse("redis://u:hunter2@h:notaport"));
         assertFalse(bad.getMessage().contains("hunter2"), bad.getMessage());
         assertTrue(bad.getMessage().contains("redis://u:****@h:notaport"), bad.getMessage());
+
+        // Without a scheme (LANYARD_REDIS_URI=user:secret@host:6379) everything before '@' may be secret.
+        LanyardException.ConfigurationException noScheme = assertThrows(LanyardException.ConfigurationException.class,
+                () -> RedisEndpoint.parse("app:hunter2@h:6379"));
+        assertFalse(noScheme.getMessage().contains("hunter2"), noScheme.getMessage());
+        assertEquals("****@h:6379", RedisEndpoint.mask("app:hunter2@h:6379"));
+        // A bad %-escape in the password is a configuration error that does not quote the password.
+        LanyardException.ConfigurationException escape = assertThrows(LanyardException.ConfigurationException.class,
+                () -> RedisEndpoint.parse("redis://u:hunt%zz2@h:1"));
+        assertFalse(escape.getMessage().contains("zz"), escape.getMessage());
     }
 
     @ParameterizedTest

@@ -432,7 +432,13 @@ public class RedisSessionManager extends ManagerBase {
             }
             try {
                 RedisSession s = h.session;
-                if (s != null && s.isValidLocally() && isRunning()) {
+                if (s != null && s.isValidLocally() && !isRunning()) {
+                    // The webapp stopped (undeploy, shutdown) while this request still ran past
+                    // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
+                    lostSaves.incrementAndGet();
+                    lostSaveWarnings.warn("stopped", "Lanyard: a request of session " + SessionIds.abbreviate(h.id)
+                            + " ended after the webapp stopped; its session changes, if any, are not saved");
+                } else if (s != null && s.isValidLocally()) {
                     s.passivate();
                     SaveResult result = store().save(s.record());
                     if (result == SaveResult.GONE && log.isDebugEnabled()) {
