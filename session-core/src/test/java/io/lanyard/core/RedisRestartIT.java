@@ -92,6 +92,7 @@ class RedisRestartIT {
                         () -> store.load(newId())));
                 long slowest = calls.stream().mapToLong(Long::longValue).max().orElseThrow();
                 assertTrue(slowest < CALL_BOUND_MILLIS, "slowest of 8 failing calls took " + slowest + " ms: " + calls);
+                System.out.printf("RedisRestartIT: unanswering sentinel: 8 concurrent first calls failed in %s ms%n", calls);
                 List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
                 assertEquals(1, warnings.size(), "one WARNING per outage: " + messages(warnings));
             }

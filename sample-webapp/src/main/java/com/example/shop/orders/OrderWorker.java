@@ -2,35 +2,45 @@ package com.example.shop.orders;
 
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.args.ListDirection;
+import redis.clients.jedis.params.SetParams;
 
+import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Consumes the order queue with the reliable-queue pattern: {@code BLMOVE queue -> processing:<worker>} takes a
  * job and parks it in this worker's own in-flight list in one atomic step, the job is processed, and only then
- * acknowledged with {@code LREM}. If the node dies mid-job the id stays in its in-flight list; the same worker
- * (same node name) moves such orphans back to the queue when it starts again. Processing is idempotent (it
- * only sets a status), so a job that is re-run after a crash does no harm.
+ * acknowledged with {@code LREM}. A job is therefore never lost: if the node dies mid-job the id stays in its
+ * in-flight list, and is moved back to the queue either by the same worker when it starts again, or by any other
+ * worker once the dead one's heartbeat has run out. Re-running a job is harmless: a confirmed order stays
+ * confirmed ({@link Orders#setStatus} never moves a status backwards).
  *
  * <p>One list per worker rather than one shared list: a starting node must not re-queue jobs that another,
- * healthy node is processing at that moment. That relies on node names being unique and stable.
+ * healthy node is processing at that moment. Liveness is a heartbeat key per worker
+ * ({@code shop:orders:worker:<name>}, refreshed every loop, expiring after {@value #HEARTBEAT_SECONDS} s), and
+ * the set {@code shop:orders:workers} names every worker that may have an in-flight list. A worker that finds
+ * its name's heartbeat alive at start (another live node has the same name) takes a unique name instead.
  */
 public final class OrderWorker implements Runnable {
     private static final Logger LOG = Logger.getLogger(OrderWorker.class.getName());
     /** BLMOVE timeout: also the longest a stop request waits for the worker to notice. */
     private static final double POLL_SECONDS = 1.0;
+    /** A worker whose heartbeat is older than this is dead: its in-flight jobs go back to the queue. */
+    static final int HEARTBEAT_SECONDS = 10;
+    /** How often a worker looks for dead workers' in-flight jobs. */
+    private static final long RESCUE_INTERVAL_NANOS = 5_000_000_000L;
 
     private final UnifiedJedis redis;
     private final Orders orders;
-    private final String worker;
-    private final String processing;
+    private volatile String worker;
+    private volatile String processing;
     private final long processingMillis;
     private volatile boolean running = true;
     private Thread thread;
 
     /**
-     * @param worker           stable, unique name of this node (names its in-flight list)
+     * @param worker           name of this node's worker (names its in-flight list); unique per live node
      * @param processingMillis simulated payment time, so the page visibly goes QUEUED, PROCESSING, CONFIRMED
      */
     public OrderWorker(UnifiedJedis redis, Orders orders, String worker, long processingMillis) {
@@ -39,6 +49,11 @@ public final class OrderWorker implements Runnable {
         this.worker = worker;
         this.processing = Orders.PROCESSING_PREFIX + worker;
         this.processingMillis = processingMillis;
+    }
+
+    /** The name this worker runs under (its configured name, or a unique one if that was taken). */
+    public String name() {
+        return worker;
     }
 
     public synchronized void start() {
@@ -61,12 +76,20 @@ public final class OrderWorker implements Runnable {
 
     @Override
     public void run() {
-        boolean recovered = false;
+        boolean registered = false;
+        long nextRescue = System.nanoTime();
         while (running) {
             try {
-                if (!recovered) {
+                if (!registered) {
+                    register();
                     requeueOrphans();
-                    recovered = true;
+                    registered = true;
+                } else {
+                    redis.setex(Orders.HEARTBEAT_PREFIX + worker, HEARTBEAT_SECONDS, "alive");
+                }
+                if (System.nanoTime() - nextRescue >= 0) {
+                    rescueDeadWorkers();
+                    nextRescue = System.nanoTime() + RESCUE_INTERVAL_NANOS;
                 }
                 String id = redis.blmove(Orders.QUEUE, processing, ListDirection.RIGHT, ListDirection.LEFT, POLL_SECONDS);
                 if (id != null) {
@@ -80,22 +103,61 @@ public final class OrderWorker implements Runnable {
                 // Redis unreachable or similar: the job (if any) stays in our in-flight list and is re-queued
                 // by the recovery that runs again once Redis answers.
                 LOG.log(Level.WARNING, "order worker " + worker + ": " + e.getMessage() + "; retrying in 2 s");
-                recovered = false;
+                registered = false;
                 if (!pause(2000)) {
                     return;
                 }
             }
         }
+        try {
+            redis.del(Orders.HEARTBEAT_PREFIX + worker); // a clean stop: nothing in flight, nothing to rescue
+            redis.srem(Orders.WORKERS, worker);
+        } catch (RuntimeException e) {
+            LOG.fine("order worker " + worker + " could not sign off: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Takes this worker's heartbeat (before it joins the set, so no other worker sees it registered and dead).
+     * If a live worker already holds the name, this one runs under a unique name instead of sharing its list.
+     */
+    void register() {
+        String key = Orders.HEARTBEAT_PREFIX + worker;
+        if (!"OK".equals(redis.set(key, "alive", SetParams.setParams().nx().ex(HEARTBEAT_SECONDS)))) {
+            String unique = worker + "-" + UUID.randomUUID().toString().substring(0, 8);
+            LOG.warning("order worker name " + worker + " is in use by a live node; this one runs as " + unique);
+            worker = unique;
+            processing = Orders.PROCESSING_PREFIX + unique;
+            redis.setex(Orders.HEARTBEAT_PREFIX + unique, HEARTBEAT_SECONDS, "alive");
+        }
+        redis.sadd(Orders.WORKERS, worker);
     }
 
     /** Moves jobs left in this worker's in-flight list (a previous run died mid-job) back to the queue. */
     int requeueOrphans() {
+        return requeue(worker);
+    }
+
+    /** Moves the in-flight jobs of every registered worker whose heartbeat ran out back to the queue. */
+    int rescueDeadWorkers() {
         int n = 0;
-        while (redis.lmove(processing, Orders.QUEUE, ListDirection.RIGHT, ListDirection.RIGHT) != null) {
+        for (String other : redis.smembers(Orders.WORKERS)) {
+            if (!other.equals(worker) && !redis.exists(Orders.HEARTBEAT_PREFIX + other)) {
+                n += requeue(other);
+                redis.srem(Orders.WORKERS, other);
+            }
+        }
+        return n;
+    }
+
+    private int requeue(String owner) {
+        int n = 0;
+        // LMOVE is atomic per job: two workers rescuing the same list never both get one job.
+        while (redis.lmove(Orders.PROCESSING_PREFIX + owner, Orders.QUEUE, ListDirection.RIGHT, ListDirection.RIGHT) != null) {
             n++;
         }
         if (n > 0) {
-            LOG.info("order worker " + worker + ": re-queued " + n + " unfinished order(s)");
+            LOG.info("order worker " + worker + ": re-queued " + n + " unfinished order(s) of worker " + owner);
         }
         return n;
     }

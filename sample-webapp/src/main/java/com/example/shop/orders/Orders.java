@@ -24,6 +24,10 @@ public final class Orders {
     public static final String QUEUE = "shop:orders:queue";
     /** Prefix of the per-worker in-flight lists ({@code shop:orders:processing:<worker>}). */
     public static final String PROCESSING_PREFIX = "shop:orders:processing:";
+    /** Names of the workers that may have an in-flight list. */
+    public static final String WORKERS = "shop:orders:workers";
+    /** Prefix of the workers' heartbeat keys ({@code shop:orders:worker:<worker>}, with a TTL). */
+    public static final String HEARTBEAT_PREFIX = "shop:orders:worker:";
     /** Pub/Sub channel of status changes. */
     public static final String STATUS_CHANNEL = "shop:orders:status";
 
@@ -91,17 +95,22 @@ public final class Orders {
         return order.isEmpty() ? null : order;
     }
 
-    /** Records a new status and announces it, atomically. Does nothing if the order has expired meanwhile. */
+    /**
+     * Records a new status and announces it, in one script: nothing happens if the order has expired meanwhile
+     * (the hash is never re-created without its TTL), and a confirmed order never goes back to an earlier
+     * status (a job re-run after a crash between confirmation and acknowledgement).
+     */
     void setStatus(String id, String status, String node) {
-        if (!redis.exists(key(id))) {
-            return;
-        }
-        try (AbstractTransaction tx = redis.multi()) {
-            tx.hset(key(id), Map.of("status", status, "processedBy", node, "updated", Instant.now().toString()));
-            tx.publish(STATUS_CHANNEL, id + " " + status);
-            tx.exec();
-        }
+        redis.eval(SET_STATUS, List.of(key(id)),
+                List.of(status, node, Instant.now().toString(), STATUS_CHANNEL, id + " " + status, CONFIRMED));
     }
+
+    private static final String SET_STATUS = String.join("\n",
+            "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end",
+            "if redis.call('HGET', KEYS[1], 'status') == ARGV[6] then return 0 end",
+            "redis.call('HSET', KEYS[1], 'status', ARGV[1], 'processedBy', ARGV[2], 'updated', ARGV[3])",
+            "redis.call('PUBLISH', ARGV[4], ARGV[5])",
+            "return 1");
 
     /** Status messages are {@code "<id> <status>"}; returns {id, status} or null if malformed. */
     static String[] parseMessage(String message) {

@@ -8,6 +8,8 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import redis.clients.jedis.RedisClient;
 
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.util.logging.Logger;
 
@@ -16,9 +18,11 @@ import java.util.logging.Logger;
  *
  * <p>Configuration, first match wins:
  * <ul>
- *   <li>node name: context init parameter or system property {@code lanyard.demo.node}, else {@code unknown};</li>
- *   <li>Redis: context init parameter {@code shop.redisUri}, else env {@code LANYARD_REDIS_URI}, else env
- *       {@code REDIS_URL}, else {@code redis://127.0.0.1:6379};</li>
+ *   <li>node name: context init parameter or system property {@code lanyard.demo.node}, else the host name;</li>
+ *   <li>Redis: context init parameter {@code shop.redisUri}, else env {@code SHOP_REDIS_URI}, else env
+ *       {@code LANYARD_REDIS_URI} or {@code REDIS_URL} when it is a {@code redis://} or {@code rediss://} URI
+ *       (the shop's queue needs one server; a Sentinel or Cluster URI there is skipped with a log line),
+ *       else {@code redis://127.0.0.1:6379};</li>
  *   <li>simulated payment time: context init parameter {@code shop.orderProcessingMillis} (default 1500).</li>
  * </ul>
  */
@@ -34,9 +38,9 @@ public final class ShopLifecycle implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
-        String node = firstNonBlank(ctx.getInitParameter(NODE_PARAMETER), System.getProperty(NODE_PARAMETER), "unknown");
-        String uri = firstNonBlank(ctx.getInitParameter("shop.redisUri"), System.getenv("LANYARD_REDIS_URI"),
-                System.getenv("REDIS_URL"), "redis://127.0.0.1:6379");
+        String node = firstNonBlank(ctx.getInitParameter(NODE_PARAMETER), System.getProperty(NODE_PARAMETER), hostName());
+        String uri = firstNonBlank(ctx.getInitParameter("shop.redisUri"), System.getenv("SHOP_REDIS_URI"),
+                singleServer("LANYARD_REDIS_URI"), singleServer("REDIS_URL"), "redis://127.0.0.1:6379");
         long processingMillis = Long.parseLong(firstNonBlank(ctx.getInitParameter("shop.orderProcessingMillis"), "1500"));
 
         redis = RedisClient.create(URI.create(uri)); // connects lazily: the shop starts even while Redis is down
@@ -62,6 +66,29 @@ public final class ShopLifecycle implements ServletContextListener {
             redis.close();
         }
         LOG.info("shop stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** The environment variable if it names one Redis server (redis:// or rediss://), else null. */
+    private static String singleServer(String variable) {
+        String value = System.getenv(variable);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.trim();
+        if (v.startsWith("redis://") || v.startsWith("rediss://")) {
+            return v;
+        }
+        LOG.warning(variable + " is not a redis:// or rediss:// URI; the shop's order queue does not use it"
+                + " (set SHOP_REDIS_URI or the context parameter shop.redisUri to one Redis server)");
+        return null;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            return "shop";
+        }
     }
 
     private static String firstNonBlank(String... values) {

@@ -103,6 +103,63 @@ class OrderQueueIT {
         }
     }
 
+    @Test
+    void aDeadWorkersJobIsRescuedByAnotherWorkerOnceItsHeartbeatRunsOut() throws Exception {
+        String id = placeOrder();
+        // tomcat-1 registered, took the job and died: its heartbeat key has run out (never written here).
+        redis.sadd(Orders.WORKERS, "tomcat-1");
+        assertEquals(id, redis.lmove(Orders.QUEUE, Orders.PROCESSING_PREFIX + "tomcat-1",
+                ListDirection.RIGHT, ListDirection.LEFT));
+        // A live worker's in-flight list is left alone.
+        redis.sadd(Orders.WORKERS, "busy-1");
+        redis.setex(Orders.HEARTBEAT_PREFIX + "busy-1", 30, "alive");
+        redis.lpush(Orders.PROCESSING_PREFIX + "busy-1", "job-of-a-live-worker");
+
+        OrderWorker other = new OrderWorker(redis, orders, "jetty-1", 0);
+        other.start();
+        try {
+            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "the dead worker's order confirmed");
+            assertEquals("jetty-1", orders.find(id).get("processedBy"));
+            assertEquals(0, redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1"));
+            assertEquals(List.of("job-of-a-live-worker"), redis.lrange(Orders.PROCESSING_PREFIX + "busy-1", 0, -1));
+            assertTrue(redis.sismember(Orders.WORKERS, "busy-1"));
+            assertTrue(!redis.sismember(Orders.WORKERS, "tomcat-1"), "the dead worker is forgotten");
+        } finally {
+            other.stop();
+        }
+        assertTrue(!redis.exists(Orders.HEARTBEAT_PREFIX + "jetty-1"), "a clean stop signs off");
+    }
+
+    @Test
+    void aSecondLiveWorkerWithTheSameNameRunsUnderAUniqueName() throws Exception {
+        OrderWorker first = new OrderWorker(redis, orders, "node", 0);
+        OrderWorker second = new OrderWorker(redis, orders, "node", 0);
+        first.start();
+        try {
+            await(() -> redis.exists(Orders.HEARTBEAT_PREFIX + "node"), "first worker registered");
+            second.start();
+            await(() -> !"node".equals(second.name()), "second worker renamed");
+            assertTrue(second.name().startsWith("node-"), second.name());
+            String id = placeOrder();
+            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "order confirmed");
+        } finally {
+            second.stop();
+            first.stop();
+        }
+    }
+
+    @Test
+    void aConfirmedOrderNeverGoesBackWhenItsJobIsRunAgain() {
+        String id = placeOrder();
+        orders.setStatus(id, Orders.CONFIRMED, "tomcat-1");
+        orders.setStatus(id, Orders.PROCESSING, "jetty-1"); // the re-run of a job whose ack was lost
+        assertEquals(Orders.CONFIRMED, orders.find(id).get("status"));
+        assertEquals("tomcat-1", orders.find(id).get("processedBy"));
+        redis.del(Orders.key(id));
+        orders.setStatus(id, Orders.PROCESSING, "jetty-1"); // expired meanwhile: not re-created without a TTL
+        assertTrue(!redis.exists(Orders.key(id)));
+    }
+
     /** Polls a condition (the worker announces nothing we could block on for these), failing after 30 s. */
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
