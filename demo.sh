@@ -24,8 +24,10 @@ built() {
   done
 }
 
-if ! command -v java >/dev/null 2>&1; then
-  echo "demo.sh: Java 17 or newer is needed (java not found on PATH)." >&2
+java_version=$( (javac -version 2>&1 || true) | sed -nE 's/^javac ([0-9]+).*/\1/p')
+if [[ ! $java_version =~ ^[0-9]+$ ]] || (( java_version < 17 )); then
+  echo "demo.sh: a JDK 17 or newer is needed (javac not found or older);" \
+       "on Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y default-jdk-headless" >&2
   exit 1
 fi
 
