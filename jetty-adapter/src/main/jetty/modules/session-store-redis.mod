@@ -83,8 +83,12 @@ etc/sessions/redis/session-store.xml
 #jetty.session.redis.trustStoreType=PKCS12
 
 ## Jetty's store settings. Lanyard scavenges on its own schedule (scavengeIntervalSeconds) and
-## claims expired sessions atomically, so Jetty's grace period only paces Jetty's own extra checks.
+## claims expired sessions atomically, so Jetty's grace period only paces Jetty's own extra checks;
+## Jetty's orphan sweep never deletes a session whose sessionDestroyed listeners are still due.
 #jetty.session.gracePeriod.seconds=3600
 ## Keep 0: a session is stored when the last request leaves it (an unchanged session sends
-## nothing). A longer period also delays saving attributes changed in place.
+## nothing). Lanyard treats every session with attributes as possibly changed in place, so a
+## longer period saves nothing for those.
 #jetty.session.savePeriod.seconds=0
+## This module selects session-cache-hash (DefaultSessionCache, evicted on session exit); a base
+## that already enables another session-cache module (e.g. session-cache-null) must drop it first.

@@ -42,11 +42,14 @@ final class LanyardSessionData extends SessionData {
      * Also true while the session has attributes: one may have been changed in place, which Jetty
      * cannot see. With {@code flushOnResponseCommit} this makes Jetty store the session before the
      * response goes out, so the client's next request (on any node) sees the change; the core's
-     * byte comparison then writes only what really changed, or sends nothing.
+     * byte comparison then writes only what really changed, or sends nothing. A session that was
+     * never stored is dirty too, so even one without attributes exists in Redis before the client
+     * gets its cookie.
      */
     @Override
     public boolean isDirty() {
-        return super.isDirty() || !getAllAttributes().isEmpty();
+        SessionRecord r = record;
+        return super.isDirty() || !getAllAttributes().isEmpty() || r == null || r.isNew();
     }
 
     /** The names set since the last call, removed from the dirty set. */
