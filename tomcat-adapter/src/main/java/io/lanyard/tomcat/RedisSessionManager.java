@@ -428,6 +428,14 @@ public class RedisSessionManager extends ManagerBase {
     private void release(Holder h) {
         synchronized (h) {
             if (--h.users > 0) {
+                // Other requests of this session still run here (a download, a long poll): store what
+                // changed now, so the client's next request sees it on any node, not only after they
+                // end. An unchanged session sends nothing. The session stays active (no passivation)
+                // for the requests still using it; the last one out saves and passivates as usual.
+                RedisSession s = h.session;
+                if (s != null && s.isValidLocally() && isRunning()) {
+                    store().save(s.record());
+                }
                 return;
             }
             try {

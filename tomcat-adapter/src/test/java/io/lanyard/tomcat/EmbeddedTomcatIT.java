@@ -447,6 +447,28 @@ class EmbeddedTomcatIT {
     }
 
     @Test
+    void aChangeIsVisibleOnTheOtherNodeWhileALongRequestOfTheSameSessionStillRuns() throws Exception {
+        SessionServlet.HOLDING = new java.util.concurrent.CountDownLatch(1);
+        SessionServlet.RELEASE_HOLD = new java.util.concurrent.CountDownLatch(1);
+        Browser browser = new Browser();
+        browser.get(a.url("/s/create"));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> held = pool.submit(() -> browser.get(a.url("/s/hold"))); // a long poll, a download
+            assertTrue(SessionServlet.HOLDING.await(30, TimeUnit.SECONDS));
+            assertEquals("ok", browser.get(a.url("/s/set?name=cart&value=3-items"))); // another tab, same node
+            assertEquals("3-items", browser.get(b.url("/s/get?name=cart")), "the next request, on the other node");
+            SessionServlet.RELEASE_HOLD.countDown();
+            assertEquals("held", held.get(60, TimeUnit.SECONDS));
+            assertEquals("3-items", browser.get(b.url("/s/get?name=cart")));
+            assertEquals(0, a.manager.sessionsInUse());
+        } finally {
+            SessionServlet.RELEASE_HOLD.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void concurrentCreationWithTheSameIdSharesOneObject() {
         String id = "sharedclientid0123456789";
         org.apache.catalina.Session first = a.manager.createSession(id);
