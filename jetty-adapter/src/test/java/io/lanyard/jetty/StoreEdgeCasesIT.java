@@ -153,6 +153,22 @@ class StoreEdgeCasesIT {
         assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "not resurrected");
     }
 
+    /** A change must reach the other node while a long request of the same session still runs on this one. */
+    @Test
+    void aChangeIsVisibleOnTheOtherNodeWhileALongRequestOfTheSameSessionStillRuns() throws Exception {
+        a = node("A", redis, 300, 60, 700);
+        b = node("B", redis, 300, 60, 700);
+        String cookie = create(a);
+        Future<JettyNode.Reply> holding = pool.submit(() -> a.get("op=hold&name=k&value=v", cookie));
+        assertTrue(SessionServlet.held.await(30, TimeUnit.SECONDS), "request holds the session on A");
+        assertEquals("ok", a.get("op=set&name=cart&value=3-items", cookie).body());
+        assertEquals("3-items", b.get("op=get&name=cart", cookie).body(), "the next request, on the other node");
+        SessionServlet.release.countDown();
+        assertEquals(200, holding.get(60, TimeUnit.SECONDS).status());
+        assertEquals("3-items", b.get("op=get&name=cart", cookie).body());
+        assertEquals("v", b.get("op=get&name=k", cookie).body());
+    }
+
     /** Review item 19: a rename whose store fails leaves no entry that would swallow a later delete. */
     @Test
     void failedRenameDoesNotSwallowALaterDelete() throws Exception {
