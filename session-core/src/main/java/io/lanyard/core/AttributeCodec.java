@@ -251,8 +251,8 @@ final class AttributeCodec {
      * Kryo's reference tracking (needed for shared and cyclic user objects: order &lt;-&gt; customer)
      * costs an identity-map lookup and insert per object written and a list entry per object read.
      * Immutable JDK leaves (the strings and prices of every cart line) can neither be mutated
-     * through a shared reference nor close a cycle, so they are written inline: same bytes for a
-     * first occurrence, and the profile's largest Kryo item (reference bookkeeping) shrinks.
+     * through a shared reference nor close a cycle, so they are written inline and skip that
+     * bookkeeping (same bytes for a first occurrence; a repeated one is written again).
      */
     private static final class ValueAwareReferenceResolver extends MapReferenceResolver {
         @Override

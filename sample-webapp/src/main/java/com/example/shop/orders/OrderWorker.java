@@ -86,6 +86,9 @@ public final class OrderWorker implements Runnable {
                     registered = true;
                 } else {
                     redis.setex(Orders.HEARTBEAT_PREFIX + worker, HEARTBEAT_SECONDS, "alive");
+                    // Again every loop: a rescuer that saw this worker before its first heartbeat may have
+                    // dropped it from the set.
+                    redis.sadd(Orders.WORKERS, worker);
                 }
                 if (System.nanoTime() - nextRescue >= 0) {
                     rescueDeadWorkers();
