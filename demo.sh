@@ -24,7 +24,7 @@ built() {
   done
 }
 
-java_version=$( (javac -version 2>&1 || true) | sed -nE 's/^javac ([0-9]+).*/\1/p')
+java_version=$( (javac -version 2>&1 || true) | sed -nE 's/^javac ([0-9]+).*/\1/p' | head -1)
 if [[ ! $java_version =~ ^[0-9]+$ ]] || (( java_version < 17 )); then
   echo "demo.sh: a JDK 17 or newer is needed (javac not found or older);" \
        "on Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y default-jdk-headless" >&2

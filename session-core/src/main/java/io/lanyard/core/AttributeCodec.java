@@ -252,7 +252,8 @@ final class AttributeCodec {
      * costs an identity-map lookup and insert per object written and a list entry per object read.
      * Immutable JDK leaves (the strings and prices of every cart line) can neither be mutated
      * through a shared reference nor close a cycle, so they are written inline and skip that
-     * bookkeeping (same bytes for a first occurrence; a repeated one is written again).
+     * bookkeeping (a repeated one is written again). This is part of the 'K' format: reader and
+     * writer must agree on which classes are tracked, so changing this set needs a new format tag.
      */
     private static final class ValueAwareReferenceResolver extends MapReferenceResolver {
         @Override

@@ -190,7 +190,9 @@ final class ClassAllowlist {
     /** JDK, container and library packages known for deserialization gadgets (a package name ending in '.'). */
     private static final List<String> PLATFORM_PACKAGES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
             "jakarta.", "org.apache.", "org.eclipse.jetty.", "io.lanyard.shaded.", "org.springframework.",
-            "org.codehaus.groovy.", "groovy.", "com.mchange.", "org.hibernate.", "com.fasterxml.", "org.mozilla.javascript.");
+            "org.codehaus.groovy.", "groovy.", "com.mchange.", "org.hibernate.", "com.fasterxml.", "org.mozilla.javascript.",
+            "org.jboss.", "org.python.", "bsh.", "clojure.", "com.alibaba.", "org.mvel2.", "com.thoughtworks.xstream.",
+            "org.yaml.snakeyaml.", "net.sf.json.", "com.zaxxer.hikari.", "org.h2.");
 
     private static boolean isPlatformPackage(String pkg) {
         for (String p : PLATFORM_PACKAGES) {

@@ -1,5 +1,7 @@
 package io.lanyard.core;
 
+import redis.clients.jedis.params.ZAddParams;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -233,8 +235,10 @@ public final class RedisSessionStore implements AutoCloseable {
         if ((record.isNew() || timeoutChanged) && record.expiryTime() > 0) {
             // Index first: an index entry without a hash is harmless (the scavenger drops it), a
             // hash without an index entry would expire without its sessionDestroyed event. A
-            // changed timeout may bring the expiry earlier than the indexed one (or start one).
-            index(id, record.expiryTime());
+            // changed timeout may bring the expiry earlier than the indexed one (or start one); it
+            // only ever moves the entry earlier (ZADD LT), since a claim re-checks a due entry
+            // against the hash anyway, and a later entry would be wrong if this save then failed.
+            index(id, record.expiryTime(), timeoutChanged);
         }
         long now = now();
         List<byte[]> args = new ArrayList<>();
@@ -448,10 +452,15 @@ public final class RedisSessionStore implements AutoCloseable {
     // ---- internals ----
 
     private void index(String id, long expiry) {
+        index(id, expiry, false);
+    }
+
+    private void index(String id, long expiry, boolean onlyEarlier) {
         byte[] key = layout.indexKey(id);
         redis.call(id, jedis -> {
             metrics.command();
-            return jedis.zadd(key, expiry, RedisLayout.utf8(id));
+            return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
+                    : jedis.zadd(key, expiry, RedisLayout.utf8(id));
         });
     }
 

@@ -368,7 +368,9 @@ public final class SessionRecord {
     void committedAll(FullCopy copy, long newVersion) {
         stored.clear();
         for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
-            if (attributes.containsKey(e.getKey()) || pending.containsKey(e.getKey())) {
+            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
+            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
+            if (!opaque.containsKey(e.getKey())) {
                 stored.put(e.getKey(), e.getValue());
             }
         }

@@ -163,6 +163,22 @@ class ExpiryIT extends StoreTestBase {
     }
 
     @Test
+    void longerTimeoutNeverMovesTheIndexLaterAndTheEarlierEntryIsRechecked() {
+        RedisSessionStore a = store("a");
+        String id = createSessions(a, 1, 60).get(0);
+        String shard = "lanyard:shop:expiry:" + shardOf(a, id);
+        double indexed = raw.zscore(shard, id);
+        SessionRecord r = a.load(id);
+        r.setMaxInactiveSeconds(3600);
+        assertEquals(SaveResult.SAVED, a.save(r));
+        assertEquals(indexed, raw.zscore(shard, id), "the index only moves earlier");
+        clock.advance(Duration.ofSeconds(61));
+        assertNotNull(a.load(id), "alive: its timeout is an hour now");
+        assertEquals(0, a.scavenge(x -> { }), "the early entry is re-checked, not expired");
+        assertTrue(raw.zscore(shard, id) > indexed + 3_000_000, "re-indexed at the real expiry");
+    }
+
+    @Test
     void scavengeDelayIsJittered() {
         RedisSessionStore a = store("a");
         long base = a.settings().getScavengeIntervalSeconds() * 1000L;

@@ -36,6 +36,15 @@ class SessionRecordTest {
     }
 
     @Test
+    void aValueRemovedWhileAnIdChangeCopiedTheRecordIsRemovedByTheNextSave() {
+        SessionRecord r = loaded();
+        SessionRecord.FullCopy copy = r.allEncoded(codec);
+        r.removeAttribute("cart"); // a concurrent request, after the copy took the cart's bytes
+        r.committedAll(copy, 2);
+        assertEquals(List.of("cart"), r.delta(codec).removed());
+    }
+
+    @Test
     void afterAnIdChangeUnchangedValuesAreNotWrittenAgain() {
         SessionRecord r = loaded();
         r.setAttribute("lang", "de");

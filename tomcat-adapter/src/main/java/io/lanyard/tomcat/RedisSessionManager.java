@@ -434,7 +434,15 @@ public class RedisSessionManager extends ManagerBase {
                 // for the requests still using it; the last one out saves and passivates as usual.
                 RedisSession s = h.session;
                 if (s != null && s.isValidLocally() && isRunning()) {
-                    store().save(s.record());
+                    try {
+                        store().save(s.record());
+                    } catch (RuntimeException e) {
+                        // Not this request's to report: the changes stay in the shared record, and
+                        // the last request out saves them and answers or logs a failure.
+                        if (log.isDebugEnabled()) {
+                            log.debug("Lanyard: early save of session " + SessionIds.abbreviate(h.id) + " failed: " + e);
+                        }
+                    }
                 }
                 return;
             }

@@ -36,6 +36,8 @@ public final class OrderWorker implements Runnable {
     private volatile String worker;
     private volatile String processing;
     private final long processingMillis;
+    /** This instance's heartbeat value: tells its own heartbeat (after a Redis hiccup) from another node's. */
+    private final String token = UUID.randomUUID().toString();
     private volatile boolean running = true;
     private Thread thread;
 
@@ -85,7 +87,7 @@ public final class OrderWorker implements Runnable {
                     requeueOrphans();
                     registered = true;
                 } else {
-                    redis.setex(Orders.HEARTBEAT_PREFIX + worker, HEARTBEAT_SECONDS, "alive");
+                    redis.setex(Orders.HEARTBEAT_PREFIX + worker, HEARTBEAT_SECONDS, token);
                     // Again every loop: a rescuer that saw this worker before its first heartbeat may have
                     // dropped it from the set.
                     redis.sadd(Orders.WORKERS, worker);
@@ -126,12 +128,13 @@ public final class OrderWorker implements Runnable {
      */
     void register() {
         String key = Orders.HEARTBEAT_PREFIX + worker;
-        if (!"OK".equals(redis.set(key, "alive", SetParams.setParams().nx().ex(HEARTBEAT_SECONDS)))) {
-            String unique = worker + "-" + UUID.randomUUID().toString().substring(0, 8);
+        if (!"OK".equals(redis.set(key, token, SetParams.setParams().nx().ex(HEARTBEAT_SECONDS)))
+                && !token.equals(redis.get(key))) {
+            String unique = worker + "-" + token.substring(0, 8);
             LOG.warning("order worker name " + worker + " is in use by a live node; this one runs as " + unique);
             worker = unique;
             processing = Orders.PROCESSING_PREFIX + unique;
-            redis.setex(Orders.HEARTBEAT_PREFIX + unique, HEARTBEAT_SECONDS, "alive");
+            redis.setex(Orders.HEARTBEAT_PREFIX + unique, HEARTBEAT_SECONDS, token);
         }
         redis.sadd(Orders.WORKERS, worker);
     }

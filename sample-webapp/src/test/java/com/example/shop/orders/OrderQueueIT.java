@@ -149,6 +149,14 @@ class OrderQueueIT {
     }
 
     @Test
+    void aWorkerRegisteringAgainAfterARedisHiccupKeepsItsName() {
+        OrderWorker worker = new OrderWorker(redis, orders, "tomcat-1", 0);
+        worker.register();
+        worker.register(); // what the loop does after a failed Redis call, its own heartbeat still alive
+        assertEquals("tomcat-1", worker.name());
+    }
+
+    @Test
     void aConfirmedOrderNeverGoesBackWhenItsJobIsRunAgain() {
         String id = placeOrder();
         orders.setStatus(id, Orders.CONFIRMED, "tomcat-1");
