@@ -6,7 +6,7 @@ import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.serializers.CompatibleFieldSerializer;
+import com.esotericsoftware.kryo.serializers.FieldSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Design notes. Strings, numbers and booleans are stored as tagged plain text ({@code s:alice},
  * {@code i:42}, {@code b:true}) so operators and other services can read them with
  * {@code redis-cli}. Everything else is Kryo: one tag byte {@code K} followed by Kryo's output.
- * User classes use Kryo's {@link CompatibleFieldSerializer} (fields by name, chunked) so a class
+ * User classes use {@link NamedFieldSerializer} (fields by name, each length-prefixed) so a class
  * that gained or lost a field in a rolling deploy still decodes. Kryo instances are pooled per
  * codec, and there is one codec per webapp, so per webapp class loader.
  *
@@ -291,16 +291,16 @@ final class AttributeCodec {
         // No-arg constructor when there is one, else Objenesis (works for Serializable POJOs
         // without one, with no --add-opens: it uses jdk.unsupported's ReflectionFactory).
         kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-        CompatibleFieldSerializer.CompatibleFieldSerializerConfig config = new CompatibleFieldSerializer.CompatibleFieldSerializerConfig();
-        config.setChunkedEncoding(true);       // unknown (removed) fields are skipped chunk by chunk ...
-        config.setReadUnknownFieldData(false); // ... without loading the classes they name
-        // Kryo allocates one chunk buffer per user object written or read (1 KiB by default, for each
-        // of a cart's 20 lines). Fields of session objects are small: 128 bytes cut the codec's
-        // allocation per shop session from 33 to 14 KB (decode) and 25 to 6 KB (encode) in
-        // CodecBenchmark (-prof gc), for one more length byte per 128 bytes of a larger field. The
-        // chunk size is not part of the format: data written with any size reads back with any size.
-        config.setChunkSize(128);
-        kryo.setDefaultSerializer(new SerializerFactory.CompatibleFieldSerializerFactory(config));
+        // User classes: fields by name, each length-prefixed, so a class that gained or lost a field
+        // in a rolling deploy still decodes, and a removed field is skipped without loading the
+        // classes it names (see NamedFieldSerializer).
+        FieldSerializer.FieldSerializerConfig config = new FieldSerializer.FieldSerializerConfig();
+        kryo.setDefaultSerializer(new SerializerFactory.BaseSerializerFactory<NamedFieldSerializer<?>>() {
+            @Override
+            public NamedFieldSerializer<?> newSerializer(Kryo k, Class type) {
+                return new NamedFieldSerializer<>(k, type, config.clone());
+            }
+        });
         kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
         kryo.addDefaultSerializer(AtomicInteger.class, new DefaultSerializers.AtomicIntegerSerializer());
         kryo.addDefaultSerializer(AtomicLong.class, new DefaultSerializers.AtomicLongSerializer());

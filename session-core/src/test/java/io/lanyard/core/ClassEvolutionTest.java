@@ -19,12 +19,19 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ClassEvolutionTest {
 
-    private static ClassLoader compile(Path dir, String source) throws Exception {
-        Path src = dir.resolve("com/example/shop/Profile.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, source);
+    /** Compiles {@code com.example.shop} sources (class name, source text pairs) into their own class loader. */
+    private static ClassLoader compile(Path dir, String... namesAndSources) throws Exception {
+        String[] args = new String[2 + namesAndSources.length / 2];
+        args[0] = "-d";
+        args[1] = dir.toString();
+        for (int i = 0; i < namesAndSources.length; i += 2) {
+            Path src = dir.resolve("com/example/shop/" + namesAndSources[i] + ".java");
+            Files.createDirectories(src.getParent());
+            Files.writeString(src, namesAndSources[i + 1]);
+            args[2 + i / 2] = src.toString();
+        }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertEquals(0, javac.run(null, null, null, "-d", dir.toString(), src.toString()));
+        assertEquals(0, javac.run(null, null, null, args));
         return new URLClassLoader(new URL[]{dir.toUri().toURL()}, ClassEvolutionTest.class.getClassLoader());
     }
 
@@ -34,15 +41,45 @@ class ClassEvolutionTest {
     }
 
     @Test
+    void aFieldWhoseTypeChangedIncompatiblyMakesTheAttributeUndecodableNotMisread(@TempDir Path v1Dir, @TempDir Path v2Dir)
+            throws Exception {
+        ClassLoader v1 = compile(v1Dir, "Profile", """
+                package com.example.shop;
+                public class Profile implements java.io.Serializable {
+                    public String name = "alice";
+                    public String visits = "seven visits";
+                }""");
+        ClassLoader v2 = compile(v2Dir, "Profile", """
+                package com.example.shop;
+                public class Profile implements java.io.Serializable {
+                    public String name;
+                    public int visits;
+                }""");
+        ClassAllowlist allow = ClassAllowlist.parse("com.example.shop.**");
+        byte[] bytes = new AttributeCodec(allow, v1, MetricsRecorder.NOOP)
+                .encode(v1.loadClass("com.example.shop.Profile").getConstructor().newInstance());
+        AttributeCodec.DecodeException e = assertThrows(AttributeCodec.DecodeException.class,
+                () -> new AttributeCodec(allow, v2, MetricsRecorder.NOOP).decode(bytes));
+        assertTrue(e.getMessage().contains("visits"), e.getMessage());
+    }
+
+    @Test
     void classThatGainedAndLostFieldsStillDecodesBothWays(@TempDir Path v1Dir, @TempDir Path v2Dir) throws Exception {
-        ClassLoader v1 = compile(v1Dir, """
+        // Version 1 has two fields version 2 dropped: a long string (a multi-byte length to skip)
+        // and a field of a class that version 2 no longer ships at all.
+        ClassLoader v1 = compile(v1Dir, "Profile", """
                 package com.example.shop;
                 public class Profile implements java.io.Serializable {
                     public String name = "alice";
                     public int visits = 7;
-                    public String legacy = "old";
+                    public String legacy = "old".repeat(100);
+                    public Coupon coupon = new Coupon();
+                }""", "Coupon", """
+                package com.example.shop;
+                public class Coupon implements java.io.Serializable {
+                    public String code = "SAVE10";
                 }""");
-        ClassLoader v2 = compile(v2Dir, """
+        ClassLoader v2 = compile(v2Dir, "Profile", """
                 package com.example.shop;
                 public class Profile implements java.io.Serializable {
                     public String name;
@@ -59,6 +96,9 @@ class ClassEvolutionTest {
         assertSame(v2, onNode2.getClass().getClassLoader(), "resolved with node 2's webapp loader");
         assertEquals("alice", field(onNode2, "name"));
         assertEquals(7, field(onNode2, "visits"));
+        assertEquals(java.util.List.of("new"), field(onNode2, "tags"), "a field the writer did not have keeps its default");
+        assertThrows(ClassNotFoundException.class, () -> v2.loadClass("com.example.shop.Coupon"),
+                "precondition: node 2 has no Coupon class; its field was skipped without loading it");
 
         Object p2 = v2.loadClass("com.example.shop.Profile").getConstructor().newInstance();
         p2.getClass().getField("name").set(p2, "bob");
