@@ -110,64 +110,6 @@ public enum BenchCodecs {
                 }
             };
         }
-    },
-
-    /**
-     * Experiment, not shipped: Lanyard's Kryo set-up with the compatible-field serializer's chunked
-     * encoding switched off, to measure what the chunking costs (the JFR profile points at it).
-     * Without chunks an unknown field can only be skipped by reading its value, so this is not a
-     * drop-in replacement; it bounds what a length-prefixed field format could gain.
-     */
-    EXPERIMENT_UNCHUNKED {
-        @Override
-        Codec create(ClassLoader loader) {
-            com.esotericsoftware.kryo.util.Pool<com.esotericsoftware.kryo.Kryo> kryos = new com.esotericsoftware.kryo.util.Pool<>(true, false, 8) {
-                @Override
-                protected com.esotericsoftware.kryo.Kryo create() {
-                    com.esotericsoftware.kryo.Kryo k = new com.esotericsoftware.kryo.Kryo();
-                    k.setRegistrationRequired(false);
-                    k.setReferences(true);
-                    k.setClassLoader(loader);
-                    k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(
-                            new org.objenesis.strategy.StdInstantiatorStrategy()));
-                    com.esotericsoftware.kryo.serializers.CompatibleFieldSerializer.CompatibleFieldSerializerConfig c =
-                            new com.esotericsoftware.kryo.serializers.CompatibleFieldSerializer.CompatibleFieldSerializerConfig();
-                    c.setChunkedEncoding(false);
-                    c.setReadUnknownFieldData(true);
-                    k.setDefaultSerializer(new com.esotericsoftware.kryo.SerializerFactory.CompatibleFieldSerializerFactory(c));
-                    return k;
-                }
-            };
-            return new Codec() {
-                private final com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(4096, -1);
-                private final com.esotericsoftware.kryo.io.Input in = new com.esotericsoftware.kryo.io.Input();
-
-                @Override
-                public byte[] encode(Object value) {
-                    com.esotericsoftware.kryo.Kryo k = kryos.obtain();
-                    try {
-                        out.reset();
-                        k.writeClassAndObject(out, value);
-                        return out.toBytes();
-                    } finally {
-                        k.reset();
-                        kryos.free(k);
-                    }
-                }
-
-                @Override
-                public Object decode(byte[] bytes) {
-                    com.esotericsoftware.kryo.Kryo k = kryos.obtain();
-                    try {
-                        in.setBuffer(bytes);
-                        return k.readClassAndObject(in);
-                    } finally {
-                        k.reset();
-                        kryos.free(k);
-                    }
-                }
-            };
-        }
     };
 
     abstract Codec create(ClassLoader loader);

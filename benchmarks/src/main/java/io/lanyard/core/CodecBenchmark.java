@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class CodecBenchmark {
-    @Param({"LANYARD", "JDK", "REDISSON_KRYO5", "EXPERIMENT_UNCHUNKED"})
+    @Param({"LANYARD", "JDK", "REDISSON_KRYO5"})
     public BenchCodecs codec;
 
     private BenchCodecs.Codec impl;
