@@ -341,7 +341,7 @@ final class AttributeCodec {
             if (!allowlist.isAllowed(className)) {
                 metrics.classRefused();
                 if (refusedLogged.add(className) && refusedLogged.size() < 1000) {
-                    LOG.log(System.Logger.Level.WARNING, "Lanyard refused to load class " + className
+                    LOG.log(System.Logger.Level.WARNING, "Lanyard refused to load class " + LanyardException.printable(className)
                             + " found in a session; it is not in the built-in safe set nor in allowedClasses");
                 }
                 throw new LanyardException.ClassNotAllowedException(className);

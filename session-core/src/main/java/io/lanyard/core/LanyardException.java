@@ -60,8 +60,8 @@ public class LanyardException extends RuntimeException {
         private final String className;
 
         public ClassNotAllowedException(String className) {
-            super(null, "class " + className + " is not allowed in sessions: add it (or its package, e.g. '"
-                    + packagePattern(className) + "') to allowedClasses", null);
+            super(null, "class " + printable(className) + " is not allowed in sessions: add it (or its package, e.g. '"
+                    + printable(packagePattern(className)) + "') to allowedClasses", null);
             this.className = className;
         }
 
@@ -91,5 +91,29 @@ public class LanyardException extends RuntimeException {
         public SessionIdCollisionException(String sessionId) {
             super(sessionId, "a session with this id already exists", null);
         }
+    }
+
+    /**
+     * Text read from Redis (a class name in a session) as it may appear in a log line: control and
+     * line-separator characters escaped, so corrupt or hostile data cannot forge log lines, and at
+     * most 200 characters.
+     */
+    static String printable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 200) + 3);
+        for (int i = 0; i < text.length(); i++) {
+            if (b.length() >= 200) {
+                return b.append("...").toString();
+            }
+            char c = text.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 }

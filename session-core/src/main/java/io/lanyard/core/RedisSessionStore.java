@@ -559,8 +559,9 @@ public final class RedisSessionStore implements AutoCloseable {
             // One line per attribute and reason, not one per request that reads the session.
             String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
             if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + name + "' of session "
-                        + SessionIds.abbreviate(id) + " (it stays in Redis untouched): " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
+                        + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
+                        + LanyardException.printable(e.getMessage()));
             }
             return null;
         }

@@ -157,6 +157,45 @@ class AttributeCodecTest {
     }
 
     @Test
+    void damagedBytesOfUserObjectsAreADecodeExceptionNeverACrashOrAHang() {
+        Customer alice = new Customer("alice", Instant.EPOCH);
+        alice.referrer(alice);
+        Cart cart = new Cart();
+        for (int i = 0; i < 5; i++) {
+            cart.add("sku-" + i + "-" + "x".repeat(40 * i), i, new BigDecimal("1." + i));
+        }
+        java.util.Random random = new java.util.Random(42); // fixed seed: the same cases every run
+        for (Object value : List.of(cart, alice, new ArrayList<>(List.of(cart, Map.of("k", cart))))) {
+            byte[] good = codec.encode(value);
+            for (int n = 0; n < 2000; n++) {
+                byte[] bad = good.clone();
+                if (n % 4 == 0) {
+                    bad = Arrays.copyOf(good, 1 + random.nextInt(good.length - 1)); // truncated
+                } else {
+                    for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+                        bad[1 + random.nextInt(bad.length - 1)] = (byte) random.nextInt(256);
+                    }
+                }
+                try {
+                    codec.decode(bad); // may still decode (a changed letter): then it is simply a value
+                } catch (AttributeCodec.DecodeException expected) {
+                    // the only failure an attribute read may report
+                }
+            }
+        }
+    }
+
+    @Test
+    void aClassNameFromRedisCannotForgeLogLines() {
+        LanyardException.ClassNotAllowedException e = new LanyardException.ClassNotAllowedException(
+                "x\nSEVERE: forged line\r\u2028" + "y".repeat(500));
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r") || e.getMessage().contains("\u2028"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("x\\u000aSEVERE"), e.getMessage());
+        assertTrue(e.getMessage().length() < 600, "capped: " + e.getMessage().length());
+    }
+
+    @Test
     void builtInSafeSetRefusesJdkGadgetsAndAllowlistPatternsWork() {
         ClassAllowlist a = ClassAllowlist.parse("com.shop.Cart, com.shop.model.*, com.acme.**, Widget");
         assertTrue(a.isAllowed("com.shop.Cart"));
