@@ -29,8 +29,11 @@ import java.util.Map;
  * reported as undecodable data instead of silently misreading the fields after it.
  *
  * <p>Works only on an in-memory {@link Output} and an array-backed {@link Input}, which is all
- * {@link AttributeCodec} uses. As with Kryo's own compatible serializer, a skipped unknown field
- * must not hold the first occurrence of an object that a later field refers back to.
+ * {@link AttributeCodec} uses. As with Kryo's own compatible serializer, skipping has one limit:
+ * Kryo writes a class's name (and this serializer a class's field names, an object's reference
+ * id) only at the first use in an attribute, so if that first use is inside a skipped field, later
+ * fields that use the same class or object cannot be read; the attribute is then reported as
+ * undecodable (see ClassEvolutionTest and the README's limits).
  */
 final class NamedFieldSerializer<T> extends FieldSerializer<T> {
     /** More field names than this in one record is corrupt data, not a class. */
