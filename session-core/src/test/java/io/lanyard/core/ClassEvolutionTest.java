@@ -19,6 +19,12 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class ClassEvolutionTest {
 
+    private static final String COUPON = """
+            package com.example.shop;
+            public class Coupon implements java.io.Serializable {
+                public String code = "SAVE10";
+            }""";
+
     /** Compiles {@code com.example.shop} sources (class name, source text pairs) into their own class loader. */
     private static ClassLoader compile(Path dir, String... namesAndSources) throws Exception {
         String[] args = new String[2 + namesAndSources.length / 2];
@@ -80,11 +86,7 @@ class ClassEvolutionTest {
                     public java.util.List<String> tags = new java.util.ArrayList<>(java.util.List.of("a", "b"));
                     public Coupon first = new Coupon();
                     public Coupon second = new Coupon();
-                }""", "Coupon", """
-                package com.example.shop;
-                public class Coupon implements java.io.Serializable {
-                    public String code = "SAVE10";
-                }""");
+                }""", "Coupon", COUPON);
         ClassLoader v2 = compile(v2Dir, "Profile", """
                 package com.example.shop;
                 public class Profile implements java.io.Serializable {
@@ -115,11 +117,7 @@ class ClassEvolutionTest {
                     public int visits = 7;
                     public String legacy = "old".repeat(100);
                     public Coupon coupon = new Coupon();
-                }""", "Coupon", """
-                package com.example.shop;
-                public class Coupon implements java.io.Serializable {
-                    public String code = "SAVE10";
-                }""");
+                }""", "Coupon", COUPON);
         ClassLoader v2 = compile(v2Dir, "Profile", """
                 package com.example.shop;
                 public class Profile implements java.io.Serializable {

@@ -418,17 +418,23 @@ class EmbeddedTomcatIT {
         }
     }
 
-    @Test
-    void scavengerExpiringASessionKeepsTheLiveObjectOfAnInFlightRequest() throws Exception {
+    /** Starts a request on node a that holds the browser's session until RELEASE_HOLD opens; returns once it does. */
+    private Future<String> holdSessionOnA(Browser browser, ExecutorService pool) throws InterruptedException {
         SessionServlet.HOLDING = new java.util.concurrent.CountDownLatch(1);
         SessionServlet.RELEASE_HOLD = new java.util.concurrent.CountDownLatch(1);
+        Future<String> held = pool.submit(() -> browser.get(a.url("/s/hold")));
+        assertTrue(SessionServlet.HOLDING.await(30, TimeUnit.SECONDS), "a request holds the session on a");
+        return held;
+    }
+
+    @Test
+    void scavengerExpiringASessionKeepsTheLiveObjectOfAnInFlightRequest() throws Exception {
         Browser browser = new Browser();
         browser.get(a.url("/s/timeout?seconds=1"));
         String id = browser.sessionId();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<String> held = pool.submit(() -> browser.get(a.url("/s/hold")));
-            assertTrue(SessionServlet.HOLDING.await(30, TimeUnit.SECONDS));
+            Future<String> held = holdSessionOnA(browser, pool);
             assertEquals(1, a.manager.getActiveSessions());
             // Node a (which holds the live object) claims the expired session and expires a copy.
             await(() -> {
@@ -448,14 +454,11 @@ class EmbeddedTomcatIT {
 
     @Test
     void aChangeIsVisibleOnTheOtherNodeWhileALongRequestOfTheSameSessionStillRuns() throws Exception {
-        SessionServlet.HOLDING = new java.util.concurrent.CountDownLatch(1);
-        SessionServlet.RELEASE_HOLD = new java.util.concurrent.CountDownLatch(1);
         Browser browser = new Browser();
         browser.get(a.url("/s/create"));
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<String> held = pool.submit(() -> browser.get(a.url("/s/hold"))); // a long poll, a download
-            assertTrue(SessionServlet.HOLDING.await(30, TimeUnit.SECONDS));
+            Future<String> held = holdSessionOnA(browser, pool); // a long poll, a download
             assertEquals("ok", browser.get(a.url("/s/set?name=cart&value=3-items"))); // another tab, same node
             assertEquals("3-items", browser.get(b.url("/s/get?name=cart")), "the next request, on the other node");
             SessionServlet.RELEASE_HOLD.countDown();
