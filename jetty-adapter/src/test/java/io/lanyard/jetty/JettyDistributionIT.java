@@ -22,11 +22,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The real thing: jetty-home 12.1 (unpacked by Maven), the built module zip unzipped into two
- * jetty-bases, {@code --add-modules=http,ee10-deploy,session-store-redis}, a test war in
+ * jetty-bases, {@code --add-modules=http,ee10-deploy,session-store-redis} (and the same with
+ * {@code ee11-deploy}: the store is on Jetty's environment-neutral core session API), a test war in
  * webapps/, two server processes, one Redis. The session must move between them.
  */
 class JettyDistributionIT {
@@ -72,8 +74,9 @@ class JettyDistributionIT {
         }
     }
 
-    @Test
-    void sessionMovesBetweenTwoJettyDistributions() throws Exception {
+    @ParameterizedTest(name = "{0} webapps")
+    @ValueSource(strings = {"ee10", "ee11"})
+    void sessionMovesBetweenTwoJettyDistributions(String environment) throws Exception {
         Path home = Path.of(System.getProperty("jetty.home", "target/jetty-dist/jetty-home-12.1.12"));
         Path zip = Path.of(System.getProperty("lanyard.module.zip", "target/lanyard-jetty-0.1.0-SNAPSHOT-module.zip"));
         assertTrue(Files.isRegularFile(home.resolve("start.jar")), "jetty-home unpacked at " + home);
@@ -88,8 +91,8 @@ class JettyDistributionIT {
         int portA = RedisServer.freePort();
         int portB = RedisServer.freePort();
         // A uses DESIGN.md's property name, B the long form the module accepts as well.
-        Path baseA = prepareBase(home, zip, war, "A", portA, "jetty.session.redis.uri");
-        Path baseB = prepareBase(home, zip, war, "B", portB, "jetty.session.redis.redisUri");
+        Path baseA = prepareBase(home, zip, war, environment, "A", portA, "jetty.session.redis.uri");
+        Path baseB = prepareBase(home, zip, war, environment, "B", portB, "jetty.session.redis.redisUri");
         start(home, baseA);
         start(home, baseB);
         awaitUp(portA, baseA);
@@ -135,12 +138,12 @@ class JettyDistributionIT {
         }
     }
 
-    private Path prepareBase(Path home, Path zip, Path war, String node, int port, String uriProperty)
+    private Path prepareBase(Path home, Path zip, Path war, String environment, String node, int port, String uriProperty)
             throws Exception {
         Path base = Files.createTempDirectory("lanyard-jetty-base-" + node);
         tempDirs.add(base);
         unzip(zip, base);
-        run(home, base, List.of("--add-modules=http,ee10-deploy,session-store-redis"));
+        run(home, base, List.of("--add-modules=http," + environment + "-deploy,session-store-redis"));
         Files.writeString(base.resolve("start.d/session-store-redis.ini"), String.join("\n",
                 "", "jetty.http.port=" + port, "jetty.http.host=127.0.0.1",
                 // Only these Lanyard properties are given: every other setting keeps Lanyard's default.
