@@ -41,7 +41,7 @@ public final class SessionRecord {
     private volatile boolean maxInactiveChanged;
 
     private final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
-    /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them). */
+    /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
     private final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
     /** Attributes set since load: re-encoded at save even if their type is immutable. */
     private final Set<String> touched = ConcurrentHashMap.newKeySet();
@@ -302,7 +302,14 @@ public final class SessionRecord {
                 continue;
             }
             total += now.length;
-            if (before == null || !Arrays.equals(before, now) && !codec.isSameValue(before, now)) {
+            if (before == null || !Arrays.equals(before, now)) {
+                if (before != null && codec.isSameValue(before, now)) {
+                    // Same value, other byte order: remember this node's encoding as the baseline, so
+                    // the next save of this record (Jetty stores twice per request, Tomcat once per
+                    // leaving request) compares bytes again instead of repeating the decode+encode.
+                    stored.replace(name, before, now);
+                    continue;
+                }
                 changed.put(name, now);
                 values.put(name, value);
             }
