@@ -4,45 +4,161 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
+
+import static io.lanyard.core.SettingKind.BOOLEAN;
+import static io.lanyard.core.SettingKind.POSITIVE;
+import static io.lanyard.core.SettingKind.SECRET;
+import static io.lanyard.core.SettingKind.TEXT;
+import static io.lanyard.core.SettingKind.URI;
 
 /**
- * All Lanyard settings: one plain setter bean shared by both adapters. Tomcat's Digester sets it
- * from {@code <Manager>} attributes, Jetty XML from {@code jetty.session.redis.*} properties; an
- * environment variable {@code LANYARD_FOO_BAR} overrides setting {@code fooBar} through the same
- * setters. {@link #validate()} runs once at start and fails on any bad value (never silently
- * replaced by a default); afterwards the bean is sealed.
+ * All Lanyard settings: one plain setter bean shared by both adapters.
+ *
+ * <p>Each setting is defined exactly once, below: its name, type, default and meaning, followed by
+ * its typed getter and setter. Everything else comes from that definition: {@link #SETTINGS}
+ * (README table, Jetty module template, JMX), {@link #set(String, String)} (Tomcat's
+ * {@code <Manager>} attributes, Jetty's {@code jetty.session.redis.*} properties) and the
+ * {@code LANYARD_FOO_BAR} environment overrides, which go through the same path.
+ *
+ * <p>A value that cannot be read (a word where a number belongs) is kept as a problem, so that
+ * {@link #validate(String)}, which runs once at start, fails listing every problem at once; a bad
+ * value is never silently replaced by a default. After {@code validate} the bean is sealed.
  */
 public final class LanyardSettings {
 
-    /** Name, default and meaning of every setting, in the order the README table lists them. */
-    public static final List<Setting> SETTINGS = List.of(
-            new Setting("redisUri", "redis://127.0.0.1:6379",
-                    "Where Redis is: redis://, rediss:// (TLS), redis-sentinel:// or redis-cluster:// (see README)."),
-            new Setting("keyPrefix", "lanyard", "First part of every Redis key."),
-            new Setting("application", "context path",
-                    "Application part of the key; default: context path without the leading '/', 'ROOT' for the root context."),
-            new Setting("allowedClasses", "", "Comma-separated class patterns (a.b.C, a.b.*, a.b.**) Kryo may instantiate on top of the built-in safe set."),
-            new Setting("gracePeriodSeconds", "300", "How long an expired session stays in Redis so listeners can still read it (TTL = expiry + grace)."),
-            new Setting("maxSessionBytes", "1048576", "Largest encoded session (all attributes); a larger save is refused whole."),
-            new Setting("connectTimeoutMillis", "2000", "Redis connect timeout."),
-            new Setting("readTimeoutMillis", "2000", "Redis read (socket) timeout."),
-            new Setting("poolSize", "16", "Maximum Redis connections per node and application."),
-            new Setting("expiryShards", "16", "Number of expiry-index sorted sets (spread over Cluster slots). Keep it fixed for a deployment."),
-            new Setting("scavengeIntervalSeconds", "30", "How often a node looks for expired sessions (jittered by up to 25%)."),
-            new Setting("claimLeaseSeconds", "60", "How long a node owns an expired session it claimed before another node may retry it."),
-            new Setting("scavengeBatchSize", "100", "How many due sessions a node claims per expiry shard and scan."),
-            new Setting("nodeName", "host name", "This node's name, written to the 'node' field of every session it touches."),
-            new Setting("metricsEnabled", "true", "Count loads, saves, bytes, commands, errors; false = a no-op recorder."),
-            new Setting("trustStore", "", "Trust store file for rediss:// (default: the JVM's trust store)."),
-            new Setting("trustStorePassword", "", "Password of trustStore."),
-            new Setting("trustStoreType", "PKCS12", "Type of trustStore (PKCS12 or JKS)."));
+    /** Filled by {@link #define} in the order of the definitions below. */
+    private static final List<Setting> DEFINED = new ArrayList<>();
 
-    /** One setting: its name, default and one-line meaning. */
-    public record Setting(String name, String defaultValue, String description) {
+    // ---- the settings: definition, then typed accessors; README order ----
+
+    private static final Setting REDIS_URI = define("redisUri", URI, "redis://127.0.0.1:6379",
+            "Where Redis is: redis://, rediss:// (TLS), redis-sentinel:// or redis-cluster:// (see README).");
+    public String getRedisUri() { return text(REDIS_URI); }
+    public void setRedisUri(String v) { put(REDIS_URI, v); }
+
+    private static final Setting KEY_PREFIX = define("keyPrefix", TEXT, "lanyard", "First part of every Redis key.");
+    public String getKeyPrefix() { return text(KEY_PREFIX); }
+    public void setKeyPrefix(String v) { put(KEY_PREFIX, v); }
+
+    private static final Setting APPLICATION = define("application", TEXT, null,
+            "Application part of the key; when empty: the context path without the leading '/', 'ROOT' for the root context.");
+    public String getApplication() { return text(APPLICATION); }
+    public void setApplication(String v) { put(APPLICATION, v); }
+
+    private static final Setting ALLOWED_CLASSES = define("allowedClasses", TEXT, "",
+            "Comma-separated class patterns (a.b.C, a.b.*, a.b.**) Kryo may instantiate on top of the built-in safe set.");
+    public String getAllowedClasses() { return text(ALLOWED_CLASSES); }
+    public void setAllowedClasses(String v) { put(ALLOWED_CLASSES, v); }
+
+    private static final Setting GRACE_PERIOD_SECONDS = define("gracePeriodSeconds", POSITIVE, "300",
+            "How long an expired session stays in Redis so listeners can still read it (TTL = expiry + grace).");
+    public int getGracePeriodSeconds() { return number(GRACE_PERIOD_SECONDS); }
+    public void setGracePeriodSeconds(int v) { put(GRACE_PERIOD_SECONDS, v); }
+
+    private static final Setting MAX_SESSION_BYTES = define("maxSessionBytes", POSITIVE, "1048576",
+            "Largest encoded session (all attributes); a larger save is refused whole.");
+    public int getMaxSessionBytes() { return number(MAX_SESSION_BYTES); }
+    public void setMaxSessionBytes(int v) { put(MAX_SESSION_BYTES, v); }
+
+    private static final Setting CONNECT_TIMEOUT_MILLIS = define("connectTimeoutMillis", POSITIVE, "2000", "Redis connect timeout.");
+    public int getConnectTimeoutMillis() { return number(CONNECT_TIMEOUT_MILLIS); }
+    public void setConnectTimeoutMillis(int v) { put(CONNECT_TIMEOUT_MILLIS, v); }
+
+    private static final Setting READ_TIMEOUT_MILLIS = define("readTimeoutMillis", POSITIVE, "2000", "Redis read (socket) timeout.");
+    public int getReadTimeoutMillis() { return number(READ_TIMEOUT_MILLIS); }
+    public void setReadTimeoutMillis(int v) { put(READ_TIMEOUT_MILLIS, v); }
+
+    private static final Setting POOL_SIZE = define("poolSize", POSITIVE, "16", "Maximum Redis connections per node and application.");
+    public int getPoolSize() { return number(POOL_SIZE); }
+    public void setPoolSize(int v) { put(POOL_SIZE, v); }
+
+    private static final Setting EXPIRY_SHARDS = define("expiryShards", POSITIVE, "16",
+            "Number of expiry-index sorted sets (spread over Cluster slots). Keep it fixed for a deployment.");
+    public int getExpiryShards() { return number(EXPIRY_SHARDS); }
+    public void setExpiryShards(int v) { put(EXPIRY_SHARDS, v); }
+
+    private static final Setting SCAVENGE_INTERVAL_SECONDS = define("scavengeIntervalSeconds", POSITIVE, "30",
+            "How often a node looks for expired sessions (jittered by up to 25%).");
+    public int getScavengeIntervalSeconds() { return number(SCAVENGE_INTERVAL_SECONDS); }
+    public void setScavengeIntervalSeconds(int v) { put(SCAVENGE_INTERVAL_SECONDS, v); }
+
+    private static final Setting CLAIM_LEASE_SECONDS = define("claimLeaseSeconds", POSITIVE, "60",
+            "How long a node owns an expired session it claimed before another node may retry it.");
+    public int getClaimLeaseSeconds() { return number(CLAIM_LEASE_SECONDS); }
+    public void setClaimLeaseSeconds(int v) { put(CLAIM_LEASE_SECONDS, v); }
+
+    private static final Setting SCAVENGE_BATCH_SIZE = define("scavengeBatchSize", POSITIVE, "100",
+            "How many due sessions a node claims per expiry shard and scan.");
+    public int getScavengeBatchSize() { return number(SCAVENGE_BATCH_SIZE); }
+    public void setScavengeBatchSize(int v) { put(SCAVENGE_BATCH_SIZE, v); }
+
+    private static final Setting NODE_NAME = define("nodeName", TEXT, null,
+            "This node's name, written to the 'node' field of every session it touches; when empty: Tomcat's jvmRoute, else the host name.");
+    public String getNodeName() { return text(NODE_NAME); }
+    public void setNodeName(String v) { put(NODE_NAME, v); }
+
+    private static final Setting METRICS_ENABLED = define("metricsEnabled", BOOLEAN, "true",
+            "Count loads, saves, bytes, commands, errors; false = a no-op recorder.");
+    public boolean isMetricsEnabled() { return (Boolean) values[METRICS_ENABLED.index]; }
+    public void setMetricsEnabled(boolean v) { put(METRICS_ENABLED, v); }
+
+    private static final Setting TRUST_STORE = define("trustStore", TEXT, "",
+            "Trust store file for rediss:// (default: the JVM's trust store).");
+    public String getTrustStore() { return text(TRUST_STORE); }
+    public void setTrustStore(String v) { put(TRUST_STORE, v); }
+
+    private static final Setting TRUST_STORE_PASSWORD = define("trustStorePassword", SECRET, "", "Password of trustStore.");
+    public String getTrustStorePassword() { return text(TRUST_STORE_PASSWORD); }
+    public void setTrustStorePassword(String v) { put(TRUST_STORE_PASSWORD, v); }
+
+    private static final Setting TRUST_STORE_TYPE = define("trustStoreType", TEXT, "PKCS12", "Type of trustStore (PKCS12 or JKS).");
+    public String getTrustStoreType() { return text(TRUST_STORE_TYPE); }
+    public void setTrustStoreType(String v) { put(TRUST_STORE_TYPE, v); }
+
+    /** Name, default and meaning of every setting, in the order the README table lists them. */
+    public static final List<Setting> SETTINGS = List.copyOf(DEFINED);
+
+    private static final Map<String, Setting> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        SETTINGS.forEach(s -> BY_NAME.put(s.name(), s));
+    }
+
+    /**
+     * One setting: its name, default and one-line meaning, and how its text is read. The name is
+     * the Tomcat attribute and the Jetty property suffix alike.
+     */
+    public static final class Setting {
+        private final String name;
+        private final SettingKind kind;
+        private final String defaultValue;
+        private final String description;
+        private final int index;
+
+        private Setting(String name, SettingKind kind, String defaultValue, String description, int index) {
+            this.name = name;
+            this.kind = kind;
+            this.defaultValue = defaultValue;
+            this.description = description;
+            this.index = index;
+        }
+
+        /** The name, e.g. {@code redisUri}. */
+        public String name() {
+            return name;
+        }
+
+        /** The default as text; empty when the setting is empty by default or derived at start (see the meaning). */
+        public String defaultValue() {
+            return defaultValue == null ? "" : defaultValue;
+        }
+
+        /** What the setting means, one line. */
+        public String description() {
+            return description;
+        }
+
         /** The environment variable that overrides this setting, e.g. {@code LANYARD_REDIS_URI}. */
         public String environmentVariable() {
             StringBuilder sb = new StringBuilder("LANYARD_");
@@ -54,46 +170,65 @@ public final class LanyardSettings {
             }
             return sb.toString();
         }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
-    private String redisUri = "redis://127.0.0.1:6379";
-    private String keyPrefix = "lanyard";
-    private String application;
-    private String allowedClasses = "";
-    private int gracePeriodSeconds = 300;
-    private int maxSessionBytes = 1024 * 1024;
-    private int connectTimeoutMillis = 2000;
-    private int readTimeoutMillis = 2000;
-    private int poolSize = 16;
-    private int expiryShards = 16;
-    private int scavengeIntervalSeconds = 30;
-    private int claimLeaseSeconds = 60;
-    private int scavengeBatchSize = 100;
-    private String nodeName;
-    private boolean metricsEnabled = true;
-    private String trustStore = "";
-    private String trustStorePassword = "";
-    private String trustStoreType = "PKCS12";
+    private static Setting define(String name, SettingKind kind, String defaultValue, String description) {
+        Setting s = new Setting(name, kind, defaultValue, description, DEFINED.size());
+        DEFINED.add(s);
+        return s;
+    }
 
+    /** Current values, indexed by {@link Setting#index}; a derived setting is null until validate fills it. */
+    private final Object[] values = new Object[SETTINGS.size()];
+    /** Values that could not be read, by setting; validate() reports them. */
+    private final Map<Setting, String> unreadable = new LinkedHashMap<>();
     private volatile boolean sealed;
 
-    /** Sets {@code name} from text, converting and checking the value the way {@link #validate()} will. */
-    public LanyardSettings set(String name, String value) {
-        Binding b = BINDINGS.get(name);
-        if (b == null) {
-            throw new LanyardException.ConfigurationException("unknown Lanyard setting '" + name + "'; known: " + BINDINGS.keySet());
+    /** A bean holding every default. */
+    public LanyardSettings() {
+        for (Setting s : SETTINGS) {
+            values[s.index] = s.defaultValue == null ? null : s.kind.parse(s.name, s.defaultValue);
         }
-        b.setter.accept(this, value);
+    }
+
+    /**
+     * Sets {@code name} from text, the way every configuration source does. A value that cannot be
+     * read is reported by {@link #validate(String)} with every other problem.
+     *
+     * @throws LanyardException.ConfigurationException if {@code name} is not a setting (the message
+     *                                                 names the closest one)
+     * @throws IllegalStateException                   once the settings are sealed
+     */
+    public LanyardSettings set(String name, String value) {
+        Setting s = BY_NAME.get(name);
+        if (s == null) {
+            throw new LanyardException.ConfigurationException("unknown Lanyard setting '" + name + "'; did you mean '"
+                    + closestName(name) + "'?");
+        }
+        assign(s, value, "");
         return this;
     }
 
     /** The current value of {@code name} as text (passwords masked). */
     public String get(String name) {
-        Binding b = BINDINGS.get(name);
-        if (b == null) {
+        Setting s = BY_NAME.get(name);
+        if (s == null) {
             throw new LanyardException.ConfigurationException("unknown Lanyard setting '" + name + "'");
         }
-        return b.getter.apply(this);
+        return s.kind.show(values[s.index]);
+    }
+
+    /**
+     * The setting whose name is closest to {@code name}, for "did you mean": {@code redisUrl} and
+     * {@code url} both give {@code redisUri}, {@code timeout} gives {@code connectTimeoutMillis}.
+     */
+    public static String closestName(String name) {
+        return ClosestName.among(name, BY_NAME.keySet());
     }
 
     /**
@@ -105,15 +240,35 @@ public final class LanyardSettings {
         for (Setting s : SETTINGS) {
             String value = environment.get(s.environmentVariable());
             if (value != null) {
-                try {
-                    set(s.name(), value);
-                } catch (LanyardException.ConfigurationException e) {
-                    throw new LanyardException.ConfigurationException(s.environmentVariable() + ": " + e.getMessage());
-                }
+                assign(s, value, " (from " + s.environmentVariable() + ")");
                 applied.add(s.name());
             }
         }
         return applied;
+    }
+
+    private void assign(Setting s, String text, String origin) {
+        if (sealed) {
+            throw new IllegalStateException("Lanyard settings are sealed after start; change them in the configuration and restart");
+        }
+        try {
+            values[s.index] = s.kind.parse(s.name, text);
+            unreadable.remove(s);
+        } catch (IllegalArgumentException e) {
+            unreadable.put(s, e.getMessage() + origin);
+        }
+    }
+
+    private void put(Setting s, Object value) {
+        assign(s, value == null ? null : value.toString(), "");
+    }
+
+    private String text(Setting s) {
+        return (String) values[s.index];
+    }
+
+    private int number(Setting s) {
+        return (Integer) values[s.index];
     }
 
     /**
@@ -124,46 +279,50 @@ public final class LanyardSettings {
      *                    {@code application} is not set
      */
     public LanyardSettings validate(String contextPath) {
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new ArrayList<>(unreadable.values());
+        String application = getApplication();
         if (application == null || application.isBlank()) {
-            application = applicationFromContextPath(contextPath);
+            values[APPLICATION.index] = application = applicationFromContextPath(contextPath);
         }
+        String nodeName = getNodeName();
         if (nodeName == null || nodeName.isBlank()) {
-            nodeName = defaultNodeName();
+            values[NODE_NAME.index] = defaultNodeName();
         }
         try {
-            RedisEndpoint.parse(redisUri);
+            RedisEndpoint.parse(getRedisUri());
         } catch (LanyardException.ConfigurationException e) {
             problems.add(e.getMessage());
         }
-        checkKeyPart("keyPrefix", keyPrefix, problems);
+        checkKeyPart("keyPrefix", getKeyPrefix(), problems);
         checkKeyPart("application", application, problems);
         try {
-            ClassAllowlist.parse(allowedClasses);
+            ClassAllowlist.parse(getAllowedClasses());
         } catch (LanyardException.ConfigurationException e) {
             problems.add(e.getMessage());
         }
-        positive("gracePeriodSeconds", gracePeriodSeconds, problems);
-        positive("maxSessionBytes", maxSessionBytes, problems);
-        positive("connectTimeoutMillis", connectTimeoutMillis, problems);
-        positive("readTimeoutMillis", readTimeoutMillis, problems);
-        positive("poolSize", poolSize, problems);
-        positive("expiryShards", expiryShards, problems);
-        positive("scavengeIntervalSeconds", scavengeIntervalSeconds, problems);
-        positive("claimLeaseSeconds", claimLeaseSeconds, problems);
-        positive("scavengeBatchSize", scavengeBatchSize, problems);
+        for (Setting s : SETTINGS) {
+            if (s.kind == POSITIVE) {
+                positive(s.name, number(s), problems);
+            }
+        }
+        int expiryShards = getExpiryShards();
         if (expiryShards > 1024) {
             problems.add("expiryShards must be at most 1024, was " + expiryShards);
         }
         // An expired session must outlive the time a node needs to find it and run its listeners,
         // or sessionDestroyed would see an empty hash.
-        if (gracePeriodSeconds > 0 && scavengeIntervalSeconds > 0 && gracePeriodSeconds < 2L * scavengeIntervalSeconds + claimLeaseSeconds) {
-            problems.add("gracePeriodSeconds (" + gracePeriodSeconds + ") must be at least 2 x scavengeIntervalSeconds + claimLeaseSeconds ("
-                    + (2L * scavengeIntervalSeconds + claimLeaseSeconds) + ") so expired sessions are still readable when a node scavenges them");
+        int grace = getGracePeriodSeconds();
+        int scavenge = getScavengeIntervalSeconds();
+        int lease = getClaimLeaseSeconds();
+        if (grace > 0 && scavenge > 0 && grace < 2L * scavenge + lease) {
+            problems.add("gracePeriodSeconds (" + grace + ") must be at least 2 x scavengeIntervalSeconds + claimLeaseSeconds ("
+                    + (2L * scavenge + lease) + ") so expired sessions are still readable when a node scavenges them");
         }
+        String trustStoreType = getTrustStoreType();
         if (!trustStoreType.equalsIgnoreCase("PKCS12") && !trustStoreType.equalsIgnoreCase("JKS")) {
             problems.add("trustStoreType must be PKCS12 or JKS, was '" + trustStoreType + "'");
         }
+        String trustStore = getTrustStore();
         if (!trustStore.isEmpty() && !new java.io.File(trustStore).canRead()) {
             problems.add("trustStore '" + trustStore + "' is not a readable file");
         }
@@ -209,70 +368,9 @@ public final class LanyardSettings {
         }
     }
 
-    private void checkNotSealed() {
-        if (sealed) {
-            throw new IllegalStateException("Lanyard settings are sealed after start; change them in the configuration and restart");
-        }
-    }
-
-    private static int parseInt(String name, String value) {
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new LanyardException.ConfigurationException(name + " must be a whole number, was '" + value + "'");
-        }
-    }
-
-    private static boolean parseBoolean(String name, String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        if (v.equals("true") || v.equals("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        throw new LanyardException.ConfigurationException(name + " must be true or false, was '" + value + "'");
-    }
-
-    // ---- bean accessors (Digester / Jetty XML / embedded use) ----
-
-    public String getRedisUri() { return redisUri; }
-    public void setRedisUri(String v) { checkNotSealed(); redisUri = v == null ? null : v.trim(); }
-    public String getKeyPrefix() { return keyPrefix; }
-    public void setKeyPrefix(String v) { checkNotSealed(); keyPrefix = v; }
-    public String getApplication() { return application; }
-    public void setApplication(String v) { checkNotSealed(); application = v; }
-    public String getAllowedClasses() { return allowedClasses; }
-    public void setAllowedClasses(String v) { checkNotSealed(); allowedClasses = v == null ? "" : v; }
-    public int getGracePeriodSeconds() { return gracePeriodSeconds; }
-    public void setGracePeriodSeconds(int v) { checkNotSealed(); gracePeriodSeconds = v; }
-    public int getMaxSessionBytes() { return maxSessionBytes; }
-    public void setMaxSessionBytes(int v) { checkNotSealed(); maxSessionBytes = v; }
-    public int getConnectTimeoutMillis() { return connectTimeoutMillis; }
-    public void setConnectTimeoutMillis(int v) { checkNotSealed(); connectTimeoutMillis = v; }
-    public int getReadTimeoutMillis() { return readTimeoutMillis; }
-    public void setReadTimeoutMillis(int v) { checkNotSealed(); readTimeoutMillis = v; }
-    public int getPoolSize() { return poolSize; }
-    public void setPoolSize(int v) { checkNotSealed(); poolSize = v; }
-    public int getExpiryShards() { return expiryShards; }
-    public void setExpiryShards(int v) { checkNotSealed(); expiryShards = v; }
-    public int getScavengeIntervalSeconds() { return scavengeIntervalSeconds; }
-    public void setScavengeIntervalSeconds(int v) { checkNotSealed(); scavengeIntervalSeconds = v; }
-    public int getClaimLeaseSeconds() { return claimLeaseSeconds; }
-    public void setClaimLeaseSeconds(int v) { checkNotSealed(); claimLeaseSeconds = v; }
-    public int getScavengeBatchSize() { return scavengeBatchSize; }
-    public void setScavengeBatchSize(int v) { checkNotSealed(); scavengeBatchSize = v; }
-    public String getNodeName() { return nodeName; }
-    public void setNodeName(String v) { checkNotSealed(); nodeName = v; }
-    public boolean isMetricsEnabled() { return metricsEnabled; }
-    public void setMetricsEnabled(boolean v) { checkNotSealed(); metricsEnabled = v; }
-    public String getTrustStore() { return trustStore; }
-    public void setTrustStore(String v) { checkNotSealed(); trustStore = v == null ? "" : v.trim(); }
-    public String getTrustStorePassword() { return trustStorePassword; }
-    public void setTrustStorePassword(String v) { checkNotSealed(); trustStorePassword = v == null ? "" : v; }
-    public String getTrustStoreType() { return trustStoreType; }
-    public void setTrustStoreType(String v) { checkNotSealed(); trustStoreType = v == null ? "PKCS12" : v.trim(); }
-
     /** The Redis URI with any password replaced by {@code ****}: the only form that may be logged. */
     public String maskedRedisUri() {
-        return RedisEndpoint.mask(redisUri);
+        return RedisEndpoint.mask(getRedisUri());
     }
 
     @Override
@@ -283,41 +381,5 @@ public final class LanyardSettings {
         }
         sb.setLength(sb.length() - 2);
         return sb.append('}').toString();
-    }
-
-    private record Binding(BiConsumer<LanyardSettings, String> setter, Function<LanyardSettings, String> getter) {
-    }
-
-    private static final Map<String, Binding> BINDINGS = new LinkedHashMap<>();
-
-    static {
-        BINDINGS.put("redisUri", new Binding(LanyardSettings::setRedisUri, LanyardSettings::maskedRedisUri));
-        BINDINGS.put("keyPrefix", new Binding(LanyardSettings::setKeyPrefix, s -> s.keyPrefix));
-        BINDINGS.put("application", new Binding(LanyardSettings::setApplication, s -> String.valueOf(s.application)));
-        BINDINGS.put("allowedClasses", new Binding(LanyardSettings::setAllowedClasses, s -> s.allowedClasses));
-        intBinding("gracePeriodSeconds", LanyardSettings::setGracePeriodSeconds, s -> s.gracePeriodSeconds);
-        intBinding("maxSessionBytes", LanyardSettings::setMaxSessionBytes, s -> s.maxSessionBytes);
-        intBinding("connectTimeoutMillis", LanyardSettings::setConnectTimeoutMillis, s -> s.connectTimeoutMillis);
-        intBinding("readTimeoutMillis", LanyardSettings::setReadTimeoutMillis, s -> s.readTimeoutMillis);
-        intBinding("poolSize", LanyardSettings::setPoolSize, s -> s.poolSize);
-        intBinding("expiryShards", LanyardSettings::setExpiryShards, s -> s.expiryShards);
-        intBinding("scavengeIntervalSeconds", LanyardSettings::setScavengeIntervalSeconds, s -> s.scavengeIntervalSeconds);
-        intBinding("claimLeaseSeconds", LanyardSettings::setClaimLeaseSeconds, s -> s.claimLeaseSeconds);
-        intBinding("scavengeBatchSize", LanyardSettings::setScavengeBatchSize, s -> s.scavengeBatchSize);
-        BINDINGS.put("nodeName", new Binding(LanyardSettings::setNodeName, s -> String.valueOf(s.nodeName)));
-        BINDINGS.put("metricsEnabled", new Binding((s, v) -> s.setMetricsEnabled(parseBoolean("metricsEnabled", v)),
-                s -> String.valueOf(s.metricsEnabled)));
-        BINDINGS.put("trustStore", new Binding(LanyardSettings::setTrustStore, s -> s.trustStore));
-        BINDINGS.put("trustStorePassword", new Binding(LanyardSettings::setTrustStorePassword,
-                s -> s.trustStorePassword.isEmpty() ? "" : "****"));
-        BINDINGS.put("trustStoreType", new Binding(LanyardSettings::setTrustStoreType, s -> s.trustStoreType));
-        if (!BINDINGS.keySet().equals(new java.util.LinkedHashSet<>(SETTINGS.stream().map(Setting::name).toList()))) {
-            throw new AssertionError("SETTINGS and BINDINGS disagree");
-        }
-    }
-
-    private static void intBinding(String name, java.util.function.ObjIntConsumer<LanyardSettings> setter,
-                                   java.util.function.ToIntFunction<LanyardSettings> getter) {
-        BINDINGS.put(name, new Binding((s, v) -> setter.accept(s, parseInt(name, v)), s -> String.valueOf(getter.applyAsInt(s))));
     }
 }

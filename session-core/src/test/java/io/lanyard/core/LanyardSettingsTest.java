@@ -18,6 +18,45 @@ class LanyardSettingsTest {
         s.setApplication("store");
         assertEquals("store", s.validate("/shop").getApplication());
         assertNotNull(s.getNodeName());
+        assertNull(new LanyardSettings().getApplication(), "derived only by validate, so a store cannot start unvalidated");
+    }
+
+    @Test
+    void aFreshBeanHoldsTheDefinedDefaults() {
+        LanyardSettings s = new LanyardSettings();
+        for (LanyardSettings.Setting setting : LanyardSettings.SETTINGS) {
+            assertEquals(setting.defaultValue(), s.get(setting.name()), setting.name());
+        }
+        assertEquals(16, s.getPoolSize());
+        assertTrue(s.isMetricsEnabled());
+    }
+
+    @Test
+    void setByNameReachesTheTypedGetters() {
+        LanyardSettings s = new LanyardSettings()
+                .set("redisUri", " redis://h:1 ")
+                .set("poolSize", "4")
+                .set("metricsEnabled", "FALSE")
+                .set("trustStorePassword", " pw ");
+        assertEquals("redis://h:1", s.getRedisUri());
+        assertEquals(4, s.getPoolSize());
+        assertFalse(s.isMetricsEnabled());
+        assertEquals(" pw ", s.getTrustStorePassword(), "a password is kept exactly");
+        LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class,
+                () -> s.set("redisUrl", "redis://h:2"));
+        assertTrue(e.getMessage().contains("'redisUrl'") && e.getMessage().contains("did you mean 'redisUri'"), e.getMessage());
+    }
+
+    @Test
+    void closestNameForMisspeltAndPartialNames() {
+        assertEquals("redisUri", LanyardSettings.closestName("redisUrl"));
+        assertEquals("redisUri", LanyardSettings.closestName("url"));
+        assertEquals("redisUri", LanyardSettings.closestName("REDISURI"));
+        assertEquals("poolSize", LanyardSettings.closestName("pooolSize"));
+        assertEquals("allowedClasses", LanyardSettings.closestName("allowedClass"));
+        assertEquals("connectTimeoutMillis", LanyardSettings.closestName("timeout"));
+        assertEquals("trustStorePassword", LanyardSettings.closestName("password"));
+        assertEquals("scavengeIntervalSeconds", LanyardSettings.closestName("scavengeInterval"));
     }
 
     @Test
@@ -30,17 +69,20 @@ class LanyardSettingsTest {
         assertEquals("redis://from-env:6380", s.getRedisUri());
         assertEquals(2048, s.getMaxSessionBytes());
         assertFalse(s.isMetricsEnabled());
+        LanyardSettings bad = new LanyardSettings();
+        bad.applyEnvironment(Map.of("LANYARD_POOL_SIZE", "lots"));
         LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class,
-                () -> new LanyardSettings().applyEnvironment(Map.of("LANYARD_POOL_SIZE", "lots")));
+                () -> bad.validate("/shop"));
         assertTrue(e.getMessage().contains("LANYARD_POOL_SIZE") && e.getMessage().contains("lots"), e.getMessage());
     }
 
     @Test
     void everySettingHasAnEnvironmentName() {
         assertEquals("LANYARD_REDIS_URI", LanyardSettings.SETTINGS.get(0).environmentVariable());
+        assertEquals("LANYARD_TRUST_STORE_PASSWORD", LanyardSettings.SETTINGS.stream()
+                .filter(s -> s.name().equals("trustStorePassword")).findFirst().orElseThrow().environmentVariable());
         for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
             assertTrue(s.environmentVariable().matches("LANYARD_[A-Z_]+"), s.name());
-            assertNotNull(new LanyardSettings().get(s.name()));
         }
     }
 
@@ -51,8 +93,11 @@ class LanyardSettingsTest {
         s.setPoolSize(0);
         s.setAllowedClasses("java.**");
         s.setKeyPrefix("has space");
+        s.set("scavengeBatchSize", "many");
+        s.set("metricsEnabled", "yes");
         LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class, () -> s.validate("/shop"));
-        for (String part : List.of("unknown scheme", "poolSize", "java.**", "keyPrefix")) {
+        for (String part : List.of("unknown scheme", "poolSize", "java.**", "keyPrefix",
+                "scavengeBatchSize must be a whole number, was 'many'", "metricsEnabled must be true or false, was 'yes'")) {
             assertTrue(e.getMessage().contains(part), part + " missing in: " + e.getMessage());
         }
         assertEquals(0, s.getPoolSize(), "the bad value is kept, not replaced by a default");
@@ -64,9 +109,17 @@ class LanyardSettingsTest {
     }
 
     @Test
+    void aLaterGoodValueReplacesAnUnreadableOne() {
+        LanyardSettings s = new LanyardSettings().set("poolSize", "lots");
+        s.applyEnvironment(Map.of("LANYARD_POOL_SIZE", "8"));
+        assertEquals(8, s.validate("/shop").getPoolSize());
+    }
+
+    @Test
     void sealedAfterValidate() {
         LanyardSettings s = new LanyardSettings().validate("/shop");
         assertThrows(IllegalStateException.class, () -> s.setPoolSize(4));
+        assertThrows(IllegalStateException.class, () -> s.set("poolSize", "4"));
     }
 
     @Test
