@@ -99,9 +99,9 @@ class CrossContainerIT {
         Context context = t.addContext("/shop", Files.createDirectories(tomcatBase.resolve("shop")).toString());
         context.addParameter("node", "tomcat");
         RedisSessionManager manager = new RedisSessionManager();
-        manager.setRedisUri(redisUri);
-        manager.setAllowedClasses(ALLOWED);
-        manager.setNodeName("tomcat");
+        manager.setProperty("redisUri", redisUri);
+        manager.setProperty("allowedClasses", ALLOWED);
+        manager.setProperty("nodeName", "tomcat");
         context.setManager(manager);
         Tomcat.addServlet(context, "s", new SessionServlet());
         context.addServletMappingDecoded("/s", "s");

@@ -146,43 +146,36 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- settings (Manager attributes)
 
-    public String getRedisUri() { return settings.maskedRedisUri(); }
-    public void setRedisUri(String v) { settings.setRedisUri(v); }
-    public String getKeyPrefix() { return settings.getKeyPrefix(); }
-    public void setKeyPrefix(String v) { settings.setKeyPrefix(v); }
-    public String getApplication() { return settings.getApplication(); }
-    public void setApplication(String v) { settings.setApplication(v); }
-    public String getAllowedClasses() { return settings.getAllowedClasses(); }
-    public void setAllowedClasses(String v) { settings.setAllowedClasses(v); }
-    public int getGracePeriodSeconds() { return settings.getGracePeriodSeconds(); }
-    public void setGracePeriodSeconds(int v) { settings.setGracePeriodSeconds(v); }
-    public int getMaxSessionBytes() { return settings.getMaxSessionBytes(); }
-    public void setMaxSessionBytes(int v) { settings.setMaxSessionBytes(v); }
-    public int getConnectTimeoutMillis() { return settings.getConnectTimeoutMillis(); }
-    public void setConnectTimeoutMillis(int v) { settings.setConnectTimeoutMillis(v); }
-    public int getReadTimeoutMillis() { return settings.getReadTimeoutMillis(); }
-    public void setReadTimeoutMillis(int v) { settings.setReadTimeoutMillis(v); }
-    public int getPoolSize() { return settings.getPoolSize(); }
-    public void setPoolSize(int v) { settings.setPoolSize(v); }
-    public int getExpiryShards() { return settings.getExpiryShards(); }
-    public void setExpiryShards(int v) { settings.setExpiryShards(v); }
-    public int getScavengeIntervalSeconds() { return settings.getScavengeIntervalSeconds(); }
-    public void setScavengeIntervalSeconds(int v) { settings.setScavengeIntervalSeconds(v); }
-    public int getClaimLeaseSeconds() { return settings.getClaimLeaseSeconds(); }
-    public void setClaimLeaseSeconds(int v) { settings.setClaimLeaseSeconds(v); }
-    public int getScavengeBatchSize() { return settings.getScavengeBatchSize(); }
-    public void setScavengeBatchSize(int v) { settings.setScavengeBatchSize(v); }
-    public String getNodeName() { return settings.getNodeName(); }
-    public void setNodeName(String v) { settings.setNodeName(v); }
-    public boolean getMetricsEnabled() { return settings.isMetricsEnabled(); }
-    public void setMetricsEnabled(boolean v) { settings.setMetricsEnabled(v); }
-    public String getTrustStore() { return settings.getTrustStore(); }
-    public void setTrustStore(String v) { settings.setTrustStore(v); }
-    /** Masked: the password itself is never readable back (JMX exposes these getters). */
-    public String getTrustStorePassword() { return settings.get("trustStorePassword"); }
-    public void setTrustStorePassword(String v) { settings.setTrustStorePassword(v); }
-    public String getTrustStoreType() { return settings.getTrustStoreType(); }
-    public void setTrustStoreType(String v) { settings.setTrustStoreType(v); }
+    /** {@code <Manager>} attributes that are not Lanyard settings, reported at start. */
+    private final java.util.Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}) from text. Tomcat's
+     * Digester calls this for each {@code <Manager>} attribute without a setter of its own, so
+     * ManagerBase's attributes keep theirs. A value that cannot be read stops the context at start
+     * with every other problem; an unknown name is logged at start with the closest setting's name.
+     *
+     * @return always true: on false the Digester would log the value, which may hold a password
+     */
+    public boolean setProperty(String name, String value) {
+        try {
+            settings.set(name, value);
+        } catch (LanyardException.ConfigurationException unknown) {
+            unknownAttributes.add(name);
+        }
+        return true;
+    }
+
+    /** The Lanyard setting {@code name} as text, passwords masked; null if there is no such setting. */
+    public String getProperty(String name) {
+        return LanyardSettings.SETTINGS.stream().anyMatch(s -> s.name().equals(name)) ? settings.get(name) : null;
+    }
+
+    /** One warning line per unknown {@code <Manager>} attribute, naming the closest setting. */
+    List<String> unknownAttributeWarnings() {
+        return unknownAttributes.stream().sorted().map(n -> "Lanyard [" + getContext().getName() + "]: <Manager> attribute "
+                + n + " is not a Lanyard setting and was ignored; did you mean " + LanyardSettings.closestName(n) + "?").toList();
+    }
 
     /** The running store (null before start and after stop). */
     public RedisSessionStore store() {
@@ -235,6 +228,7 @@ public class RedisSessionManager extends ManagerBase {
         super.startInternal();
         Context context = getContext();
         if (!validated) {
+            unknownAttributeWarnings().forEach(log::warn);
             try {
                 List<String> fromEnv = settings.applyEnvironment(System.getenv());
                 if (!fromEnv.isEmpty()) {

@@ -29,9 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * in {@code lib/}, one {@code <Manager>} line in {@code conf/context.xml}, the test webapp
  * ({@code io.lanyard.testapp}) deployed exploded, both started with {@code bin/catalina.sh run}.
  * The session must move between the two nodes, and catalina.out must show no SLF4J warning and
- * no SEVERE line.
+ * no SEVERE line, and (node b) one warning for a misspelt {@code <Manager>} attribute, naming the
+ * right one but not the value.
  */
 class TomcatDistributionIT {
+    /** A misspelt redisUri on node b's {@code <Manager>}, with a password that must not reach the log. */
+    static final String MISSPELT = "redisUrl";
+    static final String MISSPELT_SECRET = "s3cret-in-a-typo";
     static RedisServer redis;
 
     @BeforeAll
@@ -100,7 +104,11 @@ class TomcatDistributionIT {
             assertTrue(out.contains("Lanyard session store started"), "store started in " + base + ":\n" + out);
             assertFalse(out.contains("SLF4J"), "SLF4J warning in " + base + ":\n" + out);
             assertFalse(out.contains("SEVERE"), "SEVERE in " + base + ":\n" + out);
+            assertFalse(out.contains(MISSPELT_SECRET), "a value of an unknown attribute was logged in " + base + ":\n" + out);
         }
+        String outB = Files.readString(bases.get(1).resolve("logs/catalina.out"), StandardCharsets.UTF_8);
+        assertTrue(outB.contains("WARNING") && outB.contains("Lanyard [/app]: <Manager> attribute " + MISSPELT
+                + " is not a Lanyard setting and was ignored; did you mean redisUri?"), "misspelt attribute reported:\n" + outB);
     }
 
     private static String redisExists(String key) throws IOException {
@@ -141,12 +149,14 @@ class TomcatDistributionIT {
         assertTrue(server.contains("port=\"" + port + "\""), "connector port not set in server.xml");
         Files.writeString(serverXml, server);
 
-        // The user's three steps: jar into lib/, the <Manager> line, allowedClasses.
+        // The user's three steps: jar into lib/, the <Manager> line, allowedClasses. Node b's line
+        // also has a misspelt attribute, which must be reported with the right name.
         Files.copy(jar, base.resolve("lib").resolve(jar.getFileName()));
         Path contextXml = base.resolve("conf/context.xml");
+        String misspelt = node.equals("b") ? " " + MISSPELT + "=\"redis://:" + MISSPELT_SECRET + "@elsewhere:6379\"" : "";
         String context = Files.readString(contextXml).replace("</Context>",
                 "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redis.uri()
-                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\"/>\n</Context>");
+                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\"" + misspelt + "/>\n</Context>");
         Files.writeString(contextXml, context);
         copyTree(webapp, base.resolve("webapps/app"));
         return base;
