@@ -1,5 +1,6 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,10 +10,9 @@ import org.eclipse.jetty.session.SessionDataStore;
 import org.eclipse.jetty.session.SessionManager;
 
 /**
- * Creates one {@link RedisSessionDataStore} per webapp. A setter bean for Jetty XML and embedded
- * use, with one setter per Lanyard setting under the same name as the Tomcat attribute
- * ({@code setRedisUri} = {@code redisUri} = property {@code jetty.session.redis.redisUri}; the
- * module also accepts the short {@code jetty.session.redis.uri} for it).
+ * Creates one {@link RedisSessionDataStore} per webapp. Every Lanyard setting is set by its name,
+ * the same as the Tomcat attribute ({@code set("poolSize", 32)} = {@code poolSize="32"} = property
+ * {@code jetty.session.redis.poolSize}); the two every deployment needs have setters of their own.
  *
  * <pre>
  * RedisSessionDataStoreFactory redis = new RedisSessionDataStoreFactory();
@@ -21,12 +21,13 @@ import org.eclipse.jetty.session.SessionManager;
  * server.addBean(redis);
  * </pre>
  *
- * Values are checked as they are set; the full check runs when each webapp's store starts (after
+ * An unknown name fails at once; the values are checked when each webapp's store starts (after
  * {@code LANYARD_*} environment overrides), and a bad value stops that webapp from starting.
  */
 public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory {
-    /** Set here, checked at once; each store gets its own copy, validated for its context. */
+    /** Checks the names as they are set (and masks the URI for toString). */
     private final LanyardSettings settings = new LanyardSettings();
+    /** What was set, replayed into each store's own settings, which are validated for its context. */
     private final Map<String, String> assigned = new LinkedHashMap<>();
 
     @Override
@@ -68,64 +69,32 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         return new RedisSessionDataStore(settings);
     }
 
-    private void put(String name, Object value) {
-        String text = String.valueOf(value);
-        settings.set(name, text); // fails fast on a malformed value
+    /**
+     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}: the Tomcat attribute
+     * names, e.g. {@code set("poolSize", 32)}) to {@code value}'s text. The module's
+     * {@code jetty.session.redis.*} properties arrive here too ({@link JettyProperties}). Each
+     * webapp's store checks all values when it starts; a bad one stops that webapp.
+     *
+     * @throws LanyardException.ConfigurationException if {@code name} is not a setting (the message
+     *                                                 names the closest one)
+     */
+    public void set(String name, Object value) {
+        String text = value == null ? null : value.toString();
         synchronized (assigned) {
+            settings.set(name, text);
             assigned.put(name, text);
         }
     }
 
     /** Where Redis is: {@code redis://}, {@code rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}. */
-    public void setRedisUri(String v) { put("redisUri", v); }
-    /** The Redis URI with any password masked. */
-    public String getRedisUri() { return settings.maskedRedisUri(); }
-    /** First part of every Redis key (default {@code lanyard}). */
-    public void setKeyPrefix(String v) { put("keyPrefix", v); }
-    public String getKeyPrefix() { return settings.getKeyPrefix(); }
-    /** Application part of the key; default: the context path without '/', {@code ROOT} for the root. */
-    public void setApplication(String v) { put("application", v); }
-    public String getApplication() { return settings.getApplication(); }
+    public void setRedisUri(String uri) {
+        set("redisUri", uri);
+    }
+
     /** Class patterns ({@code a.b.C}, {@code a.b.*}, {@code a.b.**}) Kryo may instantiate besides the safe set. */
-    public void setAllowedClasses(String v) { put("allowedClasses", v == null ? "" : v); }
-    public String getAllowedClasses() { return settings.getAllowedClasses(); }
-    /** How long an expired session stays readable in Redis for its listeners (TTL = expiry + grace). */
-    public void setGracePeriodSeconds(int v) { put("gracePeriodSeconds", v); }
-    public int getGracePeriodSeconds() { return settings.getGracePeriodSeconds(); }
-    /** Largest encoded session; a larger save is refused whole. */
-    public void setMaxSessionBytes(int v) { put("maxSessionBytes", v); }
-    public int getMaxSessionBytes() { return settings.getMaxSessionBytes(); }
-    public void setConnectTimeoutMillis(int v) { put("connectTimeoutMillis", v); }
-    public int getConnectTimeoutMillis() { return settings.getConnectTimeoutMillis(); }
-    public void setReadTimeoutMillis(int v) { put("readTimeoutMillis", v); }
-    public int getReadTimeoutMillis() { return settings.getReadTimeoutMillis(); }
-    /** Maximum Redis connections per node and application. */
-    public void setPoolSize(int v) { put("poolSize", v); }
-    public int getPoolSize() { return settings.getPoolSize(); }
-    /** Number of expiry-index sorted sets; keep it fixed for a deployment. */
-    public void setExpiryShards(int v) { put("expiryShards", v); }
-    public int getExpiryShards() { return settings.getExpiryShards(); }
-    /** How often this node looks for expired sessions (jittered). */
-    public void setScavengeIntervalSeconds(int v) { put("scavengeIntervalSeconds", v); }
-    public int getScavengeIntervalSeconds() { return settings.getScavengeIntervalSeconds(); }
-    /** How long a claimed expired session belongs to this node before another may retry it. */
-    public void setClaimLeaseSeconds(int v) { put("claimLeaseSeconds", v); }
-    public int getClaimLeaseSeconds() { return settings.getClaimLeaseSeconds(); }
-    public void setScavengeBatchSize(int v) { put("scavengeBatchSize", v); }
-    public int getScavengeBatchSize() { return settings.getScavengeBatchSize(); }
-    /** This node's name in the session's {@code node} field (default: host name). */
-    public void setNodeName(String v) { put("nodeName", v); }
-    public String getNodeName() { return settings.getNodeName(); }
-    /** false = no counters (a no-op recorder). */
-    public void setMetricsEnabled(boolean v) { put("metricsEnabled", v); }
-    public boolean isMetricsEnabled() { return settings.isMetricsEnabled(); }
-    /** Trust store for {@code rediss://} (default: the JVM's). */
-    public void setTrustStore(String v) { put("trustStore", v == null ? "" : v); }
-    public String getTrustStore() { return settings.getTrustStore(); }
-    public void setTrustStorePassword(String v) { put("trustStorePassword", v == null ? "" : v); }
-    /** PKCS12 or JKS. */
-    public void setTrustStoreType(String v) { put("trustStoreType", v); }
-    public String getTrustStoreType() { return settings.getTrustStoreType(); }
+    public void setAllowedClasses(String patterns) {
+        set("allowedClasses", patterns);
+    }
 
     @Override
     public String toString() {

@@ -107,7 +107,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
         };
         factory.setRedisUri(redis.uri());
         factory.setAllowedClasses("Foo,Proxyable,ProxyableInvocationHandler");
-        factory.setNodeName("node0");
+        factory.set("nodeName", "node0");
         return factory;
     }
 

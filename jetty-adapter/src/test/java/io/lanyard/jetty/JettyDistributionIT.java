@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lanyard.core.LanyardSettings;
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.RedisServer;
 import java.io.File;
@@ -29,10 +30,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The real thing: jetty-home 12.1 (unpacked by Maven), the built module zip unzipped into two
  * jetty-bases, {@code --add-modules=http,ee10-deploy,session-store-redis} (and the same with
  * {@code ee11-deploy}: the store is on Jetty's environment-neutral core session API), a test war in
- * webapps/, two server processes, one Redis. The session must move between them.
+ * webapps/, two server processes, one Redis. The session must move between them. Also: the ini
+ * template lists every setting, and B's misspelt property is reported with the right name.
  */
 class JettyDistributionIT {
     private static final String ALLOWED = "io.lanyard.jetty.testapp.**";
+    /** The password in B's misspelt {@code jetty.session.redis.url}: it must not reach the log. */
+    private static final String MISSPELT_SECRET = "s3cret-in-a-typo";
 
     private final List<Process> processes = new ArrayList<>();
     /** Temporary jetty-bases and the war's directory, deleted when the test is done. */
@@ -115,7 +119,11 @@ class JettyDistributionIT {
             String log = Files.readString(base.resolve("jetty.log"));
             assertTrue(log.contains("redis=" + redis.uri()) && log.contains("allowedClasses=[" + ALLOWED + "]"),
                     "Lanyard's start line shows the configured URI and allowedClasses: " + log);
+            assertFalse(log.contains(MISSPELT_SECRET), "a value of an unknown property was logged: " + log);
         }
+        String logB = Files.readString(baseB.resolve("jetty.log"));
+        assertTrue(logB.contains("WARN") && logB.contains("property jetty.session.redis.url is not a Lanyard setting and was ignored;"
+                + " did you mean jetty.session.redis.uri / redisUri?"), "misspelt property reported: " + logB);
 
         // Redis down: the module's store (with the RedisUnavailableHandler its factory inserts)
         // answers 503 and keeps the cookie; requests without a session are served; once Redis is
@@ -149,8 +157,16 @@ class JettyDistributionIT {
                 // Only these Lanyard properties are given: every other setting keeps Lanyard's default.
                 uriProperty + "=" + redis.uri(),
                 "jetty.session.redis.allowedClasses=" + ALLOWED,
-                "jetty.session.redis.nodeName=" + node, ""),
+                "jetty.session.redis.nodeName=" + node,
+                // B also has a misspelt one, which must be reported with the right name.
+                node.equals("B") ? "jetty.session.redis.url=redis://:" + MISSPELT_SECRET + "@elsewhere:6379" : "", ""),
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        // --add-modules wrote the module's ini template, generated from the settings' definition.
+        String ini = Files.readString(base.resolve("start.d/session-store-redis.ini"));
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            String property = s.name().equals("redisUri") ? "jetty.session.redis.uri" : "jetty.session.redis." + s.name();
+            assertTrue(ini.contains("\n#" + property + "=" + s.defaultValue() + "\n"), property + " in the ini template:\n" + ini);
+        }
         Files.createDirectories(base.resolve("webapps"));
         Files.copy(war, base.resolve("webapps/shop.war"));
         return base;

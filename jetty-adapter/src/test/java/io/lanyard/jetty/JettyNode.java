@@ -36,7 +36,7 @@ final class JettyNode implements AutoCloseable {
         server.addConnector(connector);
         RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory();
         store.setRedisUri(redisUri);
-        store.setNodeName(name);
+        store.set("nodeName", name);
         config.accept(store);
         server.addBean(store);
         // Non-sticky: one shared session object while requests use it, re-read for the next one.

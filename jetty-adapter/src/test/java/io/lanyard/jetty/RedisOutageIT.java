@@ -222,8 +222,8 @@ class RedisOutageIT {
         server.addConnector(connector);
         RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory();
         store.setRedisUri(redis.uri());
-        store.setConnectTimeoutMillis(500);
-        store.setReadTimeoutMillis(500);
+        store.set("connectTimeoutMillis", 500);
+        store.set("readTimeoutMillis", 500);
         server.addBean(store);
         DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
         cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);

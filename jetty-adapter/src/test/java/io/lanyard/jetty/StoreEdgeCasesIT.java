@@ -56,10 +56,10 @@ class StoreEdgeCasesIT {
 
     private static JettyNode node(String name, RedisServer redis, int scavenge, int lease, int grace) throws Exception {
         return JettyNode.start(name, redis.uri(), f -> {
-            f.setScavengeIntervalSeconds(scavenge);
-            f.setClaimLeaseSeconds(lease);
-            f.setGracePeriodSeconds(grace);
-            f.setMaxSessionBytes(4096);
+            f.set("scavengeIntervalSeconds", scavenge);
+            f.set("claimLeaseSeconds", lease);
+            f.set("gracePeriodSeconds", grace);
+            f.set("maxSessionBytes", 4096);
         });
     }
 

@@ -45,9 +45,9 @@ class TwoNodeIT {
     }
 
     private static void tune(RedisSessionDataStoreFactory f, int scavenge, int lease, int grace) {
-        f.setScavengeIntervalSeconds(scavenge);
-        f.setClaimLeaseSeconds(lease);
-        f.setGracePeriodSeconds(grace);
+        f.set("scavengeIntervalSeconds", scavenge);
+        f.set("claimLeaseSeconds", lease);
+        f.set("gracePeriodSeconds", grace);
     }
 
     private static String sessionCookie(JettyNode.Reply created) {

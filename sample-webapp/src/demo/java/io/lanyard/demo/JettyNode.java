@@ -29,7 +29,7 @@ final class JettyNode implements DemoLauncher.Part {
         RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory();
         store.setRedisUri(redisUri);
         store.setAllowedClasses("com.example.shop.**");
-        store.setNodeName(name);
+        store.set("nodeName", name);
         server.addBean(store);
 
         // Non-sticky: never keep a session in memory between requests (another node may change it meanwhile),
