@@ -228,7 +228,9 @@ public class RedisSessionManager extends ManagerBase {
         super.startInternal();
         Context context = getContext();
         if (!validated) {
-            unknownAttributeWarnings().forEach(log::warn);
+            for (String warning : unknownAttributeWarnings()) {
+                log.warn(warning);
+            }
             try {
                 List<String> fromEnv = settings.applyEnvironment(System.getenv());
                 if (!fromEnv.isEmpty()) {
