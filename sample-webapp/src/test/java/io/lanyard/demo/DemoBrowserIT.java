@@ -276,7 +276,7 @@ class DemoBrowserIT {
         demoLog = target.resolve("demo-it.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", required("demo.classes") + File.pathSeparator + classpath,
-                "io.lanyard.demo.DemoLauncher", // in target/demo-classes, deliberately not on this class path
+                "io.lanyard.demo.DemoLauncher", // from target/demo-classes in its own JVM, as demo.sh runs it
                 "--war", required("shop.war"),
                 "--tomcat-adapter", required("demo.tomcat.adapter"),
                 "--port", "0",
