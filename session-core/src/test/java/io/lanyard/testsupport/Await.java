@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * exactly that exception and answers "not yet".
  */
 public final class Await {
-    private static final long POLL_MILLIS = 50;
+    /** Polls back off from 1 ms to this, so a short wait ends promptly and a long one costs little. */
+    private static final long MAX_POLL_MILLIS = 50;
 
     private Await() {
     }
@@ -52,6 +53,7 @@ public final class Await {
     /** As {@link #untilNonNull(Duration, String, Callable)}, with the description built only on failure. */
     public static <T> T untilNonNull(Duration timeout, Supplier<String> what, Callable<T> attempt) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 1;
         while (true) {
             T value;
             try {
@@ -71,7 +73,8 @@ public final class Await {
                 throw new AssertionError("timed out after " + format(timeout) + " waiting until " + what.get());
             }
             try {
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(pause);
+                pause = Math.min(2 * pause, MAX_POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted while waiting until " + what.get(), e);

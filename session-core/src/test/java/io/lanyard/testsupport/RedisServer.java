@@ -27,6 +27,11 @@ import java.util.function.Function;
  * <pre>
  * try (RedisServer redis = RedisServer.start()) {
  *     settings.setRedisUri(redis.uri());
+ *     ...
+ *     assertTrue(redis.exists(key));
+ *     try (Jedis jedis = redis.jedis()) {
+ *         assertNull(jedis.hget(key, "a:cart"));
+ *     }
  * }
  * </pre>
  */
@@ -193,9 +198,9 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * Runs one call on a new connection and closes it, for one-line checks:
-     * {@code assertTrue(redis.exists(key))}. Safe from any thread (each call has its
-     * own connection) and across {@link #restart()}.
+     * Runs one call on a new connection and closes it, for one-liners:
+     * {@code redis.call(Jedis::flushAll)}. Safe from any thread (each call has its own connection)
+     * and across {@link #restart()}.
      */
     public <T> T call(Function<Jedis, T> call) {
         try (Jedis jedis = jedis()) {
