@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
+import io.lanyard.testsupport.ExpiryIndex;
 import io.lanyard.testsupport.RedisServer;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 import org.eclipse.jetty.session.AbstractSessionDataStoreTest;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.SessionDataStoreFactory;
@@ -59,7 +58,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
 
     @BeforeEach
     void flush() throws Exception {
-        assertEquals("+OK", redis.command("FLUSHALL"));
+        assertEquals("OK", redis.call(Jedis::flushAll));
     }
 
     @AfterEach
@@ -135,9 +134,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
     }
 
     private static String indexKey(SessionData data) {
-        CRC32 crc = new CRC32();
-        crc.update(pad(data.getId()).getBytes(StandardCharsets.UTF_8));
-        return "lanyard:" + application(data) + ":expiry:" + (crc.getValue() % SHARDS);
+        return "lanyard:" + application(data) + ":expiry:" + ExpiryIndex.shardOf(pad(data.getId()), SHARDS);
     }
 
     /**

@@ -1,12 +1,14 @@
 package io.lanyard.jetty;
 
 import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
@@ -14,12 +16,15 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.session.DefaultSessionCacheFactory;
 import org.eclipse.jetty.session.SessionCache;
 
-/** One embedded Jetty 12 (ee10) node with the test servlet at /shop/s and Lanyard as its store. */
-final class JettyNode implements AutoCloseable {
+/**
+ * One embedded Jetty 12 (ee10) node with the test servlet at /shop/s and Lanyard as its store.
+ * Public for the cross-container tests in sample-webapp, which use it from this module's test-jar.
+ */
+public final class JettyNode implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     final Server server;
-    final ServletContextHandler context;
+    public final ServletContextHandler context;
     final String name;
 
     private JettyNode(String name, Server server, ServletContextHandler context) {
@@ -28,7 +33,7 @@ final class JettyNode implements AutoCloseable {
         this.context = context;
     }
 
-    static JettyNode start(String name, String redisUri, Consumer<RedisSessionDataStoreFactory> config) throws Exception {
+    public static JettyNode start(String name, String redisUri, Consumer<RedisSessionDataStoreFactory> config) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -55,7 +60,7 @@ final class JettyNode implements AutoCloseable {
         return new JettyNode(name, server, context);
     }
 
-    int port() {
+    public int port() {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
@@ -63,7 +68,7 @@ final class JettyNode implements AutoCloseable {
         return (RedisSessionDataStore) context.getSessionHandler().getSessionCache().getSessionDataStore();
     }
 
-    Reply get(String query, String cookie) throws IOException, InterruptedException {
+    public Reply get(String query, String cookie) throws IOException, InterruptedException {
         return Reply.get(port(), "/shop/s?" + query, cookie);
     }
 
@@ -73,23 +78,19 @@ final class JettyNode implements AutoCloseable {
     }
 
     /** A response: status, body, and the JSESSIONID cookie value it set (or null). */
-    record Reply(int status, String body, String setCookie) {
+    public record Reply(int status, String body, String setCookie) {
         /** Repeats the request until it answers {@code status} (30 s at most). */
-        static Reply await(int port, String pathAndQuery, String cookie, int status)
-                throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            Reply r;
-            do {
-                r = get(port, pathAndQuery, cookie);
-                if (r.status() == status) {
-                    return r;
-                }
-                Thread.sleep(100);
-            } while (System.nanoTime() < deadline);
-            throw new AssertionError("still " + r.status() + " after 30 s: " + r.body());
+        static Reply await(int port, String pathAndQuery, String cookie, int status) {
+            AtomicReference<Reply> last = new AtomicReference<>();
+            return Await.untilNonNull(Duration.ofSeconds(30),
+                    () -> pathAndQuery + " answers " + status + " (last answer: " + last.get() + ")", () -> {
+                        Reply r = get(port, pathAndQuery, cookie);
+                        last.set(r);
+                        return r.status() == status ? r : null;
+                    });
         }
 
-        static Reply get(int port, String pathAndQuery, String cookie) throws IOException, InterruptedException {
+        public static Reply get(int port, String pathAndQuery, String cookie) throws IOException, InterruptedException {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                     .timeout(Duration.ofSeconds(30));
             if (cookie != null) {

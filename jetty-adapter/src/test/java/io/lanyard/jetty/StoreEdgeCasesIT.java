@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.session.SessionData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +75,7 @@ class StoreEdgeCasesIT {
         return cookie.substring(0, cookie.indexOf('.'));
     }
 
-    /** Review item 16: an expired cookie costs the one load command, no claim scan on the request. */
+    /** An expired cookie costs the one load command, no claim scan on the request. */
     @Test
     void expiredCookieCostsOneCommandOnTheRequest() throws Exception {
         a = node("A", redis, 300, 60, 700); // no scavenger run during the test
@@ -82,7 +83,7 @@ class StoreEdgeCasesIT {
         String id = id(cookie);
         a.get("op=get&name=user", cookie); // warm-up: scripts loaded, connections open
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
-        await(() -> !a.store().getStore().exists(id), 30);
+        Await.until(Duration.ofSeconds(30), "the session expired", () -> !a.store().getStore().exists(id));
         try (RedisMonitor mon = RedisMonitor.start(redis)) {
             for (int i = 0; i < 2; i++) {
                 mon.clear();
@@ -91,26 +92,26 @@ class StoreEdgeCasesIT {
                 assertEquals(1, sent.size(), "request " + i + " with an expired cookie: " + sent);
             }
         }
-        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "left to the scavenger");
+        assertTrue(redis.exists("lanyard:shop:s:{" + id + "}"), "left to the scavenger");
     }
 
-    /** Review item 18: the listeners run while the session is still in Redis (deleted after them). */
+    /** The listeners run while the session is still in Redis (deleted after them). */
     @Test
     void expiredSessionIsDeletedOnlyAfterItsListenersRan() throws Exception {
         a = node("A", redis, 1, 5, 10);
         String cookie = create(a);
         String id = id(cookie);
         String key = "lanyard:shop:s:{" + id + "}";
-        List<String> existsDuringListener = new CopyOnWriteArrayList<>();
+        List<Boolean> existsDuringListener = new CopyOnWriteArrayList<>();
         SessionServlet.onDestroyed = sid -> {
             if (sid.equals(id)) {
-                existsDuringListener.add(cmd("EXISTS", key));
+                existsDuringListener.add(redis.exists(key));
             }
         };
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
-        await(() -> !existsDuringListener.isEmpty(), 60);
-        assertEquals(List.of(":1"), existsDuringListener, "hash present while sessionDestroyed ran");
-        await(() -> cmd("EXISTS", key).equals(":0"), 30);
+        Await.until(Duration.ofSeconds(60), "sessionDestroyed ran", () -> !existsDuringListener.isEmpty());
+        assertEquals(List.of(true), existsDuringListener, "hash present while sessionDestroyed ran");
+        Await.until(Duration.ofSeconds(30), "the hash is deleted", () -> !redis.exists(key));
         assertEquals(1, existsDuringListener.size(), "sessionDestroyed once");
     }
 
@@ -127,15 +128,15 @@ class StoreEdgeCasesIT {
         List<String> destroyed = new CopyOnWriteArrayList<>();
         SessionServlet.onDestroyed = destroyed::add;
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
-        await(() -> !a.store().getStore().exists(id), 30); // expired; the hash stays for the grace period
+        Await.until(Duration.ofSeconds(30), "the session expired", () -> !a.store().getStore().exists(id)); // the hash stays for the grace period
         a.store().cleanOrphans(System.currentTimeMillis());
         // Deleted by the sweep, the session would never reach sessionDestroyed.
-        await(() -> destroyed.contains(id), 30);
-        await(() -> cmd("EXISTS", key).equals(":0"), 30);
+        Await.until(Duration.ofSeconds(30), "sessionDestroyed ran", () -> destroyed.contains(id));
+        Await.until(Duration.ofSeconds(30), "the hash is deleted", () -> !redis.exists(key));
         assertEquals(List.of(id), destroyed, "sessionDestroyed once");
     }
 
-    /** Review item 18: a session invalidated on another node is not reported expired where it is in use. */
+    /** A session invalidated on another node is not reported expired where it is in use. */
     @Test
     void sessionInvalidatedElsewhereIsNotReportedExpired() throws Exception {
         a = node("A", redis, 300, 60, 700);
@@ -145,12 +146,12 @@ class StoreEdgeCasesIT {
         Future<JettyNode.Reply> holding = pool.submit(() -> a.get("op=hold&name=k&value=v", cookie));
         assertTrue(SessionServlet.held.await(30, TimeUnit.SECONDS), "request holds the session on A");
         assertEquals("ok", b.get("op=invalidate", cookie).body());
-        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"));
+        assertFalse(redis.exists("lanyard:shop:s:{" + id + "}"), "deleted by the invalidation");
         Set<String> expired = a.store().getExpired(Set.of(id));
         assertFalse(expired.contains(id), "invalidated on B, in use on A: not an expiry on A: " + expired);
         SessionServlet.release.countDown();
         assertEquals(200, holding.get(60, TimeUnit.SECONDS).status());
-        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "not resurrected");
+        assertFalse(redis.exists("lanyard:shop:s:{" + id + "}"), "not resurrected");
     }
 
     /** A change must reach the other node while a long request of the same session still runs on this one. */
@@ -169,7 +170,7 @@ class StoreEdgeCasesIT {
         assertEquals("v", b.get("op=get&name=k", cookie).body());
     }
 
-    /** Review item 19: a rename whose store fails leaves no entry that would swallow a later delete. */
+    /** A rename whose store fails leaves no entry that would swallow a later delete. */
     @Test
     void failedRenameDoesNotSwallowALaterDelete() throws Exception {
         a = node("A", redis, 300, 60, 700);
@@ -181,12 +182,12 @@ class StoreEdgeCasesIT {
         String newId = "renamedRenamedRenamed" + id.substring(0, 8);
         data.setId(newId);
         assertThrows(Exception.class, () -> store.store(newId, data));
-        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "old session kept");
+        assertTrue(redis.exists("lanyard:shop:s:{" + id + "}"), "old session kept");
         assertTrue(store.delete(id));
-        assertEquals(":0", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"), "a genuine delete deletes");
+        assertFalse(redis.exists("lanyard:shop:s:{" + id + "}"), "a genuine delete deletes");
     }
 
-    /** Review item 17: the note of a failed load only names that load's session. */
+    /** The note of a failed load only names that load's session. */
     @Test
     void unavailableNoteNamesTheFailedSession() throws Exception {
         a = node("A", redis, 300, 60, 700);
@@ -204,24 +205,6 @@ class StoreEdgeCasesIT {
             assertFalse(store.takeUnavailableLoad(cookie), "cleared when the request leaves the handler");
         } finally {
             redis.restart();
-        }
-    }
-
-    private String cmd(String... args) {
-        try {
-            return redis.command(args);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(50);
         }
     }
 }

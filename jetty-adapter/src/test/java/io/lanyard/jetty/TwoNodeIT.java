@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,7 @@ class TwoNodeIT {
         assertEquals("dark", a.get("op=get&name=theme", cookie).body());
         // The stored id is the part before the dot: the same key a Tomcat node uses.
         String id = cookie.substring(0, cookie.indexOf('.'));
-        assertEquals(":1", redis.command("EXISTS", "lanyard:shop:s:{" + id + "}"));
+        assertTrue(redis.exists("lanyard:shop:s:{" + id + "}"), "stored under the id before the dot");
     }
 
     @Test
@@ -111,10 +112,10 @@ class TwoNodeIT {
         String id = cookie.substring(0, cookie.indexOf('.'));
         assertEquals("ok", b.get("op=ttl&value=2", cookie).body());
         String key = "lanyard:shop:s:{" + id + "}";
-        await(() -> SessionServlet.DESTROYED.stream().anyMatch(d -> d.contains(":" + id + ":")), 60);
+        Await.until(Duration.ofSeconds(60), "sessionDestroyed ran", () -> SessionServlet.DESTROYED.stream().anyMatch(d -> d.contains(":" + id + ":")));
         // Done when the session and its index entry are gone: nothing is left that could fire again.
-        await(() -> cmd("EXISTS", key).equals(":0"), 30);
-        await(() -> indexCount(id) == 0, 30);
+        Await.until(Duration.ofSeconds(30), "the hash is deleted", () -> !redis.exists(key));
+        Await.until(Duration.ofSeconds(30), "the index entry is removed", () -> indexCount(id) == 0);
         List<String> fired = SessionServlet.DESTROYED.stream().filter(d -> d.contains(":" + id + ":")).toList();
         assertEquals(1, fired.size(), "sessionDestroyed calls: " + fired);
         assertTrue(fired.get(0).endsWith(":alice"), "attributes readable in the listener: " + fired);
@@ -150,31 +151,16 @@ class TwoNodeIT {
         }
     }
 
-    private String cmd(String... args) {
-        try {
-            return redis.command(args);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
+    /** In how many expiry index shards the id has an entry. */
     private int indexCount(String id) {
-        int n = 0;
-        for (int shard = 0; shard < 16; shard++) {
-            if (!cmd("ZSCORE", "lanyard:shop:expiry:" + shard, id).equals("$-1")) {
-                n++;
+        return redis.call(j -> {
+            int n = 0;
+            for (int shard = 0; shard < 16; shard++) {
+                if (j.zscore("lanyard:shop:expiry:" + shard, id) != null) {
+                    n++;
+                }
             }
-        }
-        return n;
-    }
-
-    private static void await(BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + seconds + " s");
-            }
-            Thread.sleep(50);
-        }
+            return n;
+        });
     }
 }

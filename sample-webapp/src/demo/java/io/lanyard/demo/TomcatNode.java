@@ -52,16 +52,25 @@ final class TomcatNode implements DemoLauncher.Part {
         context.setJarScanner(scanner);
 
         adapterLoader = new AdapterClassLoader(adapterJar, TomcatNode.class.getClassLoader());
-        Manager manager = (Manager) adapterLoader.loadClass(MANAGER_CLASS).getDeclaredConstructor().newInstance();
-        setProperty(manager, "redisUri", redisUri);
-        setProperty(manager, "allowedClasses", "com.example.shop.**");
-        setProperty(manager, "nodeName", name);
-        context.setManager(manager);
+        context.setManager(redisSessionManager(adapterLoader, redisUri, "com.example.shop.**", name));
 
         tomcat.start();
         if (!context.getState().isAvailable()) {
             throw new IllegalStateException(name + ": /shop failed to start (see the log above)");
         }
+    }
+
+    /**
+     * A {@code RedisSessionManager} from the drop-in jar that {@code adapterLoader} loads, configured as Tomcat's
+     * digester configures a {@code <Manager>} element with these attributes.
+     */
+    static Manager redisSessionManager(AdapterClassLoader adapterLoader, String redisUri, String allowedClasses,
+            String nodeName) throws ReflectiveOperationException {
+        Manager manager = (Manager) adapterLoader.loadClass(MANAGER_CLASS).getDeclaredConstructor().newInstance();
+        setProperty(manager, "redisUri", redisUri);
+        setProperty(manager, "allowedClasses", allowedClasses);
+        setProperty(manager, "nodeName", nodeName);
+        return manager;
     }
 
     private static void setProperty(Object bean, String name, String value) {

@@ -1,5 +1,6 @@
 package io.lanyard.demo;
 
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -275,7 +276,7 @@ class DemoBrowserIT {
         demoLog = target.resolve("demo-it.log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", required("demo.classes") + File.pathSeparator + classpath,
-                "io.lanyard.demo.DemoLauncher", // in target/demo-classes, deliberately not on this class path
+                "io.lanyard.demo.DemoLauncher", // from target/demo-classes in its own JVM, as demo.sh runs it
                 "--war", required("shop.war"),
                 "--tomcat-adapter", required("demo.tomcat.adapter"),
                 "--port", "0",
@@ -284,19 +285,25 @@ class DemoBrowserIT {
         pb.environment().remove("LANYARD_REDIS_URI");
         pb.environment().remove("REDIS_URL");
         demo = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
+        String url = Await.untilNonNull(Duration.ofSeconds(180), () -> "the demo is ready:\n" + demoLogText(), () -> {
             Matcher m = READY_URL.matcher(Files.readString(demoLog, StandardCharsets.UTF_8));
             if (m.find()) {
-                String url = m.group(1);
-                return url.endsWith("/") ? url : url + "/";
+                return m.group(1);
             }
             if (!demo.isAlive()) {
-                fail("the demo launcher exited with " + demo.exitValue() + ":\n" + Files.readString(demoLog));
+                fail("the demo launcher exited with " + demo.exitValue() + ":\n" + demoLogText());
             }
-            Thread.sleep(200);
+            return null;
+        });
+        return url.endsWith("/") ? url : url + "/";
+    }
+
+    private static String demoLogText() {
+        try {
+            return Files.readString(demoLog);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
-        return fail("the demo did not get ready within 180 s:\n" + Files.readString(demoLog));
     }
 
     private static void stopDemo() throws Exception {

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisCluster;
 import org.junit.jupiter.api.AfterAll;
@@ -155,18 +156,13 @@ class ClusterIT {
         int moved = cluster.migrateSlot(slot, target, left -> {
             // Let every writer make progress while the slot is half-moved (ASK redirections).
             long until = ops.get() + 2 * threads;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (ops.get() < until && errors.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
+            Await.until(Duration.ofSeconds(20), "the writers make progress while the slot is half-moved",
+                    () -> ops.get() >= until || !errors.isEmpty());
         });
         long migrationMillis = (System.nanoTime() - t0) / 1_000_000;
         // And some traffic after SETSLOT NODE (MOVED, slot cache refresh).
         long after = ops.get() + 10L * threads;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ops.get() < after && errors.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        Await.until(Duration.ofSeconds(20), "the writers make progress after the move", () -> ops.get() >= after || !errors.isEmpty());
         stop.set(true);
         assertTrue(done.await(60, TimeUnit.SECONDS), "writers did not stop");
         if (!errors.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import io.lanyard.testsupport.ExpiryIndex;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -192,8 +193,6 @@ class ExpiryIT extends StoreTestBase {
     }
 
     private static int shardOf(RedisSessionStore store, String id) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return (int) (crc.getValue() % store.settings().getExpiryShards());
+        return ExpiryIndex.shardOf(id, store.settings().getExpiryShards());
     }
 }

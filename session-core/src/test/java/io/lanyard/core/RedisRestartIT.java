@@ -1,12 +1,13 @@
 package io.lanyard.core;
 
-import io.lanyard.testsupport.RedisCluster;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -156,7 +157,7 @@ class RedisRestartIT {
             s.setAttribute("user", "alice");
             store.save(s);
             long pid;
-            try (Jedis j = RedisCluster.admin(redis.port())) {
+            try (Jedis j = redis.jedis()) {
                 pid = Long.parseLong(j.info("server").lines().filter(l -> l.startsWith("process_id:"))
                         .findFirst().orElseThrow().substring("process_id:".length()).trim());
             }
@@ -191,20 +192,16 @@ class RedisRestartIT {
     }
 
     /** Polls (it is a condition, not a fixed sleep) until the store serves the session again. */
-    private static SessionRecord awaitLoad(RedisSessionStore store, String id) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        LanyardException last = null;
-        while (System.nanoTime() < deadline) {
+    private static SessionRecord awaitLoad(RedisSessionStore store, String id) {
+        return Await.untilNonNull(Duration.ofSeconds(30), "the store serves the session again", () -> {
             try {
                 SessionRecord r = store.load(id);
                 assertNotNull(r, "session lost");
                 return r;
-            } catch (LanyardException.RedisUnavailableException e) {
-                last = e;
-                Thread.sleep(20);
+            } catch (LanyardException.RedisUnavailableException notYet) {
+                return null;
             }
-        }
-        throw new AssertionError("the store did not recover within 30 s", last);
+        });
     }
 
     interface IndexedCall {

@@ -1,14 +1,15 @@
 package io.lanyard.core;
 
-import io.lanyard.testsupport.RedisCluster;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisSentinelGroup;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -34,35 +35,34 @@ class SentinelIT {
 
                 RedisServer oldMaster = group.master();
                 RedisServer replica = group.dataNodes().stream().filter(n -> n != oldMaster).findFirst().orElseThrow();
-                try (Jedis j = RedisCluster.admin(oldMaster.port())) {
+                try (Jedis j = oldMaster.jedis()) {
                     assertEquals(1, j.waitReplicas(1, 1000), "the write reached the replica before the kill");
                 }
 
                 long killed = System.nanoTime();
                 oldMaster.kill();
-                int failures = 0;
-                SessionRecord again = null;
-                long deadline = killed + TimeUnit.SECONDS.toNanos(60);
-                while (again == null && System.nanoTime() < deadline) {
-                    long callStart = System.nanoTime();
-                    try {
-                        again = store.load(id);
-                        assertNotNull(again, "the session was lost in the failover");
-                    } catch (LanyardException.RedisUnavailableException e) {
-                        failures++;
-                        long callMillis = (System.nanoTime() - callStart) / 1_000_000;
-                        // A failing call is bounded by the timeouts (1 s connect + 1 s read) plus slack for a loaded machine.
-                        assertTrue(callMillis < 4000, "a call during the failover took " + callMillis + " ms");
-                        Thread.sleep(20);
-                    }
-                }
+                AtomicInteger failures = new AtomicInteger();
+                SessionRecord again = Await.untilNonNull(Duration.ofSeconds(60),
+                        () -> "the store serves the session after the failover; sentinel logs:\n" + group.sentinelLogs(), () -> {
+                            long callStart = System.nanoTime();
+                            try {
+                                SessionRecord loaded = store.load(id);
+                                assertNotNull(loaded, "the session was lost in the failover");
+                                return loaded;
+                            } catch (LanyardException.RedisUnavailableException e) {
+                                failures.incrementAndGet();
+                                long callMillis = (System.nanoTime() - callStart) / 1_000_000;
+                                // A failing call is bounded by the timeouts (1 s connect + 1 s read) plus slack for a loaded machine.
+                                assertTrue(callMillis < 4000, "a call during the failover took " + callMillis + " ms");
+                                return null;
+                            }
+                        });
                 long recoveredMillis = (System.nanoTime() - killed) / 1_000_000;
-                assertNotNull(again, "no recovery within 60 s; sentinel logs:\n" + group.sentinelLogs());
                 assertEquals("alice", again.getAttribute("user"));
                 assertEquals(List.of("sku-1", "sku-2"), again.getAttribute("cart"));
                 // Ask the replica itself: a sentinel that has not yet seen the failover can still name
                 // the old master for a moment after the store already follows the new one.
-                try (Jedis j = RedisCluster.admin(replica.port())) {
+                try (Jedis j = replica.jedis()) {
                     assertEquals("master", j.role().get(0), "the replica was promoted");
                 }
                 assertFalse(store.isRedisDown());
@@ -71,22 +71,20 @@ class SentinelIT {
                 // seen it yet can still name the old master to a freshly built client, so a call can
                 // still fail fast for a moment (seen once on a loaded machine): retry like a user would.
                 again.setAttribute("user", "bob");
-                SaveResult saved = null;
-                long saveDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (saved == null && System.nanoTime() < saveDeadline) {
+                SaveResult saved = Await.untilNonNull(Duration.ofSeconds(30), "a save reaches the new master", () -> {
                     try {
-                        saved = store.save(again);
-                    } catch (LanyardException.RedisUnavailableException e) {
-                        Thread.sleep(50);
+                        return store.save(again);
+                    } catch (LanyardException.RedisUnavailableException notYet) {
+                        return null;
                     }
-                }
+                });
                 assertEquals(SaveResult.SAVED, saved);
-                try (Jedis j = RedisCluster.admin(replica.port())) {
+                try (Jedis j = replica.jedis()) {
                     assertEquals("s:bob", j.hget(store.sessionKey(id), "a:user"));
                 }
                 System.out.printf("SentinelIT: store served the session again %d ms after kill -9 of the master"
                                 + " (down-after-milliseconds=%d, %d calls failed fast with RedisUnavailableException meanwhile)%n",
-                        recoveredMillis, RedisSentinelGroup.DOWN_AFTER_MILLIS, failures);
+                        recoveredMillis, RedisSentinelGroup.DOWN_AFTER_MILLIS, failures.get());
             }
         }
     }

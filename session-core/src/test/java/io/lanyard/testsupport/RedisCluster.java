@@ -1,13 +1,12 @@
 package io.lanyard.testsupport;
 
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * A real Redis Cluster for tests: {@code masters} masters, each with {@code replicasPerMaster}
@@ -33,7 +32,7 @@ public final class RedisCluster implements AutoCloseable {
 
         /** A new admin connection to this node; close it. */
         public Jedis admin() {
-            return RedisCluster.admin(server.port());
+            return server.jedis();
         }
     }
 
@@ -62,7 +61,7 @@ public final class RedisCluster implements AutoCloseable {
             RedisServer server = RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                     "--cluster-node-timeout", "3000", "--cluster-require-full-coverage", "yes");
             String id;
-            try (Jedis j = admin(server.port())) {
+            try (Jedis j = server.jedis()) {
                 id = j.clusterMyId();
             }
             Node node = new Node(server, id);
@@ -87,10 +86,12 @@ public final class RedisCluster implements AutoCloseable {
                 first.clusterMeet("127.0.0.1", n.port());
             }
         }
-        await("all " + total + " nodes know each other", 30, () -> all.stream().allMatch(n -> {
+        Await.until(Duration.ofSeconds(30), "all " + total + " nodes know each other", () -> all.stream().allMatch(n -> {
             try (Jedis j = n.admin()) {
                 String nodes = j.clusterNodes();
                 return nodes.lines().count() == total && !nodes.contains("handshake") && !nodes.contains("noaddr");
+            } catch (JedisException notYet) {
+                return false;
             }
         }));
         for (int r = 0; r < replicas.size(); r++) {
@@ -99,12 +100,14 @@ public final class RedisCluster implements AutoCloseable {
                 j.clusterReplicate(master.id());
             }
         }
-        await("cluster_state:ok on every node and replicas in sync", 60, () -> all.stream().allMatch(n -> {
+        Await.until(Duration.ofSeconds(60), "cluster_state:ok on every node and replicas in sync", () -> all.stream().allMatch(n -> {
             try (Jedis j = n.admin()) {
                 if (!j.clusterInfo().contains("cluster_state:ok")) {
                     return false;
                 }
                 return masters.contains(n) || j.info("replication").contains("master_link_status:up");
+            } catch (JedisException notYet) {
+                return false;
             }
         }));
     }
@@ -216,27 +219,5 @@ public final class RedisCluster implements AutoCloseable {
         for (Node n : masters) {
             n.server().close();
         }
-    }
-
-    /** A new plain admin connection (RESP2, 5 s timeouts) to a local Redis or Sentinel port; close it. */
-    public static Jedis admin(int port) {
-        return new Jedis("127.0.0.1", port, DefaultJedisClientConfig.builder().connectionTimeoutMillis(5000)
-                .socketTimeoutMillis(5000).autoNegotiateProtocol(false).build());
-    }
-
-    static void await(String what, int seconds, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        RuntimeException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException e) {
-                last = e; // a node still starting up
-            }
-            RedisServer.sleep(50);
-        }
-        throw new IllegalStateException("timed out after " + seconds + " s waiting until " + what, last);
     }
 }

@@ -1,16 +1,16 @@
 package io.lanyard.testsupport;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisMonitor;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@code MONITOR} capture: records every command the server receives from clients. Lines that
@@ -19,62 +19,70 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * try (RedisMonitor mon = RedisMonitor.start(redis)) {
+ *     mon.clear();
  *     store.load(id);
- *     assertEquals(1, mon.awaitClientCommands(1).size());
+ *     assertEquals(1, mon.clientCommands().size());
  * }
  * </pre>
  */
 public final class RedisMonitor implements AutoCloseable {
     private static final String MARKER = "lanyard-monitor-marker";
 
-    private final Socket socket;
-    private final RedisServer server;
     private final List<String> client = new CopyOnWriteArrayList<>();
     private final List<String> script = new CopyOnWriteArrayList<>();
-    private final Thread reader;
+    private final AtomicInteger markers = new AtomicInteger();
+    /** Sends the markers. Opened before MONITOR starts, so its own handshake is never captured. */
+    private final Jedis marker;
+    private final Jedis monitor;
 
-    private RedisMonitor(RedisServer server) throws IOException {
-        this.server = server;
-        this.socket = new Socket();
-        socket.connect(new InetSocketAddress(server.host(), server.port()), 2000);
-        OutputStream out = socket.getOutputStream();
-        out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-        String ok = in.readLine();
-        if (!"+OK".equals(ok)) {
-            throw new IOException("MONITOR answered " + ok);
-        }
-        reader = new Thread(() -> {
+    private RedisMonitor(RedisServer server) {
+        marker = server.jedis();
+        monitor = server.jedis();
+        CountDownLatch started = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
             try {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.contains(MARKER)) {
-                        synchronized (this) {
-                            markers++;
-                            notifyAll();
-                        }
-                    } else if (line.contains(" lua]")) {
-                        script.add(line);
-                    } else {
-                        client.add(line);
+                monitor.monitor(new JedisMonitor() {
+                    @Override
+                    public void proceed(Connection connection) {
+                        started.countDown(); // called once Redis has acknowledged MONITOR
+                        super.proceed(connection);
                     }
-                }
-            } catch (IOException e) {
-                // closed
+
+                    @Override
+                    public void onCommand(String line) {
+                        record(line);
+                    }
+                });
+            } catch (RuntimeException e) {
+                // the connection was closed by close()
             }
         }, "redis-monitor");
         reader.setDaemon(true);
         reader.start();
+        try {
+            if (!started.await(10, TimeUnit.SECONDS)) {
+                close();
+                throw new IllegalStateException("MONITOR was not acknowledged within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException(e);
+        }
     }
 
-    private int markers;
-
+    /** Starts capturing; returns once the server is monitoring. */
     public static RedisMonitor start(RedisServer server) {
-        try {
-            return new RedisMonitor(server);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        return new RedisMonitor(server);
+    }
+
+    private void record(String line) {
+        if (line.contains(MARKER)) {
+            markers.incrementAndGet();
+        } else if (line.contains(" lua]")) {
+            script.add(line);
+        } else {
+            client.add(line);
         }
     }
 
@@ -82,27 +90,10 @@ public final class RedisMonitor implements AutoCloseable {
      * Waits until everything sent before this call has been captured (a marker command is sent and
      * awaited: MONITOR delivers in order), then returns the client commands so far.
      */
-    public List<String> clientCommands() {
-        int target;
-        synchronized (this) {
-            target = markers + 1;
-        }
-        try {
-            server.command("ECHO", MARKER);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        synchronized (this) {
-            while (markers < target && System.nanoTime() < deadline) {
-                try {
-                    wait(50);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
+    public synchronized List<String> clientCommands() {
+        int target = markers.get() + 1;
+        marker.echo(MARKER);
+        Await.until(Duration.ofSeconds(10), "MONITOR delivered the marker", () -> markers.get() >= target);
         return new ArrayList<>(client);
     }
 
@@ -121,10 +112,7 @@ public final class RedisMonitor implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // ignore
-        }
+        monitor.close();
+        marker.close();
     }
 }

@@ -1,11 +1,13 @@
 package io.lanyard.testsupport;
 
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +65,7 @@ public final class RedisSentinelGroup implements AutoCloseable {
 
         /** A new admin connection to this sentinel; close it. */
         public Jedis admin() {
-            return RedisCluster.admin(port);
+            return RedisServer.connect(port);
         }
 
         /** The sentinel's log, for failure messages. */
@@ -113,19 +115,23 @@ public final class RedisSentinelGroup implements AutoCloseable {
         dataNodes.add(master);
         RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1", String.valueOf(master.port()));
         dataNodes.add(replica);
-        RedisCluster.await("the replica is in sync", 30, () -> {
-            try (Jedis j = RedisCluster.admin(replica.port())) {
+        Await.until(Duration.ofSeconds(30), "the replica is in sync", () -> {
+            try (Jedis j = replica.jedis()) {
                 return j.info("replication").contains("master_link_status:up");
+            } catch (JedisException notYet) {
+                return false;
             }
         });
         for (int i = 0; i < 3; i++) {
             sentinels.add(new Sentinel(masterName, master.port()));
         }
-        RedisCluster.await("every sentinel knows the replica and the other sentinels", 60, () -> sentinels.stream().allMatch(s -> {
+        Await.until(Duration.ofSeconds(60), "every sentinel knows the replica and the other sentinels", () -> sentinels.stream().allMatch(s -> {
             try (Jedis j = s.admin()) {
                 Map<String, String> m = j.sentinelMaster(masterName);
                 return "2".equals(m.get("num-other-sentinels")) && "1".equals(m.get("num-slaves"))
                         && "master".equals(m.get("flags"));
+            } catch (JedisException notYet) {
+                return false; // a sentinel still starting
             }
         }));
     }

@@ -1,19 +1,23 @@
 package io.lanyard.testsupport;
 
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A real {@code redis-server} process on a free loopback port, for tests. Uses {@code redis-server}
@@ -23,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * try (RedisServer redis = RedisServer.start()) {
  *     settings.setRedisUri(redis.uri());
+ *     ...
+ *     assertTrue(redis.exists(key));
+ *     try (Jedis jedis = redis.jedis()) {
+ *         assertNull(jedis.hget(key, "a:cart"));
+ *     }
  * }
  * </pre>
  */
@@ -116,22 +125,25 @@ public final class RedisServer implements AutoCloseable {
         waitUntilReady();
     }
 
-    private void waitUntilReady() throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
+    private void waitUntilReady() {
+        Await.until(Duration.ofSeconds(10), () -> "redis-server answers PING on port " + port + "; its log:\n" + log(), () -> {
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited: " + Files.readString(dir.resolve("redis.log")));
+                throw new AssertionError("redis-server exited: " + log());
             }
-            try {
-                if ("+PONG".equals(command("PING"))) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
+            try (Jedis jedis = jedis()) {
+                return "PONG".equals(jedis.ping());
+            } catch (JedisException notYet) {
+                return false; // not listening yet, or still loading its data
             }
-            sleep(20);
+        });
+    }
+
+    private String log() {
+        try {
+            return Files.readString(dir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
-        throw new IllegalStateException("redis-server did not answer PING within 10 s on port " + port);
     }
 
     public int port() {
@@ -178,31 +190,38 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * Sends one inline command over a fresh socket and returns the first reply line (raw RESP, e.g.
-     * {@code +OK}, {@code :1}, {@code $5}). For simple admin commands in tests; use Jedis for data.
+     * A new connection to this server; the caller closes it. Use it for data and admin commands in
+     * tests: {@code try (Jedis j = redis.jedis()) { assertNull(j.get(key)); }}
      */
-    public String command(String... args) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            s.setSoTimeout(5000);
-            OutputStream out = s.getOutputStream();
-            StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String a : args) {
-                byte[] b = a.getBytes(StandardCharsets.UTF_8);
-                sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-            }
-            out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            InputStream in = s.getInputStream();
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) != -1 && c != '\n') {
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-            return line.toString();
+    public Jedis jedis() {
+        return connect(port);
+    }
+
+    /**
+     * Runs one call on a new connection and closes it, for one-liners:
+     * {@code redis.call(Jedis::flushAll)}. Safe from any thread (each call has its own connection)
+     * and across {@link #restart()}.
+     */
+    public <T> T call(Function<Jedis, T> call) {
+        try (Jedis jedis = jedis()) {
+            return call.apply(jedis);
         }
+    }
+
+    /** Whether {@code key} exists (one {@code EXISTS} on a new connection). */
+    public boolean exists(String key) {
+        return call(j -> j.exists(key));
+    }
+
+    /**
+     * A new plain connection to a local Redis or Sentinel port (5 s timeouts); the caller closes it.
+     * It speaks RESP2 and skips Jedis's {@code HELLO}/{@code CLIENT SETINFO} handshake, so it sends
+     * exactly the commands a test asks for ({@link RedisMonitor} counts commands).
+     */
+    public static Jedis connect(int port) {
+        return new Jedis("127.0.0.1", port, DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(5000).socketTimeoutMillis(5000)
+                .autoNegotiateProtocol(false).clientSetInfoConfig(ClientSetInfoConfig.DISABLED).build());
     }
 
     @Override
@@ -220,15 +239,6 @@ public final class RedisServer implements AutoCloseable {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // leftover temp files are harmless
-        }
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

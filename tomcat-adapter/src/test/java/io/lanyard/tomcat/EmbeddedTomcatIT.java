@@ -2,6 +2,7 @@ package io.lanyard.tomcat;
 
 import io.lanyard.testapp.SessionEvents;
 import io.lanyard.testapp.SessionServlet;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -16,13 +18,13 @@ import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.TabularData;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -68,7 +70,7 @@ class EmbeddedTomcatIT {
                 b.close();
             }
         }
-        redis.command("FLUSHALL");
+        redis.call(Jedis::flushAll);
     }
 
     @Test
@@ -131,7 +133,9 @@ class EmbeddedTomcatIT {
         Browser browser = new Browser();
         String id = browser.get(a.url("/s/create")).split(" ")[0].replaceFirst("\\..*", "");
         browser.get(a.url("/s/set?name=user&value=alice"));
-        assertEquals(":0", redis.command("HSET", "lanyard:app:s:{" + id + "}", "maxInactive", "garbage"));
+        try (Jedis j = redis.jedis()) {
+            assertEquals(0, j.hset("lanyard:app:s:{" + id + "}", "maxInactive", "garbage"), "maxInactive existed: overwritten");
+        }
         assertEquals("no-session", browser.get(b.url("/s/get?name=user")));
     }
 
@@ -168,11 +172,11 @@ class EmbeddedTomcatIT {
         browser.get(b.url("/s/timeout?seconds=1"));
         String id = browser.sessionId();
         // Both nodes scavenge until one of them has run the listeners.
-        await(() -> {
+        Await.until(Duration.ofSeconds(30), "sessionDestroyed for the expired session", () -> {
             a.manager.scavenge();
             b.manager.scavenge();
             return destroyedEvents(id).size() > 0;
-        }, "sessionDestroyed for the expired session");
+        });
         for (int i = 0; i < 5; i++) {
             a.manager.scavenge();
             b.manager.scavenge();
@@ -285,9 +289,9 @@ class EmbeddedTomcatIT {
             redis.restart();
         }
         // The restarted Redis is empty (no persistence): the old session is gone, new ones work.
-        await(() -> browser.send(a.url("/s/get?name=user")).statusCode() == 200, "node a recovers");
+        Await.until(Duration.ofSeconds(30), "node a recovers", () -> browser.send(a.url("/s/get?name=user")).statusCode() == 200);
         Browser fresh = new Browser();
-        await(() -> fresh.send(b.url("/s/set?name=user&value=carol")).statusCode() == 200, "node b recovers");
+        Await.until(Duration.ofSeconds(30), "node b recovers", () -> fresh.send(b.url("/s/set?name=user&value=carol")).statusCode() == 200);
         assertEquals("carol", fresh.get(a.url("/s/get?name=user")));
     }
 
@@ -324,15 +328,15 @@ class EmbeddedTomcatIT {
         assertNotNull(browser.cookie, "the error page created a session");
         // Tomcat closes the response at the end of the error page's forward, just before
         // requestDestroyed (where Lanyard saves): poll.
-        await(() -> a.manager.sessionsInUse() == 0, "no holder left behind");
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
         assertEquals(0, a.manager.getActiveSessions());
-        await(() -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))), "saved to Redis");
+        Await.until(Duration.ofSeconds(30), "saved to Redis", () -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))));
 
         // An existing session changed by the error page, on the other node.
         browser.get(b.url("/s/set?name=errorPage&value=none"));
         assertEquals(410, browser.send(b.url("/s/error?code=410")).statusCode());
-        await(() -> b.manager.sessionsInUse() == 0, "no holder left behind");
-        await(() -> "410".equals(browser.get(a.url("/s/get?name=errorPage"))), "change saved");
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> b.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "change saved", () -> "410".equals(browser.get(a.url("/s/get?name=errorPage"))));
     }
 
     @Test
@@ -341,12 +345,12 @@ class EmbeddedTomcatIT {
         Browser browser = new Browser();
         browser.get(a.url("/s/set?name=user&value=alice"));
         assertEquals("alice", browser.get(a.url("/s/get?name=user&inDestroy=one")));
-        await(() -> "one".equals(browser.get(b.url("/s/get?name=inDestroy"))), "change in requestDestroyed saved");
+        Await.until(Duration.ofSeconds(30), "change in requestDestroyed saved", () -> "one".equals(browser.get(b.url("/s/get?name=inDestroy"))));
         // No session yet: created in requestDestroyed, after the bracket.
         Browser fresh = new Browser();
         assertEquals("anonymous", fresh.get(a.url("/s/user?inDestroy=two")));
         assertNotNull(fresh.cookie);
-        await(() -> a.manager.sessionsInUse() == 0, "no holder left behind");
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
         assertEquals("two", fresh.get(b.url("/s/get?name=inDestroy")));
     }
 
@@ -439,10 +443,10 @@ class EmbeddedTomcatIT {
             Future<String> held = holdSessionOnA(browser, pool);
             assertEquals(1, a.manager.getActiveSessions());
             // Node a (which holds the live object) claims the expired session and expires a copy.
-            await(() -> {
+            Await.until(Duration.ofSeconds(30), "the session expires in Redis while the request holds it", () -> {
                 a.manager.scavenge();
                 return !destroyedEvents(id).isEmpty();
-            }, "the session expires in Redis while the request holds it");
+            });
             assertEquals(1, a.manager.getActiveSessions(), "the in-flight request's session is still registered");
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
@@ -499,20 +503,5 @@ class EmbeddedTomcatIT {
             }
         }
         throw new AssertionError(name + " not in " + info);
-    }
-
-    static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

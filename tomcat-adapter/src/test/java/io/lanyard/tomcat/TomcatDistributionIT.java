@@ -1,5 +1,6 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,11 +9,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -91,7 +92,8 @@ class TomcatDistributionIT {
             assertEquals("[apple, pear]", browser.get(a + "/s/cart"), "B's in-place mutation visible on A");
             assertEquals("bob", browser.get(a + "/s/get?name=user"));
             String id = browser.sessionId();
-            assertEquals("1", redisExists("lanyard:" + app + ":s:{" + id + "}"));
+            String key = "lanyard:" + app + ":s:{" + id + "}";
+            assertTrue(redis.exists(key), "the session's hash " + key);
             browser.get(b + "/s/invalidate");
             assertEquals("no-session", browser.get(a + "/s/get?name=user"));
         } finally {
@@ -109,11 +111,6 @@ class TomcatDistributionIT {
         String outB = Files.readString(bases.get(1).resolve("logs/catalina.out"), StandardCharsets.UTF_8);
         assertTrue(outB.contains("WARNING") && outB.contains("Lanyard [/app]: <Manager> attribute " + MISSPELT
                 + " is not a Lanyard setting and was ignored; did you mean redisUri?"), "misspelt attribute reported:\n" + outB);
-    }
-
-    private static String redisExists(String key) throws IOException {
-        String reply = redis.command("EXISTS", key);
-        return reply.startsWith(":") ? reply.substring(1) : reply;
     }
 
     /** The test webapp as an exploded directory: io.lanyard.testapp classes (annotated) in WEB-INF/classes. */
@@ -175,25 +172,26 @@ class TomcatDistributionIT {
         return pb.start();
     }
 
-    private static void awaitUp(int port, Process process, Path base) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    private static void awaitUp(int port, Process process, Path base) {
         String url = "http://127.0.0.1:" + port + "/app/s/names";
-        while (System.nanoTime() < deadline) {
+        Await.until(Duration.ofSeconds(120), () -> "Tomcat on port " + port + " serves /app:\n" + catalinaOut(base), () -> {
             if (!process.isAlive()) {
-                throw new AssertionError("Tomcat exited:\n" + Files.readString(base.resolve("logs/catalina.out")));
+                throw new AssertionError("Tomcat exited:\n" + catalinaOut(base));
             }
             try {
-                HttpResponse<String> r = new Browser().send(url);
-                if (r.statusCode() == 200) {
-                    return;
-                }
+                return new Browser().send(url).statusCode() == 200;
             } catch (IllegalStateException notYet) {
-                // connection refused while starting
+                return false; // connection refused while starting
             }
-            sleepQuietly(250);
+        });
+    }
+
+    private static String catalinaOut(Path base) {
+        try {
+            return Files.readString(base.resolve("logs/catalina.out"));
+        } catch (IOException e) {
+            return "(no catalina.out: " + e + ")";
         }
-        throw new AssertionError("Tomcat on port " + port + " did not serve /app within 120 s:\n"
-                + Files.readString(base.resolve("logs/catalina.out")));
     }
 
     private static void stop(Process p) throws InterruptedException {
@@ -204,15 +202,6 @@ class TomcatDistributionIT {
             p.destroyForcibly();
             children.forEach(ProcessHandle::destroyForcibly);
             p.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
         }
     }
 

@@ -3,6 +3,7 @@ package com.example.shop.orders;
 import com.example.shop.model.Cart;
 import com.example.shop.model.Catalogue;
 import com.example.shop.model.Currency;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,15 +12,14 @@ import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.args.ListDirection;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The shop's reliable order queue and status channel against a real redis-server. */
 class OrderQueueIT {
@@ -62,16 +62,15 @@ class OrderQueueIT {
             assertEquals("$38.88", placed.get("total"));
             worker.start();
             // Long-poll the way the order page does until the final status arrives over Pub/Sub.
-            String known = Orders.QUEUED;
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (!Orders.CONFIRMED.equals(known) && System.nanoTime() < deadline) {
-                known = hub.awaitChange(id, known, 10_000).get("status");
-            }
-            assertEquals(Orders.CONFIRMED, known);
+            String[] known = {Orders.QUEUED};
+            Await.until(Duration.ofSeconds(30), "the order page learns the final status", () -> {
+                known[0] = hub.awaitChange(id, known[0], 10_000).get("status");
+                return Orders.CONFIRMED.equals(known[0]);
+            });
             assertEquals("jetty-1", orders.find(id).get("processedBy"));
             assertEquals(0, redis.llen(Orders.QUEUE));
             // The ack (LREM) follows the CONFIRMED announcement.
-            await(() -> redis.llen(Orders.PROCESSING_PREFIX + "jetty-1") == 0, "job acknowledged");
+            Await.until(Duration.ofSeconds(30), "job acknowledged", () -> redis.llen(Orders.PROCESSING_PREFIX + "jetty-1") == 0);
         } finally {
             worker.stop();
             hub.stop();
@@ -95,8 +94,8 @@ class OrderQueueIT {
         OrderWorker restarted = new OrderWorker(redis, orders, "tomcat-1", 0);
         restarted.start();
         try {
-            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "order confirmed");
-            await(() -> redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1") == 0, "job acknowledged");
+            Await.until(Duration.ofSeconds(30), "order confirmed", () -> Orders.CONFIRMED.equals(orders.find(id).get("status")));
+            Await.until(Duration.ofSeconds(30), "job acknowledged", () -> redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1") == 0);
             assertEquals(List.of(), redis.lrange(Orders.QUEUE, 0, -1));
         } finally {
             restarted.stop();
@@ -118,7 +117,7 @@ class OrderQueueIT {
         OrderWorker other = new OrderWorker(redis, orders, "jetty-1", 0);
         other.start();
         try {
-            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "the dead worker's order confirmed");
+            Await.until(Duration.ofSeconds(30), "the dead worker's order confirmed", () -> Orders.CONFIRMED.equals(orders.find(id).get("status")));
             assertEquals("jetty-1", orders.find(id).get("processedBy"));
             assertEquals(0, redis.llen(Orders.PROCESSING_PREFIX + "tomcat-1"));
             assertEquals(List.of("job-of-a-live-worker"), redis.lrange(Orders.PROCESSING_PREFIX + "busy-1", 0, -1));
@@ -136,12 +135,12 @@ class OrderQueueIT {
         OrderWorker second = new OrderWorker(redis, orders, "node", 0);
         first.start();
         try {
-            await(() -> redis.exists(Orders.HEARTBEAT_PREFIX + "node"), "first worker registered");
+            Await.until(Duration.ofSeconds(30), "first worker registered", () -> redis.exists(Orders.HEARTBEAT_PREFIX + "node"));
             second.start();
-            await(() -> !"node".equals(second.name()), "second worker renamed");
+            Await.until(Duration.ofSeconds(30), "second worker renamed", () -> !"node".equals(second.name()));
             assertTrue(second.name().startsWith("node-"), second.name());
             String id = placeOrder();
-            await(() -> Orders.CONFIRMED.equals(orders.find(id).get("status")), "order confirmed");
+            Await.until(Duration.ofSeconds(30), "order confirmed", () -> Orders.CONFIRMED.equals(orders.find(id).get("status")));
         } finally {
             second.stop();
             first.stop();
@@ -166,17 +165,6 @@ class OrderQueueIT {
         redis.del(Orders.key(id));
         orders.setStatus(id, Orders.PROCESSING, "jetty-1"); // expired meanwhile: not re-created without a TTL
         assertTrue(!redis.exists(Orders.key(id)));
-    }
-
-    /** Polls a condition (the worker announces nothing we could block on for these), failing after 30 s. */
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.lanyard.jetty;
+package io.lanyard.demo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,18 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lanyard.core.RedisSessionStore;
-import io.lanyard.core.SessionRecord;
+import io.lanyard.jetty.JettyNode;
+import io.lanyard.jetty.RedisSessionDataStore;
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.RedisServer;
-import io.lanyard.tomcat.RedisSessionManager;
 import java.io.IOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.zip.ZipFile;
 import org.apache.catalina.Context;
+import org.apache.catalina.Manager;
 import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,22 +30,29 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /**
- * One embedded Tomcat 11 node ({@link RedisSessionManager}) and one embedded Jetty 12 ee10 node
+ * One embedded Tomcat 11 node ({@code RedisSessionManager}) and one embedded Jetty 12 ee10 node
  * ({@link RedisSessionDataStore}) serving the same plain servlet at {@code /shop} with the same
  * {@code allowedClasses}, on one Redis: a session moves between the two containers in both
  * directions with the same {@code JSESSIONID} cookie, through the same hash
  * {@code lanyard:shop:s:{<id>}}.
  *
- * <p>Class path: Tomcat's adapter comes from the shaded {@code lanyard-tomcat} jar, the core from
- * the unshaded {@code lanyard-session-core} (see the note in this module's POM);
- * {@link #coreClassesComeFromTheUnshadedCore()} checks that split.
+ * <p>Each node runs what it runs in production, as in the demo: the Tomcat node the drop-in jar
+ * ({@code lanyard-tomcat.jar}, with its shaded copy of the core) in its own {@link AdapterClassLoader},
+ * the Jetty node the plain {@code lanyard-session-core} from the class path;
+ * {@link #tomcatRunsTheDropInJarAndJettyThePlainCore()} checks that split. {@code JettyNode} and the
+ * servlet are the Jetty adapter's test helpers (its test-jar), not the demo's {@code JettyNode}.
  */
 class CrossContainerIT {
     private static final String ALLOWED = "io.lanyard.jetty.testapp.**";
     private static final String PRINCIPAL_FIELD = "a:io.lanyard.tomcat.principal";
+    /** The drop-in jar, as demo.sh uses it (failsafe sets the property; see the POM). */
+    private static final Path ADAPTER_JAR = Path.of(Objects.requireNonNull(System.getProperty("demo.tomcat.adapter"),
+            "system property demo.tomcat.adapter"));
 
     private static RedisServer redis;
     private static Path tomcatBase;
+    private static AdapterClassLoader adapterLoader;
+    private static Manager tomcatManager;
     private static Tomcat tomcat;
     private static JettyNode jetty;
     private static Jedis jedis;
@@ -50,7 +61,7 @@ class CrossContainerIT {
     static void start() throws Exception {
         try {
             redis = RedisServer.start();
-            jedis = new Jedis(redis.host(), redis.port());
+            jedis = redis.jedis();
             tomcat = startTomcat(redis.uri());
             jetty = JettyNode.start("jetty", redis.uri(), f -> f.setAllowedClasses(ALLOWED));
             // As Tomcat's default, so sessions created on Jetty get a TTL in Redis too.
@@ -75,6 +86,9 @@ class CrossContainerIT {
                 }
             } finally {
                 try {
+                    if (adapterLoader != null) {
+                        adapterLoader.close();
+                    }
                     if (jedis != null) {
                         jedis.close();
                     }
@@ -82,7 +96,7 @@ class CrossContainerIT {
                         redis.close();
                     }
                 } finally {
-                    deleteTree(tomcatBase);
+                    RedisServer.deleteTree(tomcatBase);
                 }
             }
         }
@@ -98,11 +112,9 @@ class CrossContainerIT {
         t.addRole("alice", "admin");
         Context context = t.addContext("/shop", Files.createDirectories(tomcatBase.resolve("shop")).toString());
         context.addParameter("node", "tomcat");
-        RedisSessionManager manager = new RedisSessionManager();
-        manager.setProperty("redisUri", redisUri);
-        manager.setProperty("allowedClasses", ALLOWED);
-        manager.setProperty("nodeName", "tomcat");
-        context.setManager(manager);
+        adapterLoader = new AdapterClassLoader(ADAPTER_JAR, CrossContainerIT.class.getClassLoader());
+        tomcatManager = TomcatNode.redisSessionManager(adapterLoader, redisUri, ALLOWED, "tomcat");
+        context.setManager(tomcatManager);
         Tomcat.addServlet(context, "s", new SessionServlet());
         context.addServletMappingDecoded("/s", "s");
         context.addApplicationListener(SessionServlet.Listener.class.getName());
@@ -137,13 +149,35 @@ class CrossContainerIT {
     }
 
     @Test
-    void coreClassesComeFromTheUnshadedCore() {
-        // Both jars hold io.lanyard.core; the shaded copy must not be the one in use next to Jetty.
-        assertNotEquals(RedisSessionManager.class.getProtectionDomain().getCodeSource().getLocation(),
-                RedisSessionStore.class.getProtectionDomain().getCodeSource().getLocation());
-        // ... and the whole core comes from one jar, never half from each.
-        assertEquals(RedisSessionStore.class.getProtectionDomain().getCodeSource().getLocation(),
-                SessionRecord.class.getProtectionDomain().getCodeSource().getLocation());
+    void tomcatRunsTheDropInJarAndJettyThePlainCore() throws Exception {
+        URL dropIn = location(tomcatManager.getClass());
+        assertEquals(ADAPTER_JAR.toUri().toURL(), dropIn, "the manager comes from the drop-in jar");
+        // Both jars hold the core; each node must use its own copy, and the whole of it, never half from each.
+        List<String> shared = sharedClassNames(ADAPTER_JAR);
+        assertFalse(shared.isEmpty(), "the drop-in jar holds the core");
+        ClassLoader jettySide = RedisSessionDataStore.class.getClassLoader();
+        Set<URL> jettyCore = new HashSet<>();
+        for (String name : shared) {
+            assertEquals(dropIn, location(Class.forName(name, false, adapterLoader)), name + " on the Tomcat node");
+            jettyCore.add(location(Class.forName(name, false, jettySide)));
+        }
+        assertEquals(1, jettyCore.size(), "the Jetty node's core comes from one jar: " + jettyCore);
+        assertNotEquals(dropIn, jettyCore.iterator().next(), "the Jetty node's core is not the drop-in jar's copy");
+    }
+
+    private static URL location(Class<?> type) {
+        return type.getProtectionDomain().getCodeSource().getLocation();
+    }
+
+    /** The Lanyard classes the drop-in jar shares with session-core: all but the adapter's own and the shaded libraries. */
+    private static List<String> sharedClassNames(Path jar) throws IOException {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            return zip.stream().map(e -> e.getName())
+                    .filter(n -> n.startsWith("io/lanyard/") && n.endsWith(".class"))
+                    .filter(n -> !n.startsWith("io/lanyard/tomcat/") && !n.startsWith("io/lanyard/shaded/"))
+                    .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+                    .toList();
+        }
     }
 
     @Test
@@ -251,16 +285,5 @@ class CrossContainerIT {
         assertEquals("alice admin=true", body(onTomcat("op=user", cookie)));
         assertEquals("[apple, pear]", body(onTomcat("op=get&name=cart", cookie)));
         assertEquals("[cart, theme, user]", body(onTomcat("op=names", cookie)));
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
