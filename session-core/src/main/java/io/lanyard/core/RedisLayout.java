@@ -52,6 +52,11 @@ final class RedisLayout {
         return indexKeyOfShard(shardOf(id));
     }
 
+    /** A key that never exists, under the prefix (least privilege): the breaker's probe asks Redis whether it does. */
+    byte[] probeKey() {
+        return utf8(indexKeyPrefix.substring(0, indexKeyPrefix.length() - "expiry:".length()) + "probe");
+    }
+
     byte[] indexKeyOfShard(int shard) {
         return utf8(indexKeyPrefix + shard);
     }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -16,6 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Design notes.
  * <ul>
+ * <li>Requests use sessions through {@link #enter}: an {@link ActiveSession} per session in use
+ *     on this node gives concurrent requests one load and one record, bounded waits and their own
+ *     saves (see there).</li>
  * <li>Cost per request: {@link #load} is one EVALSHA that reads the hash and refreshes access time,
  *     expiry and TTL; {@link #save} is one EVALSHA that writes only the changed attributes, or
  *     nothing at all when nothing changed. Shared keys (the expiry index) are written only when a
@@ -23,9 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *     that is too early, and the scavenger re-checks each due entry against the hash.</li>
  * <li>Every write is a single-key Lua script, so it is atomic and valid on Redis Cluster; the
  *     session id is in a hash tag.</li>
- * <li>Expiry: nodes claim due index entries as leases ({@code claim.lua}); each expired session
- *     is handed to exactly one node's {@link ExpiredSessionHandler}, then deleted. A node that
- *     dies mid-way leaves its lease to run out and another node retries.</li>
+ * <li>Expiry ({@link Expiry}): nodes claim due index entries as leases; each expired session is
+ *     handed to exactly one node's {@link ExpiredSessionHandler}, then deleted.</li>
+ * <li>One scheduler thread pool per store runs the expiry passes and, while Redis is down, the
+ *     breaker's probes ({@link RedisCalls}); request threads never probe.</li>
  * <li>Attributes are decoded with the webapp's class loader, given here explicitly, so background
  *     threads resolve webapp classes too.</li>
  * </ul>
@@ -34,19 +40,20 @@ public final class RedisSessionStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
 
     private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
-    private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
-    private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
     private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
-    private static final byte[] EMPTY = new byte[0];
 
     private final LanyardSettings settings;
     private final Clock clock;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
     private final RedisLayout layout;
+    private final ScheduledThreadPoolExecutor scheduler;
     private final RedisCalls redis;
+    private final SessionWriter writer;
+    private final Expiry expiry;
     private final byte[] graceMillis;
     private final byte[] node;
+    private final ConcurrentHashMap<String, ActiveSession> active = new ConcurrentHashMap<>();
     private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
     private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
 
@@ -59,7 +66,17 @@ public final class RedisSessionStore implements AutoCloseable {
         this.metrics = MetricsRecorder.create(settings.isMetricsEnabled());
         this.codec = new AttributeCodec(ClassAllowlist.parse(settings.getAllowedClasses()), classLoader, metrics);
         this.layout = new RedisLayout(settings.getKeyPrefix(), settings.getApplication(), settings.getExpiryShards());
-        this.redis = new RedisCalls(settings, metrics);
+        // Two threads: an expiry pass (listeners may be slow) never delays a probe, nor the other way round.
+        this.scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "lanyard-" + settings.getApplication());
+            t.setDaemon(true);
+            t.setContextClassLoader(classLoader);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
+        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
+        this.expiry = new Expiry(this, redis, layout, settings, metrics, clock, scheduler);
         this.graceMillis = ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
     }
@@ -88,10 +105,12 @@ public final class RedisSessionStore implements AutoCloseable {
         return clock.millis();
     }
 
+    /** The validated settings this store runs with. */
     public LanyardSettings settings() {
         return settings;
     }
 
+    /** The store's counters. */
     public StoreMetrics metrics() {
         return metrics.view();
     }
@@ -104,6 +123,60 @@ public final class RedisSessionStore implements AutoCloseable {
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) {
         return layout.sessionKeyText(id);
+    }
+
+    /** The longest a request waits for Redis: connect plus read timeout. */
+    long callBudgetMillis() {
+        return (long) settings.getConnectTimeoutMillis() + settings.getReadTimeoutMillis();
+    }
+
+    // ---- the request lifecycle ----
+
+    /**
+     * A request enters the session named by {@code cookieValue} (a route suffix after the first
+     * dot is stripped): no Redis call. Concurrent requests of one session share the returned
+     * entry; each must {@link ActiveSession#leave() leave} it once.
+     *
+     * @return the entry, or {@code null} when the value is not a valid session id
+     */
+    public ActiveSession enter(String cookieValue) {
+        String id = storedId(cookieValue);
+        if (id == null) {
+            return null;
+        }
+        return active.compute(id, (k, current) ->
+                current != null && current.join() ? current : new ActiveSession(this, k, current));
+    }
+
+    /** The entry of a session that requests on this node are using (not closing), or {@code null}. */
+    public ActiveSession active(String cookieValue) {
+        String id = storedId(cookieValue);
+        ActiveSession a = id == null ? null : active.get(id);
+        return a == null || a.isClosing() ? null : a;
+    }
+
+    /**
+     * The id a session is stored under: the cookie value without a route suffix (Tomcat's
+     * {@code .jvmRoute}, Jetty's {@code .workerName}); {@code null} unless it is a valid id
+     * (charset, length), so nothing else ever becomes part of a Redis key.
+     */
+    public static String storedId(String cookieValue) {
+        String id = SessionIds.stripRoute(cookieValue);
+        return SessionIds.isValid(id) ? id : null;
+    }
+
+    /** How many sessions requests on this node are using. */
+    public int activeCount() {
+        return active.size();
+    }
+
+    void closed(ActiveSession a) {
+        active.remove(a.id(), a);
+    }
+
+    void renamed(ActiveSession a, String oldId) {
+        active.remove(oldId, a);
+        active.put(a.id(), a);
     }
 
     /**
@@ -217,62 +290,15 @@ public final class RedisSessionStore implements AutoCloseable {
     /**
      * Writes what changed since the record was loaded or last saved, atomically, in one command.
      * A new record is created; an existing one gets only its changed and removed attributes (and
-     * metadata when its timeout changed). Nothing is sent when nothing changed.
+     * metadata when its timeout changed). Nothing is sent when nothing changed. Saves of one
+     * record are serialized; a save waits for another one of the same record at most the connect
+     * + read timeout.
      *
      * @return {@link SaveResult#GONE} when another node invalidated the session or it expired: nothing was written
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
      */
     public SaveResult save(SessionRecord record) {
-        long start = System.nanoTime();
-        String id = record.id();
-        SessionRecord.Delta delta = record.delta(codec);
-        logFailures(id, delta.failures());
-        if (!record.isNew() && delta.isEmpty()) {
-            return SaveResult.UNCHANGED;
-        }
-        checkSize(id, delta.totalBytes());
-        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
-        if ((record.isNew() || timeoutChanged) && record.expiryTime() > 0) {
-            // Index first: an index entry without a hash is harmless (the scavenger drops it), a
-            // hash without an index entry would expire without its sessionDestroyed event. A
-            // changed timeout may bring the expiry earlier than the indexed one (or start one); it
-            // only ever moves the entry earlier (ZADD LT), since a claim re-checks a due entry
-            // against the hash anyway, and a later entry would be wrong if this save then failed.
-            index(id, record.expiryTime(), timeoutChanged);
-        }
-        long now = now();
-        List<byte[]> args = new ArrayList<>();
-        args.add(ascii(now));
-        args.add(graceMillis);
-        args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
-        args.add(node);
-        args.add(record.isNew() || !delta.metadataChanged() ? EMPTY : ascii(record.maxInactiveSeconds()));
-        List<byte[]> pairs = new ArrayList<>();
-        if (record.isNew()) {
-            addMetadata(pairs, record);
-        }
-        delta.changed().forEach((name, bytes) -> {
-            pairs.add(RedisLayout.attributeField(name));
-            pairs.add(bytes);
-        });
-        args.add(ascii(pairs.size() / 2));
-        args.addAll(pairs);
-        for (String name : delta.removed()) {
-            args.add(RedisLayout.attributeField(name));
-        }
-        long result = (Long) redis.eval(SAVE, layout.sessionKey(id), args, id);
-        if (result == 0) {
-            return SaveResult.GONE;
-        }
-        if (result == -1) {
-            throw new LanyardException.SessionIdCollisionException(id);
-        }
-        if (result == -2) {
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
-        }
-        record.committed(delta, result);
-        metrics.save(System.nanoTime() - start, delta.bytesWritten());
-        return SaveResult.SAVED;
+        return writer.save(record);
     }
 
     /**
@@ -301,161 +327,55 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return false when the session no longer existed under its old id (nothing was written)
      */
     public boolean changeId(SessionRecord record, String newId) {
-        if (!SessionIds.isValid(newId)) {
-            throw new IllegalArgumentException("invalid new session id");
-        }
-        String oldId = record.id();
-        SessionRecord.FullCopy copy = record.allEncoded(codec);
-        checkSize(oldId, copy.totalBytes());
-        if (!record.isNew() && !delete(oldId)) {
-            return false;
-        }
-        record.id(newId);
-        long now = now();
-        List<byte[]> pairs = new ArrayList<>();
-        addMetadata(pairs, record);
-        copy.bytes().forEach((name, bytes) -> {
-            pairs.add(RedisLayout.attributeField(name));
-            pairs.add(bytes);
-        });
-        List<byte[]> args = new ArrayList<>(List.of(ascii(now), graceMillis, RedisLayout.utf8("create"), node, EMPTY,
-                ascii(pairs.size() / 2)));
-        args.addAll(pairs);
-        if (record.expiryTime() > 0) {
-            index(newId, record.expiryTime()); // before the hash, as in save
-        }
-        long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
-        if (result == -1) {
-            throw new LanyardException.SessionIdCollisionException(newId);
-        }
-        record.committedAll(copy, result);
-        return true;
+        return writer.changeId(record, newId);
+    }
+
+    // ---- expiry ----
+
+    /**
+     * Starts this node's expiry passes (every {@code scavengeIntervalSeconds}, jittered): each
+     * expired session this node claims is handed to {@code handler} exactly once cluster-wide,
+     * with its attributes readable, then deleted.
+     */
+    public void startExpiry(ExpiredSessionHandler handler) {
+        expiry.start(handler);
+    }
+
+    /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
+    public int scavenge(ExpiredSessionHandler handler) {
+        return expiry.scavenge(handler);
+    }
+
+    long nextScavengeDelayMillis() {
+        return expiry.nextDelayMillis();
     }
 
     /**
-     * Claims due entries of the expiry index, shard by shard, and re-checks each against its hash:
-     * sessions touched since are re-indexed at their real expiry, vanished ones are dropped from
-     * the index. Returns the ids that are really expired and now leased to this node for
-     * {@code claimLeaseSeconds}.
+     * Claims every due entry of the expiry index without handing them over: the returned ids are
+     * leased to this node for {@code claimLeaseSeconds} (tests and tools).
      */
     public List<String> claimExpired() {
-        long now = now();
-        List<String> expired = new ArrayList<>();
-        for (int shard = 0; shard < layout.shards(); shard++) {
-            expired.addAll(claimShard(shard, now));
-        }
-        return expired;
-    }
-
-    private List<String> claimShard(int shard, long now) {
-        List<String> expired = new ArrayList<>();
-        byte[] indexKey = layout.indexKeyOfShard(shard);
-        Object reply = redis.eval(CLAIM, indexKey,
-                List.of(ascii(now), ascii(settings.getClaimLeaseSeconds() * 1000L), ascii(settings.getScavengeBatchSize())), null);
-        for (Object o : (List<?>) reply) {
-            byte[] member = (byte[]) o;
-            String id = RedisLayout.text(member);
-            if (!SessionIds.isValid(id)) {
-                removeFromIndex(indexKey, member);
-                continue;
-            }
-            byte[] expiry = redis.call(id, jedis -> {
-                metrics.command();
-                return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
-            });
-            long e = expiry == null ? -1 : parseLongOr(expiry, -1);
-            if (expiry == null || e == 0) {
-                removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
-            } else if (e > now) {
-                index(id, e);                      // touched since it was indexed: check again then
-            } else {
-                expired.add(id);
-            }
-        }
-        return expired;
-    }
-
-    /**
-     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
-     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
-     * its index entry, which the next claim re-checks and moves to the real expiry, so that
-     * expiry still reaches a listener.
-     */
-    public void deleteExpired(String id) {
-        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
-        if (deleted != 0) {
-            removeFromIndex(id);
-        }
-    }
-
-    /**
-     * One scavenge pass: claims expired sessions shard by shard and hands each to {@code handler}
-     * with its attributes readable, then deletes it. Returns how many were handled.
-     *
-     * <p>A shard's batch is processed right after it is claimed, and only while at most half of
-     * the lease has passed: what is left is not touched, so its lease runs out and it is claimed
-     * again later (by any node) instead of being handled twice.
-     */
-    public int scavenge(ExpiredSessionHandler handler) {
-        int handled = 0;
-        long leaseNanos = settings.getClaimLeaseSeconds() * 1_000_000_000L;
-        for (int shard = 0; shard < layout.shards(); shard++) {
-            long claimedAt = System.nanoTime();
-            for (String id : claimShard(shard, now())) {
-                if (System.nanoTime() - claimedAt > leaseNanos / 2) {
-                    break;
-                }
-                if (expireOne(id, handler)) {
-                    handled++;
-                }
-            }
-        }
-        return handled;
-    }
-
-    private boolean expireOne(String id, ExpiredSessionHandler handler) {
-        SessionRecord record;
-        try {
-            record = peek(id);
-        } catch (LanyardException.UnreadableSessionException e) {
-            LOG.log(System.Logger.Level.WARNING, "Lanyard: expired session " + SessionIds.abbreviate(id)
-                    + " is unreadable; deleting it without running listeners: " + e.getMessage());
-            record = null;
-        }
-        if (record != null) {
-            try {
-                handler.expired(record);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
-                        + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
-            }
-            metrics.expiryProcessed();
-        }
-        deleteExpired(id);
-        return record != null;
-    }
-
-    /**
-     * The delay before the next scavenge: the configured interval with up to 25% random jitter,
-     * so nodes started together do not scan in lock-step.
-     */
-    public long nextScavengeDelayMillis() {
-        long base = settings.getScavengeIntervalSeconds() * 1000L;
-        return base - (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * base / 4);
+        return expiry.claimAll();
     }
 
     @Override
     public void close() {
+        scheduler.shutdownNow();
         redis.close();
     }
 
     // ---- internals ----
 
-    private void index(String id, long expiry) {
-        index(id, expiry, false);
+    /** The expiry field of a stored session; -1 when there is no hash or no readable expiry. One command. */
+    long storedExpiry(String id) {
+        byte[] expiry = redis.call(id, jedis -> {
+            metrics.command();
+            return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
+        });
+        return expiry == null ? -1 : parseLongOr(expiry, -1);
     }
 
-    private void index(String id, long expiry, boolean onlyEarlier) {
+    void index(String id, long expiry, boolean onlyEarlier) {
         byte[] key = layout.indexKey(id);
         redis.call(id, jedis -> {
             metrics.command();
@@ -468,39 +388,27 @@ public final class RedisSessionStore implements AutoCloseable {
         removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
     }
 
-    private void removeFromIndex(byte[] indexKey, byte[] member) {
+    void removeFromIndex(byte[] indexKey, byte[] member) {
         redis.call(null, jedis -> {
             metrics.command();
             return jedis.zrem(indexKey, member);
         });
     }
 
-    private void addMetadata(List<byte[]> pairs, SessionRecord r) {
-        pair(pairs, RedisLayout.CREATED, ascii(r.creationTime()));
-        pair(pairs, RedisLayout.LAST_ACCESSED, ascii(r.lastAccessedTime()));
-        pair(pairs, RedisLayout.ACCESSED, ascii(r.accessedTime()));
-        pair(pairs, RedisLayout.MAX_INACTIVE, ascii(r.maxInactiveSeconds()));
-        pair(pairs, RedisLayout.EXPIRY, ascii(r.expiryTime()));
-        pair(pairs, RedisLayout.VERSION, ascii(0));
-        pair(pairs, RedisLayout.NODE, node);
-    }
-
-    private static void pair(List<byte[]> pairs, String field, byte[] value) {
-        pairs.add(RedisLayout.utf8(field));
-        pairs.add(value);
-    }
-
-    private void checkSize(String id, long total) {
-        if (total > settings.getMaxSessionBytes()) {
-            metrics.oversizedRefused();
-            String msg = "session is " + total + " bytes encoded, over maxSessionBytes=" + settings.getMaxSessionBytes()
-                    + "; the save was refused and nothing was written";
-            LOG.log(System.Logger.Level.WARNING, "Lanyard: " + msg + " [session " + SessionIds.abbreviate(id) + "]");
-            throw new LanyardException.SessionTooLargeException(id, msg);
+    /**
+     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
+     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
+     * its index entry, which the next claim re-checks and moves to the real expiry, so that
+     * expiry still reaches a listener.
+     */
+    void deleteExpired(String id) {
+        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
+        if (deleted != 0) {
+            removeFromIndex(id);
         }
     }
 
-    private void logFailures(String id, Map<String, String> failures) {
+    void logFailures(String id, Map<String, String> failures) {
         for (Map.Entry<String, String> f : failures.entrySet()) {
             metrics.error();
             // One line per attribute name, not one per request.
@@ -583,7 +491,7 @@ public final class RedisSessionStore implements AutoCloseable {
         }
     }
 
-    private static byte[] ascii(long v) {
+    static byte[] ascii(long v) {
         return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -54,6 +54,8 @@ public final class SessionRecord {
     private volatile java.util.function.BiConsumer<String, Object> decodeListener;
     /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
     private final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
+    /** Serializes saves of this record (see {@link SessionWriter}). */
+    final java.util.concurrent.locks.ReentrantLock saveLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
                   long expiryTime, long version, String lastNode, boolean isNew) {

@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Opens the request bracket of {@link RedisSessionManager}, which installs this valve first in its
- * context's pipeline; users never configure it. On the way in it registers the request with the
- * holder of the requested session (no Redis call: loading is lazy, on the first
+ * context's pipeline; users never configure it. On the way in it enters the core's entry of the
+ * requested session (no Redis call: loading is lazy, on the first
  * {@code getSession}). The bracket is closed, and the session saved by the last request out, by
  * the manager's {@code requestDestroyed} listener: after error pages, and for async requests on
  * completion, but still before the response completes.

@@ -20,7 +20,8 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
     /**
      * While Tomcat's activate/passivate iterate the attributes: answer only attributes decoded so
      * far, so activation does not decode (and later re-encode) attributes the request never reads.
-     * Set only under the holder's lock, when no other request uses the session.
+     * Set only while no other request can use the session: activation runs when the core's entry
+     * attaches the object, passivation when the last request leaves.
      */
     volatile boolean decodedOnly;
 

@@ -1,5 +1,6 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.core.ActiveSession;
 import io.lanyard.core.SessionRecord;
 import org.apache.catalina.realm.GenericPrincipal;
 import org.apache.catalina.session.StandardSession;
@@ -28,21 +29,23 @@ final class RedisSession extends StandardSession {
     static final String AUTH_ATTRIBUTE = "io.lanyard.tomcat.principal";
 
     private final transient SessionRecord record;
-    /** The holder that shares this object between concurrent requests; null for detached copies. */
-    final transient RedisSessionManager.Holder holder;
+    /** The core's entry that shares this object between concurrent requests; null for detached copies. */
+    final transient ActiveSession active;
+    /** Created here, and the creating request still holds the entry once (guarded by this). */
+    private transient boolean creatorHold;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
     /**
-     * No request bracket holds this object any more (its holder was released), or it never had
+     * No request bracket holds this object any more (its entry was released), or it never had
      * one (a detached copy found outside any request of this context): changes are written
      * through to Redis at once instead of being saved when the last request leaves.
      */
     private transient volatile boolean released;
 
-    RedisSession(RedisSessionManager manager, SessionRecord record, RedisSessionManager.Holder holder) {
+    RedisSession(RedisSessionManager manager, SessionRecord record, ActiveSession active) {
         super(manager);
         this.record = record;
-        this.holder = holder;
+        this.active = active;
         this.attributes = new RecordAttributes(record);
         this.creationTime = record.creationTime();
         this.lastAccessedTime = record.lastAccessedTime();
@@ -149,6 +152,22 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
+    /** Marks the creating request's hold on the entry; false when one is already marked. */
+    synchronized boolean holdForCreator() {
+        if (creatorHold) {
+            return false;
+        }
+        creatorHold = true;
+        return true;
+    }
+
+    /** Takes the creating request's hold (once): true when the caller must release the entry. */
+    synchronized boolean takeCreatorHold() {
+        boolean held = creatorHold;
+        creatorHold = false;
+        return held;
+    }
+
     void markReleased() {
         released = true;
     }
@@ -177,7 +196,7 @@ final class RedisSession extends StandardSession {
     @Override
     public void endAccess() {
         isNew = false;
-        if (holder != null) {
+        if (active != null) {
             ((RedisSessionManager) manager).endAccess(this);
         }
     }

@@ -1,33 +1,32 @@
 package io.lanyard.tomcat;
 
-import jakarta.servlet.ServletRequestEvent;
-import jakarta.servlet.ServletRequestListener;
+import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SaveResult;
-import io.lanyard.core.SessionIds;
 import io.lanyard.core.SessionRecord;
+import jakarta.servlet.ServletRequestEvent;
+import jakarta.servlet.ServletRequestListener;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
 import org.apache.catalina.Valve;
-import org.apache.catalina.session.ManagerBase;
 import org.apache.catalina.connector.Request;
+import org.apache.catalina.session.ManagerBase;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.apache.tomcat.util.modeler.Registry;
 
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
-import java.io.IOException;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Tomcat {@code Manager} that keeps every session in Redis, so any node can serve any request.
@@ -39,13 +38,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * Every Lanyard setting ({@link LanyardSettings#SETTINGS}) is an attribute of the same name, and
  * {@code LANYARD_*} environment variables override them.
  *
- * <p>Design notes.
+ * <p>Design notes. The per-request lifecycle is the core's ({@link ActiveSession}): this class
+ * only maps Tomcat's calls onto it.
  * <ul>
- * <li>No session cache: a node holds a session only while requests use it. Requests for one
- *     session on one node share one {@link Holder}: the first {@link #findSession} loads the record
- *     (one EVALSHA), later concurrent requests reuse it, and the last request out saves the delta
- *     (nothing, or one EVALSHA) before the response completes, then drops the object. So a
- *     read-only request costs one Redis command and a writing one two.</li>
+ * <li>No session cache: a node holds a session only while requests use it. A request enters the
+ *     core's entry of its requested session (no Redis call); the first {@link #findSession} of
+ *     any request of it loads the record (one EVALSHA, shared by concurrent requests, each waiting
+ *     at most its own timeouts), and each request saves what it changed when it leaves (nothing,
+ *     or one EVALSHA). A read-only request costs one Redis command and a writing one two.</li>
  * <li>Request boundaries (a {@link Bracket} per request): the manager installs a
  *     {@link LanyardValve} (first in the context pipeline) that opens the bracket, and appends a
  *     {@link ServletRequestListener} to the context whose {@code requestDestroyed} closes it.
@@ -54,7 +54,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *     changed or created by error pages are saved. The listener is the last one added, hence
  *     the first one called on destroy: an application listener that throws cannot skip it.</li>
  * <li>Whatever still happens outside a bracket is neither lost nor leaked: a session created
- *     there holds its holder until the creating request releases it (at the bracket's close, or
+ *     there holds its entry until the creating request releases it (at the bracket's close, or
  *     at the latest when Tomcat recycles the request and calls {@code endAccess}); a session
  *     object used after its bracket closed (application {@code requestDestroyed} listeners) or
  *     found outside any request of this context (cross-context dispatch) writes each
@@ -63,9 +63,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *     503 (Redis down) or 500; after, one rate-limited WARN per cause and the
  *     {@code LostSaves} counter.</li>
  * <li>Tomcat's jvmRoute suffix is appended to the ids Tomcat sees and stripped before Redis.</li>
- * <li>Expiry is the store's: {@link #backgroundProcess()} runs {@link RedisSessionStore#scavenge}
- *     at the store's jittered interval and fires {@code sessionDestroyed} for each session this
- *     node claimed, exactly once cluster-wide.</li>
+ * <li>Expiry is the core's ({@link RedisSessionStore#startExpiry}); this class only fires
+ *     {@code sessionDestroyed} for each session this node claimed, exactly once cluster-wide.</li>
  * <li>The store is started with the webapp's class loader (this class lives in
  *     {@code $CATALINA_BASE/lib}), so attribute classes resolve from any thread.</li>
  * </ul>
@@ -75,35 +74,15 @@ public class RedisSessionManager extends ManagerBase {
     private static final String NAME = "RedisSessionManager";
 
     private final LanyardSettings settings = new LanyardSettings();
-    private final Map<String, Holder> holders = new ConcurrentHashMap<>();
-    private final java.util.Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
+    private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
     private final LanyardValve valve = new LanyardValve(this);
     private final RequestListener requestListener = new RequestListener();
     private final AtomicLong lostSaves = new AtomicLong();
     private final RateLimitedLog lostSaveWarnings = new RateLimitedLog(log, 60_000);
-    private final ReentrantLock scavengeLock = new ReentrantLock();
     private volatile RedisSessionStore store;
-    private volatile long nextScavengeAt;
+    private Clock clock = Clock.systemUTC();
     private boolean validated;
     private ObjectName mbeanName;
-
-    /**
-     * The in-memory state of one session on this node while requests use it: how many requests
-     * are inside, and the loaded object. All fields are guarded by the holder's monitor.
-     */
-    static final class Holder {
-        String id;
-        int users;
-        boolean loaded;
-        boolean removed;
-        RedisSession session;
-        /** The holder's session was created here and the creating request still holds it once. */
-        boolean creatorHold;
-
-        Holder(String id) {
-            this.id = id;
-        }
-    }
 
     /**
      * One request's use of this context's sessions, from the valve's entry to
@@ -112,12 +91,12 @@ public class RedisSessionManager extends ManagerBase {
      */
     static final class Bracket {
         final Request request;
-        final Holder entered;
+        final ActiveSession entered;
         /** Valve invocations of this request in progress (async dispatches re-enter the valve). */
         int valveDepth;
         boolean closed;
 
-        Bracket(Request request, Holder entered) {
+        Bracket(Request request, ActiveSession entered) {
             this.request = request;
             this.entered = entered;
         }
@@ -184,7 +163,12 @@ public class RedisSessionManager extends ManagerBase {
     public String getTrustStoreType() { return settings.getTrustStoreType(); }
     public void setTrustStoreType(String v) { settings.setTrustStoreType(v); }
 
-    /** The running store (null before start and after stop). */
+
+    /**
+     * The running store.
+     *
+     * @throws IllegalStateException before start and after stop
+     */
     public RedisSessionStore store() {
         RedisSessionStore s = store;
         if (s == null) {
@@ -195,6 +179,11 @@ public class RedisSessionManager extends ManagerBase {
 
     LanyardSettings settings() {
         return settings;
+    }
+
+    /** The store's clock (tests move time instead of sleeping); set before start. */
+    void setClock(Clock clock) {
+        this.clock = clock;
     }
 
     boolean isRunning() {
@@ -244,7 +233,7 @@ public class RedisSessionManager extends ManagerBase {
                     settings.setNodeName(getJvmRoute());
                 }
                 settings.validate(context.getPath());
-            } catch (LanyardException.ConfigurationException | IllegalStateException e) {
+            } catch (LanyardException | IllegalStateException e) {
                 throw new LifecycleException("Lanyard: " + e.getMessage(), e);
             }
             validated = true;
@@ -259,8 +248,8 @@ public class RedisSessionManager extends ManagerBase {
             context.setApplicationEventListeners(withOurs);
         }
         // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
-        store = RedisSessionStore.start(settings, context.getLoader().getClassLoader());
-        nextScavengeAt = store.now() + store.nextScavengeDelayMillis();
+        store = RedisSessionStore.start(settings, context.getLoader().getClassLoader(), clock);
+        store.startExpiry(this::expired);
         registerMBean();
         setState(LifecycleState.STARTING);
     }
@@ -271,7 +260,6 @@ public class RedisSessionManager extends ManagerBase {
         unregisterMBean();
         RedisSessionStore s = store;
         store = null;
-        holders.clear();
         sessions.clear();
         if (s != null) {
             s.close();
@@ -292,8 +280,8 @@ public class RedisSessionManager extends ManagerBase {
     // ---------------------------------------------------------------- request boundaries
 
     /**
-     * The valve enters: returns the request's open bracket, opening one (and registering the
-     * request with the holder of its requested session, no Redis call) if there is none yet.
+     * The valve enters: returns the request's open bracket, opening one (and entering the
+     * request's requested session, no Redis call) if there is none yet.
      */
     Bracket open(Request request) {
         if (request.getAttribute(BRACKET_ATTRIBUTE) instanceof Bracket b) {
@@ -304,7 +292,7 @@ public class RedisSessionManager extends ManagerBase {
                 }
             }
         }
-        Bracket b = new Bracket(request, enter(request.getRequestedSessionId()));
+        Bracket b = new Bracket(request, store().enter(request.getRequestedSessionId()));
         b.valveDepth = 1;
         request.setAttribute(BRACKET_ATTRIBUTE, b);
         return b;
@@ -324,28 +312,11 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    /** A request with (possibly) session id {@code requestedId} enters; returns its holder or null. */
-    Holder enter(String requestedId) {
-        String id = SessionIds.stripRoute(requestedId);
-        if (!SessionIds.isValid(id)) {
-            return null;
-        }
-        while (true) {
-            Holder h = holders.computeIfAbsent(id, Holder::new);
-            synchronized (h) {
-                if (!h.removed) {
-                    h.users++;
-                    return h;
-                }
-            }
-        }
-    }
-
     /**
-     * Ends a request's use of this context's sessions (once; later calls do nothing): releases the
-     * entered holder and the creation hold of a session the request created; the last user saves.
-     * A failed save answers 503/500 if the response is not committed yet, else it is logged (rate
-     * limited) and counted as a lost save.
+     * Ends a request's use of this context's sessions (once; later calls do nothing): leaves the
+     * entered session and releases the creation hold of a session the request created; each saves
+     * what changed. A failed save answers 503/500 if the response is not committed yet, else it is
+     * logged (rate limited) and counted as a lost save.
      */
     void close(Bracket b) {
         synchronized (b) {
@@ -361,9 +332,9 @@ public class RedisSessionManager extends ManagerBase {
             Session used = null;
             // Only ask the request for its session when that cannot reach Redis: either no
             // session was requested (so only a session created here can be returned), or the
-            // requested one was already looked up (its holder answers from memory). Otherwise
+            // requested one was already looked up (its entry answers from memory). Otherwise
             // a session created by this request is released by endAccess when Tomcat recycles it.
-            if (isRunning() && (b.entered == null || isLoaded(b.entered))) {
+            if (isRunning() && (b.entered == null || b.entered.isLoaded())) {
                 used = request.getSessionInternal(false);
             }
             if (b.entered != null) {
@@ -380,25 +351,9 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    private static boolean isLoaded(Holder h) {
-        synchronized (h) {
-            return h.loaded;
-        }
-    }
-
-    /** Releases the hold the creating request has on its new session's holder (once). */
+    /** Releases the hold the creating request has on its new session's entry (once). */
     RuntimeException releaseCreatorHold(RedisSession rs, RuntimeException failure) {
-        Holder h = rs.holder;
-        if (h == null) {
-            return failure;
-        }
-        synchronized (h) {
-            if (!h.creatorHold || h.session != rs) {
-                return failure;
-            }
-            h.creatorHold = false;
-        }
-        return releaseQuietly(h, failure);
+        return rs.takeCreatorHold() ? releaseQuietly(rs.active, failure) : failure;
     }
 
     /** Safety net, from {@link RedisSession#endAccess()} when Tomcat recycles a request. */
@@ -412,9 +367,9 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    private RuntimeException releaseQuietly(Holder h, RuntimeException earlier) {
+    private RuntimeException releaseQuietly(ActiveSession a, RuntimeException earlier) {
         try {
-            release(h);
+            release(a);
             return earlier;
         } catch (RuntimeException e) {
             if (earlier != null) {
@@ -425,54 +380,46 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    private void release(Holder h) {
-        synchronized (h) {
-            if (--h.users > 0) {
-                // Other requests of this session still run here (a download, a long poll): store what
-                // changed now, so the client's next request sees it on any node, not only after they
-                // end. An unchanged session sends nothing. The session stays active (no passivation)
-                // for the requests still using it; the last one out saves and passivates as usual.
-                RedisSession s = h.session;
-                if (s != null && s.isValidLocally() && isRunning()) {
-                    try {
-                        store().save(s.record());
-                    } catch (RuntimeException e) {
-                        // Not this request's to report: the changes stay in the shared record, and
-                        // the last request out saves them and answers or logs a failure.
-                        if (log.isDebugEnabled()) {
-                            log.debug("Lanyard: early save of session " + SessionIds.abbreviate(h.id) + " failed: " + e);
-                        }
-                    }
+    /**
+     * One request leaves {@code a}: it stores what changed now, so the client's next request sees
+     * it on any node even while other requests of the session still run here (a download, a long
+     * poll). The last one out passivates first and drops the object afterwards.
+     */
+    private void release(ActiveSession a) {
+        boolean last = a.leave();
+        RedisSession s = a.attachment();
+        if (!last) {
+            if (s != null && s.isValidLocally() && isRunning()) {
+                try {
+                    a.save();
+                } catch (RuntimeException e) {
+                    // Not this request's to report: the changes stay in the shared record, and
+                    // the last request out saves them and answers or logs a failure.
+                    log.debug("Lanyard: early save of session " + a + " failed: " + e);
                 }
-                return;
             }
-            try {
-                RedisSession s = h.session;
-                if (s != null && s.isValidLocally() && !isRunning()) {
-                    // The webapp stopped (undeploy, shutdown) while this request still ran past
-                    // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
-                    lostSaves.incrementAndGet();
-                    lostSaveWarnings.warn("stopped", "Lanyard: a request of session " + SessionIds.abbreviate(h.id)
-                            + " ended after the webapp stopped; its session changes, if any, are not saved");
-                } else if (s != null && s.isValidLocally()) {
-                    s.passivate();
-                    SaveResult result = store().save(s.record());
-                    if (result == SaveResult.GONE && log.isDebugEnabled()) {
-                        log.debug("Lanyard: session " + SessionIds.abbreviate(h.id)
-                                + " was invalidated elsewhere or expired; changes of this request are dropped");
-                    }
+            return;
+        }
+        try {
+            if (s != null && s.isValidLocally() && !isRunning()) {
+                // The webapp stopped (undeploy, shutdown) while this request still ran past
+                // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
+                lostSaves.incrementAndGet();
+                lostSaveWarnings.warn("stopped", "Lanyard: a request of session " + a
+                        + " ended after the webapp stopped; its session changes, if any, are not saved");
+            } else if (s != null && s.isValidLocally()) {
+                s.passivate();
+                if (a.save() == SaveResult.GONE && log.isDebugEnabled()) {
+                    log.debug("Lanyard: session " + a + " was invalidated elsewhere or expired; changes of this request are dropped");
                 }
-            } finally {
-                // Saved (or failed) while other requests of this session were blocked on the
-                // holder; the next request loads a fresh copy, which includes this save.
-                h.removed = true;
-                holders.remove(h.id, h);
-                if (h.session != null) {
-                    // Code that still has the object (an application's requestDestroyed listener,
-                    // a request's cached session) writes its changes through from now on.
-                    h.session.markReleased();
-                    remove(h.session, false);
-                }
+            }
+        } finally {
+            a.close();
+            if (s != null) {
+                // Code that still has the object (an application's requestDestroyed listener,
+                // a request's cached session) writes its changes through from now on.
+                s.markReleased();
+                remove(s, false);
             }
         }
     }
@@ -519,7 +466,8 @@ public class RedisSessionManager extends ManagerBase {
 
     /** Sessions held in memory by requests in progress (the {@code SessionsInUse} JMX attribute). */
     int sessionsInUse() {
-        return holders.size();
+        RedisSessionStore s = store;
+        return s == null ? 0 : s.activeCount();
     }
 
     /** Saves that failed after the response was committed (the {@code LostSaves} JMX attribute). */
@@ -530,47 +478,33 @@ public class RedisSessionManager extends ManagerBase {
     // ---------------------------------------------------------------- Manager
 
     /**
-     * Loads a session; a record whose metadata in Redis is unreadable counts as no session (the
-     * request continues as a new visitor; the unreadable hash is left for operators and expires
-     * by its TTL), with one WARNING per session id.
+     * The session of a request that entered it, loaded once for all of them; outside any request
+     * of this context a detached copy that writes changes through. A record whose metadata in
+     * Redis is unreadable counts as no session (the request continues as a new visitor; the
+     * unreadable hash is left for operators and expires by its TTL), with one WARNING per id.
      */
-    private SessionRecord loadReadable(String stored) {
-        try {
-            return store().load(stored);
-        } catch (LanyardException.UnreadableSessionException e) {
-            if (unreadableLogged.add(stored) && unreadableLogged.size() < 1000) {
-                log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
-            }
-            return null;
-        }
-    }
-
     @Override
-    public Session findSession(String id) throws IOException {
-        String stored = SessionIds.stripRoute(id);
-        if (!SessionIds.isValid(stored) || store == null) {
+    public Session findSession(String id) {
+        RedisSessionStore st = store;
+        if (st == null || id == null) {
             return null;
         }
-        Holder h = holders.get(stored);
-        if (h != null) {
-            synchronized (h) {
-                if (!h.removed) {
-                    if (!h.loaded) {
-                        SessionRecord record = loadReadable(stored);
-                        h.loaded = true;
-                        h.session = record == null ? null : attach(new RedisSession(this, record, h));
-                    }
-                    return h.session;
-                }
-            }
+        ActiveSession a = st.active(id);
+        if (a != null) {
+            SessionRecord record = readable(a.id(), a::record);
+            return record == null ? null : a.attach(record, r -> attach(new RedisSession(this, r, a)));
         }
         // Outside any request of this context: CoyoteAdapter checking which of several session
-        // cookies is valid (before any valve), cross-context dispatch, tools. A detached copy that
-        // writes changes through. Redis down is "no session" here: the request's own lookup inside
-        // the bracket fails again and gets the 503 (CoyoteAdapter would turn it into a 500).
+        // cookies is valid (before any valve), cross-context dispatch, tools. Redis down is "no
+        // session" here: the request's own lookup inside the bracket fails again and gets the 503
+        // (CoyoteAdapter would turn it into a 500).
+        String stored = RedisSessionStore.storedId(id);
+        if (stored == null) {
+            return null;
+        }
         SessionRecord record;
         try {
-            record = loadReadable(stored);
+            record = readable(stored, () -> st.load(stored));
         } catch (LanyardException.RedisUnavailableException e) {
             log.debug("Lanyard: session lookup outside a request bracket failed, Redis unavailable");
             return null;
@@ -584,6 +518,17 @@ public class RedisSessionManager extends ManagerBase {
         return s;
     }
 
+    private SessionRecord readable(String id, java.util.function.Supplier<SessionRecord> load) {
+        try {
+            return load.get();
+        } catch (LanyardException.UnreadableSessionException e) {
+            if (unreadableLogged.add(id) && unreadableLogged.size() < 1000) {
+                log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
+            }
+            return null;
+        }
+    }
+
     private RedisSession attach(RedisSession s) {
         s.setValid(true);
         s.setNew(false);
@@ -592,41 +537,31 @@ public class RedisSessionManager extends ManagerBase {
         return s;
     }
 
+    /**
+     * A new session, held by the creating request until it ends. A second request creating a
+     * session with the same (client-provided) id a moment later shares the first one's object.
+     */
     @Override
     public Session createSession(String requestedId) {
-        Context context = getContext();
-        String stored = SessionIds.stripRoute(requestedId);
-        if (!SessionIds.isValid(stored)) {
-            stored = SessionIds.stripRoute(generateSessionId());
+        String stored = RedisSessionStore.storedId(requestedId);
+        if (stored == null) {
+            stored = RedisSessionStore.storedId(generateSessionId());
         }
-        SessionRecord record = store().create(stored, context.getSessionTimeout() * 60);
-        Holder h;
-        while (true) {
-            h = holders.computeIfAbsent(stored, Holder::new);
-            synchronized (h) {
-                if (h.removed) {
-                    continue;
-                }
-                if (h.session != null && h.session.isValidLocally()) {
-                    // Another request that sent the same (client-provided) id created it a moment
-                    // ago: share that object rather than replace it and lose its attributes.
-                    return h.session;
-                }
-                if (!h.creatorHold) {
-                    // Released by the creating request: at its bracket's close, or at the latest
-                    // by endAccess when Tomcat recycles it (creation outside any bracket).
-                    h.creatorHold = true;
-                    h.users++;
-                }
-                RedisSession s = new RedisSession(this, record, h);
-                s.setNew(true);
-                s.setValid(true);
-                h.loaded = true;
-                h.session = s;
-                s.setId(tomcatId(stored), true); // fires sessionCreated on this (the creating) node
-                return s;
-            }
+        ActiveSession a = store().enter(stored); // the creating request's hold
+        SessionRecord record = a.create(getContext().getSessionTimeout() * 60);
+        boolean[] fresh = new boolean[1];
+        RedisSession s = a.attach(record, r -> {
+            fresh[0] = true;
+            return new RedisSession(this, r, a);
+        });
+        if (!fresh[0] || !s.holdForCreator()) {
+            releaseQuietly(a, null); // shared with the request that created it: that one holds it
+            return s;
         }
+        s.setNew(true);
+        s.setValid(true);
+        s.setId(tomcatId(stored), true); // fires sessionCreated on this (the creating) node
+        return s;
     }
 
     @Override
@@ -646,36 +581,22 @@ public class RedisSessionManager extends ManagerBase {
         if (live != null && live != session) {
             sessions.putIfAbsent(id, live);
         }
-        if (update && session instanceof RedisSession rs && rs.holder != null) {
+        if (update && session instanceof RedisSession rs && rs.active != null && rs.active.attachment() == rs) {
             // Expired or invalidated: later requests of this session must not find the object.
-            Holder h = rs.holder;
-            synchronized (h) {
-                if (h.session == rs) {
-                    h.session = null;
-                }
-            }
+            rs.active.invalidated();
         }
     }
 
     @Override
     protected void changeSessionId(Session session, String newId, boolean notifySessionListeners,
                                    boolean notifyContainerListeners) {
-        String stored = SessionIds.stripRoute(newId);
-        if (!(session instanceof RedisSession rs) || !SessionIds.isValid(stored)) {
+        String stored = RedisSessionStore.storedId(newId);
+        if (!(session instanceof RedisSession rs) || stored == null) {
             throw new IllegalArgumentException("cannot change session id to an invalid id");
         }
-        Holder h = rs.holder;
-        String oldStored = rs.record().id();
-        if (!store().changeId(rs.record(), stored)) {
-            throw new IllegalStateException("session " + SessionIds.abbreviate(oldStored)
-                    + " was invalidated on another node; its id cannot be changed");
-        }
-        if (h != null) {
-            synchronized (h) {
-                holders.remove(oldStored, h);
-                h.id = stored;
-                holders.put(stored, h);
-            }
+        boolean moved = rs.active != null ? rs.active.changeId(stored) : store().changeId(rs.record(), stored);
+        if (!moved) {
+            throw new IllegalStateException("session " + rs.active + " was invalidated on another node; its id cannot be changed");
         }
         super.changeSessionId(session, tomcatId(stored), notifySessionListeners, notifyContainerListeners);
     }
@@ -688,46 +609,27 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- expiry
 
-    /**
-     * Called by the container's background thread (and safe to call directly): at the store's
-     * jittered interval, claims expired sessions and fires their destroy events here.
-     */
-    @Override
-    public void backgroundProcess() {
-        RedisSessionStore s = store;
-        if (s == null || s.now() < nextScavengeAt || !scavengeLock.tryLock()) {
-            return;
-        }
-        try {
-            nextScavengeAt = s.now() + s.nextScavengeDelayMillis();
-            scavenge();
-        } finally {
-            scavengeLock.unlock();
-        }
+    /** The core's expiry callback: fires the destroy events of a session this node claimed. */
+    private void expired(SessionRecord record) {
+        RedisSession session = new RedisSession(this, record, null);
+        session.initDetached(tomcatId(record.id()));
+        session.activate();
+        session.expireFromStore(); // listeners run under the webapp's class loader (StandardSession.expire)
     }
 
-    /** One scavenge pass now; returns how many expired sessions this node handled. */
+    /** One expiry pass now (the core also runs them on its own schedule); returns how many sessions this node expired. */
     public int scavenge() {
-        RedisSessionStore s = store();
-        long start = System.currentTimeMillis();
         try {
-            return s.scavenge(record -> {
-                RedisSession session = new RedisSession(this, record, null);
-                session.initDetached(tomcatId(record.id()));
-                session.activate();
-                session.expireFromStore(); // listeners run under the webapp's class loader (StandardSession.expire)
-            });
+            return store().scavenge(this::expired);
         } catch (LanyardException.RedisUnavailableException e) {
             log.debug("Lanyard: expiry scan skipped, Redis unavailable", e);
             return 0;
-        } finally {
-            processingTime += System.currentTimeMillis() - start;
         }
     }
 
     @Override
     public void processExpires() {
-        // Local expiry does not apply: the store decides expiry cluster-wide (see backgroundProcess).
+        // Local expiry does not apply: the core decides expiry cluster-wide on its own schedule.
     }
 
     // ---------------------------------------------------------------- JMX
