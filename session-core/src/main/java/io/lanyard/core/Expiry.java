@@ -141,6 +141,21 @@ final class Expiry {
     }
 
     /**
+     * Deletes, without handing them over, sessions that expired at or before {@code cutoff}
+     * (claimed first, so no other node is handing them over meanwhile). Returns how many.
+     */
+    int dropBefore(long cutoff) {
+        int dropped = 0;
+        for (int shard = 0; shard < layout.shards(); shard++) {
+            for (String id : claimShard(shard, cutoff)) {
+                store.deleteExpired(id);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /**
      * Claims due entries of one shard and re-checks each against its hash: sessions touched since
      * are re-indexed at their real expiry, vanished ones are dropped from the index. Returns the
      * ids that are really expired and now leased to this node.

@@ -54,6 +54,9 @@ public final class RedisSessionStore implements AutoCloseable {
     private final byte[] graceMillis;
     private final byte[] node;
     private final ConcurrentHashMap<String, ActiveSession> active = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong lostSaves = new java.util.concurrent.atomic.AtomicLong();
+    private final RateLimitedLog lostSaveWarnings = new RateLimitedLog(LOG, 60_000);
+    private final StoreView view;
     private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
     private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
 
@@ -77,6 +80,7 @@ public final class RedisSessionStore implements AutoCloseable {
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
         this.expiry = new Expiry(this, redis, layout, settings, metrics, clock, scheduler);
+        this.view = new StoreView(settings, metrics.view(), redis, lostSaves, active::size);
         this.graceMillis = ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
     }
@@ -110,9 +114,29 @@ public final class RedisSessionStore implements AutoCloseable {
         return settings;
     }
 
-    /** The store's counters. */
-    public StoreMetrics metrics() {
-        return metrics.view();
+    /** The store's counters and state: the one JMX view of both adapters. */
+    public LanyardStoreMXBean metrics() {
+        return view;
+    }
+
+    /**
+     * For an adapter whose container keeps the sessions in use itself (Jetty's session cache):
+     * how many there are, for {@link LanyardStoreMXBean#getSessionsInUse()}.
+     */
+    public void countSessionsInUse(java.util.function.IntSupplier sessionsInUse) {
+        view.sessionsInUse(sessionsInUse);
+    }
+
+    /**
+     * The one failure policy for a save that failed after the response was committed, so the
+     * client cannot be told any more: counted ({@code LostSaves}) and logged, one WARNING per cause
+     * and minute.
+     */
+    public void lostSave(RuntimeException failure) {
+        lostSaves.incrementAndGet();
+        String cause = failure.getClass().getSimpleName();
+        lostSaveWarnings.warn(cause, "Lanyard: a session save failed after the response was committed; the"
+                + " request's session changes are lost (" + cause + ": " + failure.getMessage() + ")");
     }
 
     /** True while the breaker considers Redis unreachable. */
@@ -194,7 +218,9 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * Loads a session and refreshes its access time, expiry and TTL: one Redis command.
+     * Loads a session and refreshes its access time, expiry and TTL: one Redis command. The record
+     * holds the times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they
+     * were stored before it.
      *
      * @return the session, or {@code null} when the id is invalid, or the session does not exist or has expired
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
@@ -234,9 +260,9 @@ public final class RedisSessionStore implements AutoCloseable {
             return null;
         }
         long[] bytes = new long[1];
-        SessionRecord record = decode(id, hash, bytes);
-        if (status == 1 && parts.size() > 2 && parts.get(2) instanceof byte[] previous) {
-            record.previousLastAccessedTime(parseLongOr(previous, record.lastAccessedTime()));
+        SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
+        if (status == 1) {
+            record.touched(now, settings.getNodeName()); // what load.lua wrote, after the hash it returned
         }
         metrics.load(System.nanoTime() - start, bytes[0], true);
         return record;
@@ -267,7 +293,18 @@ public final class RedisSessionStore implements AutoCloseable {
             return null;
         }
         long[] bytes = new long[1];
-        return decode(id, flat, bytes);
+        return withCookieSet(decode(id, flat, bytes), flat);
+    }
+
+    /** Jetty's optional cookie-set time, a metadata field {@link #decode} leaves alone. */
+    private static SessionRecord withCookieSet(SessionRecord record, List<?> flat) {
+        byte[] name = RedisLayout.utf8(RedisLayout.COOKIE_SET);
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            if (java.util.Arrays.equals((byte[]) flat.get(i), name)) {
+                record.cookieSetTime(parseLongOr((byte[]) flat.get(i + 1), 0));
+            }
+        }
+        return record;
     }
 
     /** True when the session exists and has not expired. One command. */
@@ -344,6 +381,14 @@ public final class RedisSessionStore implements AutoCloseable {
     /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
     public int scavenge(ExpiredSessionHandler handler) {
         return expiry.scavenge(handler);
+    }
+
+    /**
+     * Deletes, without listeners, sessions that expired at or before {@code cutoff} (Jetty's
+     * orphan sweep); returns how many.
+     */
+    public int dropExpired(long cutoff) {
+        return expiry.dropBefore(cutoff);
     }
 
     long nextScavengeDelayMillis() {

@@ -28,17 +28,28 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Concurrent requests on one node share one record, so attribute maps are concurrent.
  */
 public final class SessionRecord {
+    /** Attribute names with this prefix are Lanyard's own (e.g. Tomcat's login): hidden from webapps on both containers. */
+    private static final String RESERVED_PREFIX = "io.lanyard.";
+
     private volatile String id;
-    private final long creationTime;
+    private volatile long creationTime;
     private volatile long lastAccessedTime;
     private volatile long accessedTime;
-    private volatile long previousLastAccessedTime;
     private volatile int maxInactiveSeconds;
     private volatile long expiryTime;
     private volatile long version;
     private volatile String lastNode;
+    private volatile long cookieSetTime;
     private volatile boolean isNew;
     private volatile boolean maxInactiveChanged;
+    /** Metadata set as given ({@link #setMetadata}): the next save writes every metadata field. */
+    private volatile boolean metadataGiven;
+    /** The metadata as stored before this node's load touched it; equal to the current values when not touched. */
+    private volatile long storedAccessedTime;
+    private volatile long storedLastAccessedTime;
+    private volatile long storedExpiryTime;
+    private volatile String storedLastNode;
+    private volatile boolean loadTouched;
 
     private final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
@@ -63,12 +74,33 @@ public final class SessionRecord {
         this.creationTime = creationTime;
         this.lastAccessedTime = lastAccessedTime;
         this.accessedTime = accessedTime;
-        this.previousLastAccessedTime = lastAccessedTime;
         this.maxInactiveSeconds = maxInactiveSeconds;
         this.expiryTime = expiryTime;
         this.version = version;
         this.lastNode = lastNode;
         this.isNew = isNew;
+        this.storedAccessedTime = accessedTime;
+        this.storedLastAccessedTime = lastAccessedTime;
+        this.storedExpiryTime = expiryTime;
+        this.storedLastNode = lastNode;
+    }
+
+    /** True for attribute names reserved for Lanyard's container-internal data ({@code io.lanyard.*}): the one rule of both adapters. */
+    public static boolean isReserved(String attributeName) {
+        return attributeName.startsWith(RESERVED_PREFIX);
+    }
+
+    /** Applies the access the load script wrote to Redis ({@code load.lua}) to this copy; the stored values stay readable. */
+    void touched(long now, String node) {
+        lastAccessedTime = accessedTime;
+        accessedTime = now;
+        expiryTime = expiryFor(now, maxInactiveSeconds);
+        lastNode = node;
+        loadTouched = true;
+    }
+
+    void cookieSetTime(long millis) {
+        this.cookieSetTime = millis;
     }
 
     static long expiryFor(long accessedTime, int maxInactiveSeconds) {
@@ -95,16 +127,57 @@ public final class SessionRecord {
     }
 
     /**
-     * The {@code lastAccessed} value Redis held before the touch that loaded this record (the
-     * request before the previous one). Jetty's {@code SessionData} reports pre-touch times because
-     * Jetty applies the access itself; equal to {@link #lastAccessedTime()} when not loaded by a touch.
+     * True when this record was loaded by a touch of this node (a request's load): Redis already
+     * holds this access (access times, expiry, node), as {@link #accessedTime()} etc. say.
      */
-    public long previousLastAccessedTime() {
-        return previousLastAccessedTime;
+    public boolean isTouched() {
+        return loadTouched;
     }
 
-    void previousLastAccessedTime(long millis) {
-        this.previousLastAccessedTime = millis;
+    /** {@code accessed} as stored before this node's touch (Jetty's {@code SessionData} carries stored times; Jetty applies the access itself). */
+    public long storedAccessedTime() {
+        return storedAccessedTime;
+    }
+
+    /** {@code lastAccessed} as stored before this node's touch. */
+    public long storedLastAccessedTime() {
+        return storedLastAccessedTime;
+    }
+
+    /** {@code expiry} as stored before this node's touch. */
+    public long storedExpiryTime() {
+        return storedExpiryTime;
+    }
+
+    /** {@code node} as stored before this node's touch. */
+    public String storedLastNode() {
+        return storedLastNode;
+    }
+
+    /** Epoch millis when the session cookie was last set (Jetty's {@code cookieSet}); 0 when unknown. */
+    public long cookieSetTime() {
+        return cookieSetTime;
+    }
+
+    /**
+     * Sets every metadata field as given (Jetty's {@code SessionData}): the next save writes them
+     * exactly, when any differs from what this record holds.
+     */
+    public void setMetadata(long created, long accessed, long lastAccessed, int maxInactive, long expiry, String node,
+                            long cookieSet) {
+        if (created == creationTime && accessed == accessedTime && lastAccessed == lastAccessedTime
+                && maxInactive == maxInactiveSeconds && expiry == expiryTime && java.util.Objects.equals(node, lastNode)
+                && cookieSet == cookieSetTime) {
+            return;
+        }
+        creationTime = created;
+        accessedTime = accessed;
+        lastAccessedTime = lastAccessed;
+        maxInactiveSeconds = maxInactive;
+        expiryTime = expiry;
+        lastNode = node;
+        cookieSetTime = cookieSet;
+        metadataGiven = true;
     }
 
     /** Epoch millis of the current request (the touch that loaded this record). */
@@ -235,18 +308,9 @@ public final class SessionRecord {
     }
 
     /** Names of attributes present in Redis that this node could not decode (decodes the rest to find out). */
-    public Set<String> undecodableAttributeNames() {
+    Set<String> undecodableAttributeNames() {
         decodeAll();
         return Collections.unmodifiableSet(new HashSet<>(opaque.keySet()));
-    }
-
-    /** Removes all attributes, including undecodable ones (used on invalidate-style resets). */
-    public void clearAttributes() {
-        attributes.clear();
-        pending.clear();
-        touched.clear();
-        removedOpaque.addAll(opaque.keySet());
-        opaque.clear();
     }
 
     // ---- used by the store ----
@@ -333,7 +397,7 @@ public final class SessionRecord {
         for (byte[] b : pending.values()) {
             total += b.length; // never decoded, so unchanged
         }
-        return new Delta(changed, values, removed, failures, maxInactiveChanged, total);
+        return new Delta(changed, values, removed, failures, maxInactiveChanged || metadataGiven, metadataGiven, total);
     }
 
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
@@ -366,6 +430,9 @@ public final class SessionRecord {
             }
         });
         maxInactiveChanged = false;
+        if (delta.metadataGiven()) {
+            metadataGiven = false;
+        }
         isNew = false;
         version = newVersion;
     }
@@ -386,6 +453,7 @@ public final class SessionRecord {
         touched.removeIf(name -> attributes.get(name) == copy.values().get(name));
         removedOpaque.clear();
         maxInactiveChanged = false;
+        metadataGiven = false;
         isNew = false;
         version = newVersion;
     }
@@ -403,7 +471,7 @@ public final class SessionRecord {
 
     /** The changes one save writes. */
     record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
-                 boolean metadataChanged, long totalBytes) {
+                 boolean metadataChanged, boolean metadataGiven, long totalBytes) {
         boolean isEmpty() {
             return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
         }

@@ -68,10 +68,13 @@ final class SessionWriter {
         args.add(RedisSessionStore.ascii(store.now()));
         args.add(graceMillis);
         args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
-        args.add(node);
-        args.add(record.isNew() || !delta.metadataChanged() ? EMPTY : RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        // Metadata as given (Jetty) is written field by field, node included; otherwise the script
+        // recomputes the expiry of a changed timeout from the stored access time.
+        args.add(delta.metadataGiven() ? EMPTY : node);
+        args.add(record.isNew() || !delta.metadataChanged() || delta.metadataGiven() ? EMPTY
+                : RedisSessionStore.ascii(record.maxInactiveSeconds()));
         List<byte[]> pairs = new ArrayList<>();
-        if (record.isNew()) {
+        if (record.isNew() || delta.metadataGiven()) {
             addMetadata(pairs, record);
         }
         delta.changed().forEach((name, bytes) -> {
@@ -118,7 +121,7 @@ final class SessionWriter {
                 pairs.add(bytes);
             });
             List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
-                    RedisLayout.utf8("create"), node, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
+                    RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
             args.addAll(pairs);
             if (record.expiryTime() > 0) {
                 store.index(newId, record.expiryTime(), false); // before the hash, as in save
@@ -154,8 +157,13 @@ final class SessionWriter {
         pair(pairs, RedisLayout.ACCESSED, RedisSessionStore.ascii(r.accessedTime()));
         pair(pairs, RedisLayout.MAX_INACTIVE, RedisSessionStore.ascii(r.maxInactiveSeconds()));
         pair(pairs, RedisLayout.EXPIRY, RedisSessionStore.ascii(r.expiryTime()));
-        pair(pairs, RedisLayout.VERSION, RedisSessionStore.ascii(0));
-        pair(pairs, RedisLayout.NODE, node);
+        if (r.isNew()) {
+            pair(pairs, RedisLayout.VERSION, RedisSessionStore.ascii(0));
+        }
+        pair(pairs, RedisLayout.NODE, r.lastNode() == null ? node : RedisLayout.utf8(r.lastNode()));
+        if (r.cookieSetTime() != 0) {
+            pair(pairs, RedisLayout.COOKIE_SET, RedisSessionStore.ascii(r.cookieSetTime()));
+        }
     }
 
     private static void pair(List<byte[]> pairs, String field, byte[] value) {

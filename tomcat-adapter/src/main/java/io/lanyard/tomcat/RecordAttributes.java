@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentMap;
  * StandardSession's attribute map, backed by the {@link SessionRecord}. Installing this view as
  * {@code StandardSession.attributes} lets Tomcat's own code fire every attribute, binding and
  * expiry event unchanged, while every put/remove reaches the record (which tracks the delta to
- * save). The reserved authentication attribute is hidden from the webapp.
+ * save). Lanyard's reserved attributes ({@link SessionRecord#isReserved}, e.g. the login) are
+ * hidden from the webapp.
  */
 final class RecordAttributes extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
     private final SessionRecord record;
@@ -29,8 +30,8 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
         this.record = record;
     }
 
-    private static boolean hidden(Object name) {
-        return RedisSession.AUTH_ATTRIBUTE.equals(name);
+    private static boolean hidden(String name) {
+        return SessionRecord.isReserved(name);
     }
 
     @Override
@@ -99,8 +100,13 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
 
             @Override
             public int size() {
-                int n = record.attributes().size();
-                return record.getAttribute(RedisSession.AUTH_ATTRIBUTE) == null ? n : n - 1;
+                int n = 0;
+                for (String name : record.attributes().keySet()) {
+                    if (!hidden(name)) {
+                        n++;
+                    }
+                }
+                return n;
             }
         };
     }
@@ -108,7 +114,7 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
     @Override
     public Set<String> keySet() {
         Set<String> names = new java.util.HashSet<>(record.attributeNames());
-        names.remove(RedisSession.AUTH_ATTRIBUTE);
+        names.removeIf(RecordAttributes::hidden);
         return names;
     }
 }

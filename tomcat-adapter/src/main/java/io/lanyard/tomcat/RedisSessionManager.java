@@ -3,6 +3,7 @@ package io.lanyard.tomcat;
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
+import io.lanyard.core.LanyardStoreMXBean;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionRecord;
@@ -26,7 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tomcat {@code Manager} that keeps every session in Redis, so any node can serve any request.
@@ -77,9 +77,9 @@ public class RedisSessionManager extends ManagerBase {
     private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
     private final LanyardValve valve = new LanyardValve(this);
     private final RequestListener requestListener = new RequestListener();
-    private final AtomicLong lostSaves = new AtomicLong();
-    private final RateLimitedLog lostSaveWarnings = new RateLimitedLog(log, 60_000);
     private volatile RedisSessionStore store;
+    /** The store of the last start, still counting lost saves of requests that outlive a stop. */
+    private volatile RedisSessionStore lastStore;
     private Clock clock = Clock.systemUTC();
     private boolean validated;
     private ObjectName mbeanName;
@@ -249,6 +249,7 @@ public class RedisSessionManager extends ManagerBase {
         }
         // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
         store = RedisSessionStore.start(settings, context.getLoader().getClassLoader(), clock);
+        lastStore = store;
         store.startExpiry(this::expired);
         registerMBean();
         setState(LifecycleState.STARTING);
@@ -404,9 +405,8 @@ public class RedisSessionManager extends ManagerBase {
             if (s != null && s.isValidLocally() && !isRunning()) {
                 // The webapp stopped (undeploy, shutdown) while this request still ran past
                 // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
-                lostSaves.incrementAndGet();
-                lostSaveWarnings.warn("stopped", "Lanyard: a request of session " + a
-                        + " ended after the webapp stopped; its session changes, if any, are not saved");
+                lostSave(new IllegalStateException("a request of session " + a
+                        + " ended after the webapp stopped; its session changes, if any, are not saved"));
             } else if (s != null && s.isValidLocally()) {
                 s.passivate();
                 if (a.save() == SaveResult.GONE && log.isDebugEnabled()) {
@@ -456,12 +456,12 @@ public class RedisSessionManager extends ManagerBase {
         lostSave(failure);
     }
 
-    /** A save failed and the client cannot be told any more: count it and warn (rate limited per cause). */
+    /** A save failed and the client cannot be told any more: the core's policy (counted, rate-limited WARNING). */
     private void lostSave(RuntimeException failure) {
-        lostSaves.incrementAndGet();
-        String cause = failure.getClass().getSimpleName();
-        lostSaveWarnings.warn(cause, "Lanyard: a session save failed after the response was committed; the"
-                + " request's session changes are lost (" + cause + ": " + failure.getMessage() + ")");
+        RedisSessionStore s = lastStore;
+        if (s != null) {
+            s.lostSave(failure);
+        }
     }
 
     /** Sessions held in memory by requests in progress (the {@code SessionsInUse} JMX attribute). */
@@ -472,7 +472,8 @@ public class RedisSessionManager extends ManagerBase {
 
     /** Saves that failed after the response was committed (the {@code LostSaves} JMX attribute). */
     long lostSaves() {
-        return lostSaves.get();
+        RedisSessionStore s = lastStore;
+        return s == null ? 0 : s.metrics().getLostSaves();
     }
 
     // ---------------------------------------------------------------- Manager
@@ -639,7 +640,7 @@ public class RedisSessionManager extends ManagerBase {
             mbeanName = new ObjectName(getDomain() + ":" + getObjectNameKeyProperties()
                     .replace("type=Manager", "type=LanyardSessionStore"));
             Registry.getRegistry(null).getMBeanServer()
-                    .registerMBean(new StandardMBean(new StoreView(this), LanyardStoreMXBean.class, true), mbeanName);
+                    .registerMBean(new StandardMBean(store.metrics(), LanyardStoreMXBean.class, true), mbeanName);
         } catch (Exception e) {
             log.warn("Lanyard: cannot register the JMX bean " + mbeanName, e);
             mbeanName = null;

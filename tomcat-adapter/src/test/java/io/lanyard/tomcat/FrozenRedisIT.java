@@ -75,6 +75,10 @@ class FrozenRedisIT {
                 assertTrue(r.headers().firstValue("Retry-After").isPresent(), "503 with Retry-After");
                 return r;
             });
+            // While it is down, a request creating a session is refused the same way.
+            HttpResponse<String> create = new Browser().send(node.url("/s/set?name=user&value=bob"));
+            assertEquals(503, create.statusCode(), create.body());
+            assertTrue(create.headers().firstValue("Retry-After").isPresent(), "503 with Retry-After");
         }
         long slowest = millis.stream().mapToLong(Long::longValue).max().orElseThrow();
         System.out.println("[lanyard] frozen redis: slowest request " + slowest + " ms (tomcat, " + what
