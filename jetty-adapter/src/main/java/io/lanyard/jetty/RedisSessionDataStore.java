@@ -346,6 +346,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return handled;
     }
 
+    /** One core expiry pass now, as the scheduled ones (tests); returns how many sessions this node expired. */
+    int scavenge() {
+        return doGetExpired(0).size();
+    }
+
     /**
      * Deletes, without listeners, sessions that expired at or before {@code time} <em>and</em>
      * longer ago than {@code gracePeriodSeconds} (Lanyard's hashes live only until then, so these
