@@ -1,22 +1,16 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardSettings;
-import io.lanyard.core.LanyardStoreMXBean;
 import io.lanyard.core.RedisSessionStore;
-import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionRecord;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.management.JMException;
 import javax.management.ObjectName;
-import javax.management.StandardMBean;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.SessionData;
@@ -28,33 +22,27 @@ import org.slf4j.LoggerFactory;
  * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
  * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
  *
- * <p>Design notes.
+ * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write (the
+ * attribute delta), serializes saves of one record, bounds every wait and keeps the breaker.
+ * Jetty's {@code DefaultSessionCache} (evicted on session exit) is this node's table of sessions
+ * in use: one session object and one load for concurrent requests. A read-only request costs one
+ * command (the load, which also refreshes access time, expiry and TTL); a writing request two.
  * <ul>
- * <li>A translator: every call maps to {@link RedisSessionStore}, which decides what to write (the
- *     attribute delta, by byte comparison), serializes saves of one record, bounds every wait and
- *     keeps the breaker. Jetty's {@code DefaultSessionCache} (evicted on session exit) is this
- *     node's table of sessions in use: concurrent requests share one session object and one
- *     load. A read-only request costs one command (the load, which also refreshes access time,
- *     expiry and TTL in Redis); a writing request two.</li>
  * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last
  *     node and cookie-set time as given, and {@code load} returns them as persisted (the load
- *     script returns the hash as it was before its touch). Jetty's name of this node (its worker
- *     name) is stored as Lanyard's {@code nodeName}, the name Tomcat nodes write, and mapped back. The one exception is the access of the
- *     current request: the load's touch already wrote it, so a store that only carries that
- *     access writes no metadata again.</li>
- * <li>Expiry is the core's ({@link RedisSessionStore#startExpiry}): this store only supplies the
- *     callback, which hands a claimed session to Jetty's session manager ({@code invalidate}:
- *     listeners, then Jetty's delete, which is left to the core so a node dying in between leaves
- *     the session to be claimed again). Jetty's house keeper runs the same core pass through
- *     {@code doGetExpired}. On a request, an expired session loads as absent (one command): the
- *     node that claims it runs its listeners, exactly once cluster-wide.</li>
- * <li>Attributes named {@code io.lanyard.*} are Lanyard's own ({@link SessionRecord#isReserved}):
- *     never shown to Jetty, never written or removed by a Jetty save.</li>
- * <li>Failures: a load that finds Redis unreachable reports "no session" and leaves a note under
- *     the session id, which {@link RedisUnavailableHandler} turns into a 503 with
- *     {@code Retry-After}; creating a session while Redis is down answers 503 too. A store that
- *     fails (Jetty stores at commit, when the client can no longer be told) follows the core's
- *     policy: counted as {@code LostSaves}, one WARNING per cause and minute.</li>
+ *     script returns the hash as it was before its touch), except that a store carrying only the
+ *     current request's access writes no metadata: the load's touch already did. Jetty's name of
+ *     this node (its worker name) is stored as Lanyard's {@code nodeName} and mapped back.</li>
+ * <li>Expiry is the core's: this store only supplies the callback, which hands a claimed session
+ *     to Jetty's session manager ({@code invalidate}: listeners, then Jetty's delete, which the
+ *     core does once they ran). Jetty's house keeper runs the same core pass
+ *     ({@code doGetExpired}). On a request, an expired session loads as absent.</li>
+ * <li>Attributes named {@code io.lanyard.*} ({@link SessionRecord#isReserved}) are never shown
+ *     to Jetty, never written or removed by a Jetty save.</li>
+ * <li>Failures: a load that finds Redis unreachable reports "no session" with a note under the
+ *     session id, which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
+ *     creating a session while Redis is down answers 503 too. A failed store (Jetty stores when
+ *     the client can no longer be told) follows the core's lost-save policy.</li>
  * </ul>
  */
 public class RedisSessionDataStore extends AbstractSessionDataStore {
@@ -69,7 +57,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     /** Store ids whose load found Redis unreachable, with the time (nanos) it failed. */
     private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private volatile RedisSessionStore store;
-    private ObjectName mbeanName;
+    private volatile ObjectName mbeanName;
 
     /**
      * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
@@ -110,14 +98,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         store = RedisSessionStore.start(settings, loader, clock);
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
-        registerMBean();
+        String app = settings.getApplication();
+        mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
+                + (app.matches("[A-Za-z0-9._/-]+") ? app : javax.management.ObjectName.quote(app)));
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
-        unregisterMBean();
+        mbeanName = null; // unregistered when the store closes
         RedisSessionStore st = store;
         store = null;
         if (st != null) {
@@ -133,12 +123,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
-    /**
-     * A new session; while Redis is known to be down, a quiet 503 instead (no session cookie for
-     * a session that cannot be saved).
-     *
-     * @throws SessionStoreUnavailableException (a Jetty {@code HttpException}: 503) while Redis is down
-     */
+    /** A new session; while Redis is known to be down a quiet 503 instead ({@link SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
@@ -233,7 +218,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
             String oldSid = r.id();
             try {
-                sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
+                LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
                 if (!store.changeId(r, sid)) {
                     LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
                 }
@@ -246,16 +231,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             // Saved before (by another store instance, e.g. after a restart) means update, else create.
             r = lastSaveTime > 0 ? store.peek(sid) : null;
             if (r == null) {
-                r = store.create(sid, seconds(data.getMaxInactiveMs()));
+                r = store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
             }
             if (lsd != null) {
                 lsd.record(r);
             }
         }
-        sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
-        if (store.save(r) == SaveResult.GONE && LOG.isDebugEnabled()) {
-            LOG.debug("Session {} is gone (invalidated on another node or expired); not written", r);
-        }
+        LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
+        store.save(r); // GONE: invalidated elsewhere or expired, and not brought back
     }
 
     @Override
@@ -270,10 +253,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return store.delete(sid);
     }
 
-    /**
-     * True when a load of the session {@code requestedId} (as requested, possibly with Jetty's
-     * worker suffix) found Redis unreachable at or after {@code sinceNanos} (the request's start).
-     */
+    /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
     boolean loadFailedSince(String requestedId, long sinceNanos) {
         if (requestedId == null || failedLoads.isEmpty()) {
             return false;
@@ -352,9 +332,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Deletes, without listeners, sessions that expired at or before {@code time} <em>and</em>
-     * longer ago than {@code gracePeriodSeconds} (Lanyard's hashes live only until then, so these
-     * were written by something else). Jetty passes {@code now - 10 x jetty.session.gracePeriod},
+     * Deletes, without listeners, sessions expired at or before {@code time} <em>and</em> longer ago
+     * than {@code gracePeriodSeconds}: Jetty passes {@code now - 10 x jetty.session.gracePeriod},
      * which with a short Jetty grace period would drop sessions whose listeners are still due.
      */
     @Override
@@ -371,65 +350,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     private int sessionsInCache() {
-        try {
-            return _context.getSessionManager().getSessionCache() instanceof org.eclipse.jetty.session.DefaultSessionCache c
-                    ? (int) c.getSessionsCurrent() : 0;
-        } catch (RuntimeException e) {
-            return 0;
-        }
+        return _context.getSessionManager().getSessionCache() instanceof org.eclipse.jetty.session.DefaultSessionCache c
+                ? (int) c.getSessionsCurrent() : 0;
     }
-
-    // ---- mapping ----
 
     /** Jetty's view of a record: the metadata as persisted, attributes but Lanyard's own. */
     private SessionData toSessionData(String id, SessionRecord r) {
-        LanyardSessionData d = new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(),
-                r.creationTime(), r.storedAccessedTime(), r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()));
-        Map<String, Object> visible = new HashMap<>(r.attributes());
-        visible.keySet().removeIf(SessionRecord::isReserved);
-        d.putAllAttributes(visible);
-        d.setExpiry(r.storedExpiryTime());
-        d.setLastNode(settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode());
-        d.setCookieSet(r.cookieSetTime());
-        d.setLastSaved(store.now());
-        d.record(r);
-        d.clean();
-        return d;
-    }
-
-    /**
-     * Hands Jetty's changes to the record; the core decides what actually changed. Reserved
-     * attributes are left as they are in the record, so the save neither rewrites nor removes them.
-     */
-    private static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data, String lastNode) {
-        if (lsd != null) {
-            for (String name : lsd.drainDirtyNames()) {
-                if (!SessionRecord.isReserved(name)) {
-                    r.setAttribute(name, data.getAttribute(name));
-                }
-            }
-        }
-        Map<String, Object> attrs = data.getAllAttributes();
-        for (Map.Entry<String, Object> e : attrs.entrySet()) {
-            if (!SessionRecord.isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
-                r.setAttribute(e.getKey(), e.getValue());
-            }
-        }
-        for (String name : r.attributeNames()) {
-            if (!attrs.containsKey(name) && !SessionRecord.isReserved(name)) {
-                r.removeAttribute(name);
-            }
-        }
-        int maxInactive = seconds(data.getMaxInactiveMs());
-        // The load's touch already wrote this request's access (times, expiry, node): a store that
-        // carries nothing else writes no metadata. Anything else is persisted as Jetty gives it.
-        boolean onlyThisAccess = r.isTouched() && data.getCreated() == r.creationTime()
-                && maxInactive == r.maxInactiveSeconds() && data.getCookieSet() == r.cookieSetTime()
-                && data.getLastAccessed() == r.lastAccessedTime() && data.getAccessed() >= r.lastAccessedTime();
-        if (!onlyThisAccess) {
-            r.setMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), maxInactive, data.getExpiry(),
-                    lastNode, data.getCookieSet());
-        }
+        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
     }
 
     /**
@@ -455,46 +383,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return storeId;
     }
 
-    static int seconds(long maxInactiveMs) {
-        // A positive timeout never rounds down to "never expires".
-        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
-    }
-
-    static long millis(int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
-    }
-
-    // ---- JMX: the core's bean, as io.lanyard:type=LanyardSessionStore,context=<application> ----
-
-    private void registerMBean() {
-        try {
-            String app = settings.getApplication();
-            String name = "io.lanyard:type=LanyardSessionStore,context=" + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app));
-            StandardMBean bean = new StandardMBean(store.metrics(), LanyardStoreMXBean.class, true);
-            var server = ManagementFactory.getPlatformMBeanServer();
-            ObjectName on = new ObjectName(name);
-            if (server.isRegistered(on)) {
-                on = new ObjectName(name + ",node=" + ObjectName.quote(settings.getNodeName())); // two nodes in one JVM (tests)
-            }
-            server.registerMBean(bean, on);
-            mbeanName = on;
-        } catch (JMException | RuntimeException e) {
-            LOG.warn("Lanyard: cannot register the JMX bean: {}", e.toString());
-        }
-    }
-
-    private void unregisterMBean() {
-        if (mbeanName != null) {
-            try {
-                ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbeanName);
-            } catch (JMException e) {
-                LOG.debug("Lanyard: cannot unregister {}", mbeanName, e);
-            }
-            mbeanName = null;
-        }
-    }
-
-    /** The JMX bean's object name while started. */
+    /** The core's JMX bean's object name while started ({@code io.lanyard:type=LanyardSessionStore,context=<application>}). */
     public ObjectName getStoreObjectName() {
         return mbeanName;
     }

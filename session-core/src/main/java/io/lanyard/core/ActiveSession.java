@@ -189,7 +189,7 @@ public final class ActiveSession {
     /** After the last user's save: removes the entry, so the next request loads afresh. */
     public void close() {
         predecessor = null;
-        store.closed(this);
+        store.table().closed(this);
         closed.complete(null);
     }
 
@@ -209,7 +209,7 @@ public final class ActiveSession {
             return false;
         }
         id = newId;
-        store.renamed(this, old);
+        store.table().renamed(this, old);
         return true;
     }
 

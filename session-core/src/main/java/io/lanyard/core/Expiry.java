@@ -10,11 +10,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The one expiry path of both adapters: finds expired sessions in the shared index, claims them
- * as leases and hands each to the adapter's {@link ExpiredSessionHandler} exactly once
- * cluster-wide, then deletes it.
+ * as leases and hands each to the adapter's callback (which fires the container's
+ * {@code sessionDestroyed} listeners) exactly once cluster-wide, then deletes it.
  *
  * <p>Design notes.
  * <ul>
@@ -35,8 +36,10 @@ final class Expiry {
     private static final System.Logger LOG = System.getLogger(Expiry.class.getName());
 
     private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
+    private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
 
     private final RedisSessionStore store;
+    private final SessionWriter writer;
     private final RedisCalls redis;
     private final RedisLayout layout;
     private final LanyardSettings settings;
@@ -45,11 +48,12 @@ final class Expiry {
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock passLock = new ReentrantLock();
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
-    private volatile ExpiredSessionHandler handler;
+    private volatile Consumer<SessionRecord> handler;
 
-    Expiry(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
+    Expiry(RedisSessionStore store, SessionWriter writer, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
            Clock clock, ScheduledExecutorService scheduler) {
         this.store = store;
+        this.writer = writer;
         this.redis = redis;
         this.layout = layout;
         this.settings = settings;
@@ -59,7 +63,7 @@ final class Expiry {
     }
 
     /** Starts the scheduled passes; each expired session this node claims goes to {@code handler}. */
-    void start(ExpiredSessionHandler handler) {
+    void start(Consumer<SessionRecord> handler) {
         this.handler = handler;
         schedule();
     }
@@ -95,7 +99,7 @@ final class Expiry {
      * One pass now: claims shard by shard, and hands each claimed session to {@code handler} while
      * the half-lease rule allows. Returns how many were handed over; 0 when another pass runs.
      */
-    int scavenge(ExpiredSessionHandler handler) {
+    int scavenge(Consumer<SessionRecord> handler) {
         if (!passLock.tryLock()) {
             return 0;
         }
@@ -148,7 +152,7 @@ final class Expiry {
         int dropped = 0;
         for (int shard = 0; shard < layout.shards(); shard++) {
             for (String id : claimShard(shard, cutoff)) {
-                store.deleteExpired(id);
+                deleteExpired(id);
                 dropped++;
             }
         }
@@ -170,14 +174,14 @@ final class Expiry {
             byte[] member = (byte[]) o;
             String id = RedisLayout.text(member);
             if (!SessionIds.isValid(id)) {
-                store.removeFromIndex(indexKey, member);
+                writer.removeFromIndex(indexKey, member);
                 continue;
             }
-            long e = store.storedExpiry(id);
+            long e = storedExpiry(id);
             if (e < 0 || e == 0) {
-                store.removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
+                writer.removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
             } else if (e > now) {
-                store.index(id, e, false);                // touched since it was indexed: check again then
+                writer.index(id, e, false);                // touched since it was indexed: check again then
             } else {
                 expired.add(id);
             }
@@ -185,7 +189,7 @@ final class Expiry {
         return expired;
     }
 
-    private boolean expireOne(String id, ExpiredSessionHandler handler) {
+    private boolean expireOne(String id, Consumer<SessionRecord> handler) {
         SessionRecord record;
         try {
             record = store.peek(id);
@@ -196,14 +200,36 @@ final class Expiry {
         }
         if (record != null) {
             try {
-                handler.expired(record);
+                handler.accept(record);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
                         + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
             }
             metrics.expiryProcessed();
         }
-        store.deleteExpired(id);
+        deleteExpired(id);
         return record != null;
+    }
+
+    /** The expiry field of a stored session; -1 when there is no hash or no readable expiry. One command. */
+    private long storedExpiry(String id) {
+        byte[] expiry = redis.call(id, jedis -> {
+            metrics.command();
+            return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
+        });
+        return expiry == null ? -1 : SessionReader.parseLongOr(expiry, -1);
+    }
+
+    /**
+     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
+     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
+     * its index entry, which the next claim re-checks and moves to the real expiry, so that
+     * expiry still reaches a listener.
+     */
+    void deleteExpired(String id) {
+        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(RedisSessionStore.ascii(clock.millis())), id);
+        if (deleted != 0) {
+            writer.removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.lanyard.core;
 
-import redis.clients.jedis.params.ZAddParams;
-
+import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -29,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * <li>Every write is a single-key Lua script, so it is atomic and valid on Redis Cluster; the
  *     session id is in a hash tag.</li>
  * <li>Expiry ({@link Expiry}): nodes claim due index entries as leases; each expired session is
- *     handed to exactly one node's {@link ExpiredSessionHandler}, then deleted.</li>
+ *     handed to exactly one node's callback ({@link #startExpiry}), then deleted.</li>
  * <li>One scheduler thread pool per store runs the expiry passes and, while Redis is down, the
  *     breaker's probes ({@link RedisCalls}); request threads never probe.</li>
  * <li>Attributes are decoded with the webapp's class loader, given here explicitly, so background
@@ -38,9 +36,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisSessionStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-
-    private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
-    private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
 
     private final LanyardSettings settings;
     private final Clock clock;
@@ -51,14 +46,9 @@ public final class RedisSessionStore implements AutoCloseable {
     private final RedisCalls redis;
     private final SessionWriter writer;
     private final Expiry expiry;
-    private final byte[] graceMillis;
-    private final byte[] node;
-    private final ConcurrentHashMap<String, ActiveSession> active = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong lostSaves = new java.util.concurrent.atomic.AtomicLong();
-    private final RateLimitedLog lostSaveWarnings = new RateLimitedLog(LOG, 60_000);
+    private final ActiveSessions table = new ActiveSessions();
+    private final SessionReader reader;
     private final StoreView view;
-    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
-    private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -79,10 +69,9 @@ public final class RedisSessionStore implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
-        this.expiry = new Expiry(this, redis, layout, settings, metrics, clock, scheduler);
-        this.view = new StoreView(settings, metrics.view(), redis, lostSaves, active::size);
-        this.graceMillis = ascii(settings.getGracePeriodSeconds() * 1000L);
-        this.node = RedisLayout.utf8(settings.getNodeName());
+        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
+        this.expiry = new Expiry(this, writer, redis, layout, settings, metrics, clock, scheduler);
+        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size);
     }
 
     /**
@@ -133,10 +122,18 @@ public final class RedisSessionStore implements AutoCloseable {
      * and minute.
      */
     public void lostSave(RuntimeException failure) {
-        lostSaves.incrementAndGet();
-        String cause = failure.getClass().getSimpleName();
-        lostSaveWarnings.warn(cause, "Lanyard: a session save failed after the response was committed; the"
-                + " request's session changes are lost (" + cause + ": " + failure.getMessage() + ")");
+        view.lostSave(failure);
+    }
+
+    /**
+     * Registers {@link #metrics()} as an MXBean on the platform MBean server under {@code name}
+     * (each container's naming convention); unregistered at {@link #close()}. A name taken by
+     * another store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended.
+     *
+     * @return the name it is registered under, or {@code null} when that failed (logged)
+     */
+    public ObjectName registerMBean(String name) {
+        return view.register(name);
     }
 
     /** True while the breaker considers Redis unreachable. */
@@ -165,18 +162,13 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public ActiveSession enter(String cookieValue) {
         String id = storedId(cookieValue);
-        if (id == null) {
-            return null;
-        }
-        return active.compute(id, (k, current) ->
-                current != null && current.join() ? current : new ActiveSession(this, k, current));
+        return id == null ? null : table.enter(this, id);
     }
 
     /** The entry of a session that requests on this node are using (not closing), or {@code null}. */
     public ActiveSession active(String cookieValue) {
         String id = storedId(cookieValue);
-        ActiveSession a = id == null ? null : active.get(id);
-        return a == null || a.isClosing() ? null : a;
+        return id == null ? null : table.active(id);
     }
 
     /**
@@ -191,16 +183,11 @@ public final class RedisSessionStore implements AutoCloseable {
 
     /** How many sessions requests on this node are using. */
     public int activeCount() {
-        return active.size();
+        return table.size();
     }
 
-    void closed(ActiveSession a) {
-        active.remove(a.id(), a);
-    }
-
-    void renamed(ActiveSession a, String oldId) {
-        active.remove(oldId, a);
-        active.put(a.id(), a);
+    ActiveSessions table() {
+        return table;
     }
 
     /**
@@ -227,7 +214,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached
      */
     public SessionRecord load(String id) {
-        return load(id, false);
+        return reader.load(id, false);
     }
 
     /**
@@ -236,36 +223,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * command. Jetty's session manager loads expired sessions itself to run their listeners.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        long start = System.nanoTime();
-        if (!SessionIds.isValid(id)) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        long now = now();
-        Object reply = redis.eval(LOAD, layout.sessionKey(id), List.of(ascii(now), graceMillis, node), id);
-        if (reply == null) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        List<?> parts = (List<?>) reply;
-        long status = (Long) parts.get(0);
-        List<?> hash = (List<?>) parts.get(1);
-        if (status == 3) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
-        }
-        if (status == 2 && !includeExpired) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        long[] bytes = new long[1];
-        SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
-        if (status == 1) {
-            record.touched(now, settings.getNodeName()); // what load.lua wrote, after the hash it returned
-        }
-        metrics.load(System.nanoTime() - start, bytes[0], true);
-        return record;
+        return reader.load(id, includeExpired);
     }
 
     /**
@@ -275,53 +233,12 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return the session, or {@code null} when it does not exist
      */
     public SessionRecord peek(String id) {
-        if (!SessionIds.isValid(id)) {
-            return null;
-        }
-        byte[] key = layout.sessionKey(id);
-        List<byte[]> flat = redis.call(id, jedis -> {
-            metrics.command();
-            Map<byte[], byte[]> m = jedis.hgetAll(key);
-            List<byte[]> out = new ArrayList<>(m.size() * 2);
-            m.forEach((k, v) -> {
-                out.add(k);
-                out.add(v);
-            });
-            return out;
-        });
-        if (flat.isEmpty()) {
-            return null;
-        }
-        long[] bytes = new long[1];
-        return withCookieSet(decode(id, flat, bytes), flat);
-    }
-
-    /** Jetty's optional cookie-set time, a metadata field {@link #decode} leaves alone. */
-    private static SessionRecord withCookieSet(SessionRecord record, List<?> flat) {
-        byte[] name = RedisLayout.utf8(RedisLayout.COOKIE_SET);
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            if (java.util.Arrays.equals((byte[]) flat.get(i), name)) {
-                record.cookieSetTime(parseLongOr((byte[]) flat.get(i + 1), 0));
-            }
-        }
-        return record;
+        return reader.peek(id);
     }
 
     /** True when the session exists and has not expired. One command. */
     public boolean exists(String id) {
-        if (!SessionIds.isValid(id)) {
-            return false;
-        }
-        byte[] key = layout.sessionKey(id);
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(key, RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        if (expiry == null) {
-            return false;
-        }
-        long e = parseLong(id, RedisLayout.EXPIRY, expiry);
-        return e <= 0 || e > now();
+        return reader.exists(id);
     }
 
     /**
@@ -370,16 +287,19 @@ public final class RedisSessionStore implements AutoCloseable {
     // ---- expiry ----
 
     /**
-     * Starts this node's expiry passes (every {@code scavengeIntervalSeconds}, jittered): each
-     * expired session this node claims is handed to {@code handler} exactly once cluster-wide,
-     * with its attributes readable, then deleted.
+     * Starts this node's expiry passes (every {@code scavengeIntervalSeconds}, jittered). Each
+     * expired session is handed to one node's {@code handler} exactly once cluster-wide (at least
+     * once if the claiming node dies before it finishes), with its attributes readable; the
+     * adapter fires the container's {@code sessionDestroyed} listeners there. When it returns the
+     * session is deleted; when it throws, the failure is logged and the session deleted all the
+     * same (a listener bug must not keep a dead session forever).
      */
-    public void startExpiry(ExpiredSessionHandler handler) {
+    public void startExpiry(java.util.function.Consumer<SessionRecord> handler) {
         expiry.start(handler);
     }
 
     /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
-    public int scavenge(ExpiredSessionHandler handler) {
+    public int scavenge(java.util.function.Consumer<SessionRecord> handler) {
         return expiry.scavenge(handler);
     }
 
@@ -405,135 +325,15 @@ public final class RedisSessionStore implements AutoCloseable {
 
     @Override
     public void close() {
+        view.unregister();
         scheduler.shutdownNow();
         redis.close();
     }
 
     // ---- internals ----
 
-    /** The expiry field of a stored session; -1 when there is no hash or no readable expiry. One command. */
-    long storedExpiry(String id) {
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        return expiry == null ? -1 : parseLongOr(expiry, -1);
-    }
-
-    void index(String id, long expiry, boolean onlyEarlier) {
-        byte[] key = layout.indexKey(id);
-        redis.call(id, jedis -> {
-            metrics.command();
-            return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
-                    : jedis.zadd(key, expiry, RedisLayout.utf8(id));
-        });
-    }
-
-    private void removeFromIndex(String id) {
-        removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
-    }
-
-    void removeFromIndex(byte[] indexKey, byte[] member) {
-        redis.call(null, jedis -> {
-            metrics.command();
-            return jedis.zrem(indexKey, member);
-        });
-    }
-
-    /**
-     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
-     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
-     * its index entry, which the next claim re-checks and moves to the real expiry, so that
-     * expiry still reaches a listener.
-     */
     void deleteExpired(String id) {
-        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
-        if (deleted != 0) {
-            removeFromIndex(id);
-        }
-    }
-
-    void logFailures(String id, Map<String, String> failures) {
-        for (Map.Entry<String, String> f : failures.entrySet()) {
-            metrics.error();
-            // One line per attribute name, not one per request.
-            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
-                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
-            }
-        }
-    }
-
-    private SessionRecord decode(String id, List<?> flat, long[] bytes) {
-        String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null;
-        List<Object[]> attrs = new ArrayList<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            byte[] field = (byte[]) flat.get(i);
-            byte[] value = (byte[]) flat.get(i + 1);
-            bytes[0] += field.length + value.length;
-            String name = RedisLayout.text(field);
-            if (name.startsWith(RedisLayout.ATTRIBUTE_PREFIX)) {
-                attrs.add(new Object[]{name.substring(RedisLayout.ATTRIBUTE_PREFIX.length()), value});
-                continue;
-            }
-            String text = RedisLayout.text(value);
-            switch (name) {
-                case RedisLayout.CREATED -> created = text;
-                case RedisLayout.LAST_ACCESSED -> lastAccessed = text;
-                case RedisLayout.ACCESSED -> accessed = text;
-                case RedisLayout.MAX_INACTIVE -> maxInactive = text;
-                case RedisLayout.EXPIRY -> expiry = text;
-                case RedisLayout.VERSION -> version = text;
-                case RedisLayout.NODE -> lastNode = text;
-                default -> { } // a field from a newer Lanyard: ignore
-            }
-        }
-        SessionRecord record;
-        try {
-            record = new SessionRecord(id, Long.parseLong(created), Long.parseLong(lastAccessed), Long.parseLong(accessed),
-                    Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
-        } catch (NumberFormatException e) {
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + e.getMessage(), e);
-        }
-        for (Object[] a : attrs) {
-            record.putPending((String) a[0], (byte[]) a[1]);
-        }
-        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
-        return record;
-    }
-
-    /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
-    private Object decodeAttribute(String id, String name, byte[] value) {
-        try {
-            return codec.decode(value);
-        } catch (AttributeCodec.DecodeException e) {
-            metrics.attributeDropped();
-            // One line per attribute and reason, not one per request that reads the session.
-            String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-            if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
-                        + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
-                        + LanyardException.printable(e.getMessage()));
-            }
-            return null;
-        }
-    }
-
-    private static long parseLong(String id, String field, byte[] value) {
-        try {
-            return Long.parseLong(RedisLayout.text(value));
-        } catch (NumberFormatException e) {
-            throw new LanyardException.UnreadableSessionException(id, "field '" + field + "' is not a number", e);
-        }
-    }
-
-    private static long parseLongOr(byte[] value, long fallback) {
-        try {
-            return Long.parseLong(RedisLayout.text(value));
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
+        expiry.deleteExpired(id);
     }
 
     static byte[] ascii(long v) {

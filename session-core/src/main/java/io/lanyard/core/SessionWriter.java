@@ -1,7 +1,12 @@
 package io.lanyard.core;
 
+import redis.clients.jedis.params.ZAddParams;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * leaving the older value.
  */
 final class SessionWriter {
-    private static final System.Logger LOG = System.getLogger(SessionWriter.class.getName());
+    /** The store's logger: operators see one logger name for the store's lines. */
+    private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
     private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
     private static final byte[] EMPTY = new byte[0];
 
@@ -22,6 +28,7 @@ final class SessionWriter {
     private final LanyardSettings settings;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
+    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
     private final byte[] graceMillis;
     private final byte[] node;
 
@@ -49,8 +56,8 @@ final class SessionWriter {
     private SaveResult saveLocked(SessionRecord record) {
         long start = System.nanoTime();
         String id = record.id();
-        SessionRecord.Delta delta = record.delta(codec);
-        store.logFailures(id, delta.failures());
+        Changes.Delta delta = record.delta(codec);
+        logFailures(id, delta.failures());
         if (!record.isNew() && delta.isEmpty()) {
             return SaveResult.UNCHANGED;
         }
@@ -62,7 +69,7 @@ final class SessionWriter {
             // changed timeout may bring the expiry earlier than the indexed one (or start one); it
             // only ever moves the entry earlier (ZADD LT), since a claim re-checks a due entry
             // against the hash anyway, and a later entry would be wrong if this save then failed.
-            store.index(id, record.expiryTime(), timeoutChanged);
+            index(id, record.expiryTime(), timeoutChanged);
         }
         List<byte[]> args = new ArrayList<>();
         args.add(RedisSessionStore.ascii(store.now()));
@@ -108,7 +115,7 @@ final class SessionWriter {
         lock(record);
         try {
             String oldId = record.id();
-            SessionRecord.FullCopy copy = record.allEncoded(codec);
+            Changes.FullCopy copy = record.allEncoded(codec);
             checkSize(oldId, copy.totalBytes());
             if (!record.isNew() && !store.delete(oldId)) {
                 return false;
@@ -124,7 +131,7 @@ final class SessionWriter {
                     RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
             args.addAll(pairs);
             if (record.expiryTime() > 0) {
-                store.index(newId, record.expiryTime(), false); // before the hash, as in save
+                index(newId, record.expiryTime(), false); // before the hash, as in save
             }
             long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
             if (result == -1) {
@@ -135,6 +142,22 @@ final class SessionWriter {
         } finally {
             record.saveLock.unlock();
         }
+    }
+
+    void index(String id, long expiry, boolean onlyEarlier) {
+        byte[] key = layout.indexKey(id);
+        redis.call(id, jedis -> {
+            metrics.command();
+            return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
+                    : jedis.zadd(key, expiry, RedisLayout.utf8(id));
+        });
+    }
+
+    void removeFromIndex(byte[] indexKey, byte[] member) {
+        redis.call(null, jedis -> {
+            metrics.command();
+            return jedis.zrem(indexKey, member);
+        });
     }
 
     /** Takes the record's save lock within the caller's connect + read timeout. */
@@ -178,6 +201,17 @@ final class SessionWriter {
                     + "; the save was refused and nothing was written";
             LOG.log(System.Logger.Level.WARNING, "Lanyard: " + msg + " [session " + SessionIds.abbreviate(id) + "]");
             throw new LanyardException.SessionTooLargeException(id, msg);
+        }
+    }
+
+    private void logFailures(String id, Map<String, String> failures) {
+        for (Map.Entry<String, String> f : failures.entrySet()) {
+            metrics.error();
+            // One line per attribute name, not one per request.
+            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
+                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
+            }
         }
     }
 }

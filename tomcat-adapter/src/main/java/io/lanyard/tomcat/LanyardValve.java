@@ -41,7 +41,7 @@ public final class LanyardValve extends ValveBase {
             getNext().invoke(request, response);
             return;
         }
-        RedisSessionManager.Bracket bracket = manager.open(request);
+        RequestBrackets.Bracket bracket = manager.brackets().open(request);
         try {
             getNext().invoke(request, response);
             Object error = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
@@ -57,7 +57,7 @@ public final class LanyardValve extends ValveBase {
         } finally {
             // The bracket is closed by the manager's requestDestroyed listener, after error pages
             // and, for async requests, on completion.
-            manager.leave(bracket);
+            manager.brackets().leave(bracket);
         }
     }
 

@@ -11,8 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (see
- * {@link RecordAttributes}), times and timeout come from Redis. Tomcat's event code (listeners,
+ * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (its
+ * {@link SessionRecord#asMap() map view} is {@code StandardSession.attributes}), times and timeout
+ * come from Redis. Tomcat's event code (listeners,
  * binding, activation, expiry) is inherited unchanged.
  *
  * <p>Not a cache entry: a node holds the object only while requests use it (see
@@ -46,7 +47,7 @@ final class RedisSession extends StandardSession {
         super(manager);
         this.record = record;
         this.active = active;
-        this.attributes = new RecordAttributes(record);
+        this.attributes = record.asMap();
         this.creationTime = record.creationTime();
         this.lastAccessedTime = record.lastAccessedTime();
         this.thisAccessedTime = record.accessedTime();
@@ -66,13 +67,7 @@ final class RedisSession extends StandardSession {
      */
     @Override
     public void activate() {
-        RecordAttributes view = (RecordAttributes) attributes;
-        view.decodedOnly = true;
-        try {
-            super.activate();
-        } finally {
-            view.decodedOnly = false;
-        }
+        onDecodedOnly(super::activate);
         record.setDecodeListener((name, value) -> {
             if (value instanceof jakarta.servlet.http.HttpSessionActivationListener listener) {
                 try {
@@ -87,12 +82,24 @@ final class RedisSession extends StandardSession {
 
     @Override
     public void passivate() {
-        RecordAttributes view = (RecordAttributes) attributes;
-        view.decodedOnly = true;
+        onDecodedOnly(super::passivate);
+    }
+
+    /**
+     * Runs Tomcat's activation or passivation on the attributes decoded so far, so it does not
+     * decode (and later re-encode) attributes the request never reads. Safe to swap the map: no
+     * other request uses the session then (activation runs when the core's entry attaches this
+     * object, passivation when the last request leaves).
+     */
+    private void onDecodedOnly(Runnable step) {
+        java.util.concurrent.ConcurrentMap<String, Object> live = attributes;
+        java.util.concurrent.ConcurrentHashMap<String, Object> decoded = new java.util.concurrent.ConcurrentHashMap<>(record.decodedAttributes());
+        decoded.keySet().removeIf(SessionRecord::isReserved);
+        attributes = decoded;
         try {
-            super.passivate();
+            step.run();
         } finally {
-            view.decodedOnly = false;
+            attributes = live;
         }
     }
 
@@ -174,7 +181,7 @@ final class RedisSession extends StandardSession {
 
     private void writeThrough() {
         if (released && !expiredByStore && !expiring) {
-            ((RedisSessionManager) manager).saveNow(this);
+            ((RedisSessionManager) manager).brackets().saveNow(this);
         }
     }
 
@@ -197,7 +204,7 @@ final class RedisSession extends StandardSession {
     public void endAccess() {
         isNew = false;
         if (active != null) {
-            ((RedisSessionManager) manager).endAccess(this);
+            ((RedisSessionManager) manager).brackets().endAccess(this);
         }
     }
 

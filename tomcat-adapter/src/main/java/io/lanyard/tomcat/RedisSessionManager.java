@@ -3,27 +3,20 @@ package io.lanyard.tomcat;
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
-import io.lanyard.core.LanyardStoreMXBean;
 import io.lanyard.core.RedisSessionStore;
-import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionRecord;
-import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
-import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.session.ManagerBase;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
-import org.apache.tomcat.util.modeler.Registry;
 
 import javax.management.ObjectName;
-import javax.management.StandardMBean;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,36 +31,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * Every Lanyard setting ({@link LanyardSettings#SETTINGS}) is an attribute of the same name, and
  * {@code LANYARD_*} environment variables override them.
  *
- * <p>Design notes. The per-request lifecycle is the core's ({@link ActiveSession}): this class
- * only maps Tomcat's calls onto it.
- * <ul>
- * <li>No session cache: a node holds a session only while requests use it. A request enters the
- *     core's entry of its requested session (no Redis call); the first {@link #findSession} of
- *     any request of it loads the record (one EVALSHA, shared by concurrent requests, each waiting
- *     at most its own timeouts), and each request saves what it changed when it leaves (nothing,
- *     or one EVALSHA). A read-only request costs one Redis command and a writing one two.</li>
- * <li>Request boundaries (a {@link Bracket} per request): the manager installs a
- *     {@link LanyardValve} (first in the context pipeline) that opens the bracket, and appends a
- *     {@link ServletRequestListener} to the context whose {@code requestDestroyed} closes it.
- *     Tomcat fires that after the context pipeline <em>and</em> after the host renders
- *     {@code <error-page>}s (and, for async requests, when they complete), so sessions read,
- *     changed or created by error pages are saved. The listener is the last one added, hence
- *     the first one called on destroy: an application listener that throws cannot skip it.</li>
- * <li>Whatever still happens outside a bracket is neither lost nor leaked: a session created
- *     there holds its entry until the creating request releases it (at the bracket's close, or
- *     at the latest when Tomcat recycles the request and calls {@code endAccess}); a session
- *     object used after its bracket closed (application {@code requestDestroyed} listeners) or
- *     found outside any request of this context (cross-context dispatch) writes each
- *     {@code setAttribute}/{@code removeAttribute} through to Redis at once.</li>
- * <li>A save that fails is never silent: before the response is committed the client gets a
- *     503 (Redis down) or 500; after, one rate-limited WARN per cause and the
- *     {@code LostSaves} counter.</li>
- * <li>Tomcat's jvmRoute suffix is appended to the ids Tomcat sees and stripped before Redis.</li>
- * <li>Expiry is the core's ({@link RedisSessionStore#startExpiry}); this class only fires
- *     {@code sessionDestroyed} for each session this node claimed, exactly once cluster-wide.</li>
- * <li>The store is started with the webapp's class loader (this class lives in
- *     {@code $CATALINA_BASE/lib}), so attribute classes resolve from any thread.</li>
- * </ul>
+ * <p>Design notes. A translator onto the core: the per-request lifecycle is the core's
+ * {@link ActiveSession} (one load per node for concurrent requests, bounded waits, each request
+ * saving its own changes), entered and left at request boundaries ({@link RequestBrackets});
+ * expiry is the core's ({@link RedisSessionStore#startExpiry}), this class only fires
+ * {@code sessionDestroyed}. No session cache: a node holds a session only while requests use it,
+ * so a read-only request costs one Redis command and a writing one two. A session object used
+ * outside any request of this context (cross-context dispatch, an application's
+ * {@code requestDestroyed} listener) writes each change through at once. Tomcat's jvmRoute
+ * suffix is appended to the ids Tomcat sees and stripped before Redis. The store is started with
+ * the webapp's class loader (this class lives in {@code $CATALINA_BASE/lib}).
  */
 public class RedisSessionManager extends ManagerBase {
     private static final Log log = LogFactory.getLog(RedisSessionManager.class);
@@ -75,53 +48,13 @@ public class RedisSessionManager extends ManagerBase {
 
     private final LanyardSettings settings = new LanyardSettings();
     private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
-    private final LanyardValve valve = new LanyardValve(this);
-    private final RequestListener requestListener = new RequestListener();
+    private final RequestBrackets brackets = new RequestBrackets(this);
     private volatile RedisSessionStore store;
     /** The store of the last start, still counting lost saves of requests that outlive a stop. */
     private volatile RedisSessionStore lastStore;
     private Clock clock = Clock.systemUTC();
     private boolean validated;
-    private ObjectName mbeanName;
-
-    /**
-     * One request's use of this context's sessions, from the valve's entry to
-     * {@code requestDestroyed} (which Tomcat fires after error pages). Stored as a request attribute
-     * so that the listener, which only sees the request facade, finds it. Guarded by its monitor.
-     */
-    static final class Bracket {
-        final Request request;
-        final ActiveSession entered;
-        /** Valve invocations of this request in progress (async dispatches re-enter the valve). */
-        int valveDepth;
-        boolean closed;
-
-        Bracket(Request request, ActiveSession entered) {
-            this.request = request;
-            this.entered = entered;
-        }
-    }
-
-    /** Request attribute holding the request's {@link Bracket}. */
-    static final String BRACKET_ATTRIBUTE = "io.lanyard.tomcat.bracket";
-
-    /** Closes a request's bracket once Tomcat is done with the request, error pages included. */
-    private final class RequestListener implements ServletRequestListener {
-        @Override
-        public void requestDestroyed(ServletRequestEvent event) {
-            if (event.getServletRequest().getAttribute(BRACKET_ATTRIBUTE) instanceof Bracket b) {
-                synchronized (b) {
-                    // Nested destroy events (FormAuthenticator's login-page forward, or
-                    // fireRequestListenersOnForwards) come while the valve is still running: the
-                    // request is not over yet.
-                    if (b.valveDepth > 0) {
-                        return;
-                    }
-                }
-                close(b);
-            }
-        }
-    }
+    private volatile ObjectName mbeanName;
 
     // ---------------------------------------------------------------- settings (Manager attributes)
 
@@ -201,22 +134,7 @@ public class RedisSessionManager extends ManagerBase {
     @Override
     public void setContext(Context context) {
         super.setContext(context);
-        installValve();
-    }
-
-    private void installValve() {
-        Context context = getContext();
-        if (context == null) {
-            return;
-        }
-        for (Valve v : context.getPipeline().getValves()) {
-            if (v == valve) {
-                return;
-            }
-        }
-        // Added while the context is being configured, i.e. before ContextConfig adds the
-        // authenticator, so the valve sees every session lookup of the request.
-        context.getPipeline().addValve(valve);
+        brackets.installValve(context);
     }
 
     @Override
@@ -238,27 +156,20 @@ public class RedisSessionManager extends ManagerBase {
             }
             validated = true;
         }
-        installValve();
-        // Appended last: called first on requestDestroyed, so an application listener that throws
-        // there cannot skip the close (sessions it changes afterwards are written through).
-        Object[] listeners = context.getApplicationEventListeners();
-        if (!Arrays.asList(listeners).contains(requestListener)) {
-            Object[] withOurs = Arrays.copyOf(listeners, listeners.length + 1);
-            withOurs[listeners.length] = requestListener;
-            context.setApplicationEventListeners(withOurs);
-        }
+        brackets.install(context);
         // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
         store = RedisSessionStore.start(settings, context.getLoader().getClassLoader(), clock);
         lastStore = store;
         store.startExpiry(this::expired);
-        registerMBean();
+        mbeanName = store.registerMBean(getDomain() + ":" + getObjectNameKeyProperties()
+                .replace("type=Manager", "type=LanyardSessionStore"));
         setState(LifecycleState.STARTING);
     }
 
     @Override
     protected void stopInternal() throws LifecycleException {
         setState(LifecycleState.STOPPING);
-        unregisterMBean();
+        mbeanName = null; // unregistered when the store closes
         RedisSessionStore s = store;
         store = null;
         sessions.clear();
@@ -280,184 +191,12 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- request boundaries
 
-    /**
-     * The valve enters: returns the request's open bracket, opening one (and entering the
-     * request's requested session, no Redis call) if there is none yet.
-     */
-    Bracket open(Request request) {
-        if (request.getAttribute(BRACKET_ATTRIBUTE) instanceof Bracket b) {
-            synchronized (b) {
-                if (!b.closed) {
-                    b.valveDepth++;
-                    return b;
-                }
-            }
-        }
-        Bracket b = new Bracket(request, store().enter(request.getRequestedSessionId()));
-        b.valveDepth = 1;
-        request.setAttribute(BRACKET_ATTRIBUTE, b);
-        return b;
-    }
-
-    /**
-     * The valve leaves. The bracket stays open for {@code requestDestroyed} (error pages, async
-     * completion) unless the request listener is not registered on the context.
-     */
-    void leave(Bracket b) {
-        synchronized (b) {
-            b.valveDepth--;
-        }
-        if (!Arrays.asList(getContext().getApplicationEventListeners()).contains(requestListener)
-                && !b.request.isAsyncStarted()) {
-            close(b);
-        }
-    }
-
-    /**
-     * Ends a request's use of this context's sessions (once; later calls do nothing): leaves the
-     * entered session and releases the creation hold of a session the request created; each saves
-     * what changed. A failed save answers 503/500 if the response is not committed yet, else it is
-     * logged (rate limited) and counted as a lost save.
-     */
-    void close(Bracket b) {
-        synchronized (b) {
-            if (b.closed) {
-                return;
-            }
-            b.closed = true;
-        }
-        Request request = b.request;
-        request.removeAttribute(BRACKET_ATTRIBUTE);
-        RuntimeException failure = null;
-        try {
-            Session used = null;
-            // Only ask the request for its session when that cannot reach Redis: either no
-            // session was requested (so only a session created here can be returned), or the
-            // requested one was already looked up (its entry answers from memory). Otherwise
-            // a session created by this request is released by endAccess when Tomcat recycles it.
-            if (isRunning() && (b.entered == null || b.entered.isLoaded())) {
-                used = request.getSessionInternal(false);
-            }
-            if (b.entered != null) {
-                failure = releaseQuietly(b.entered, null);
-            }
-            if (used instanceof RedisSession rs) {
-                failure = releaseCreatorHold(rs, failure);
-            }
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        if (failure != null) {
-            saveFailed(request, failure);
-        }
-    }
-
-    /** Releases the hold the creating request has on its new session's entry (once). */
-    RuntimeException releaseCreatorHold(RedisSession rs, RuntimeException failure) {
-        return rs.takeCreatorHold() ? releaseQuietly(rs.active, failure) : failure;
-    }
-
-    /** Safety net, from {@link RedisSession#endAccess()} when Tomcat recycles a request. */
-    void endAccess(RedisSession rs) {
-        if (!isRunning()) {
-            return;
-        }
-        RuntimeException failure = releaseCreatorHold(rs, null);
-        if (failure != null) {
-            lostSave(failure);
-        }
-    }
-
-    private RuntimeException releaseQuietly(ActiveSession a, RuntimeException earlier) {
-        try {
-            release(a);
-            return earlier;
-        } catch (RuntimeException e) {
-            if (earlier != null) {
-                earlier.addSuppressed(e);
-                return earlier;
-            }
-            return e;
-        }
-    }
-
-    /**
-     * One request leaves {@code a}: it stores what changed now, so the client's next request sees
-     * it on any node even while other requests of the session still run here (a download, a long
-     * poll). The last one out passivates first and drops the object afterwards.
-     */
-    private void release(ActiveSession a) {
-        boolean last = a.leave();
-        RedisSession s = a.attachment();
-        if (!last) {
-            if (s != null && s.isValidLocally() && isRunning()) {
-                try {
-                    a.save();
-                } catch (RuntimeException e) {
-                    // Not this request's to report: the changes stay in the shared record, and
-                    // the last request out saves them and answers or logs a failure.
-                    log.debug("Lanyard: early save of session " + a + " failed: " + e);
-                }
-            }
-            return;
-        }
-        try {
-            if (s != null && s.isValidLocally() && !isRunning()) {
-                // The webapp stopped (undeploy, shutdown) while this request still ran past
-                // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
-                lostSave(new IllegalStateException("a request of session " + a
-                        + " ended after the webapp stopped; its session changes, if any, are not saved"));
-            } else if (s != null && s.isValidLocally()) {
-                s.passivate();
-                if (a.save() == SaveResult.GONE && log.isDebugEnabled()) {
-                    log.debug("Lanyard: session " + a + " was invalidated elsewhere or expired; changes of this request are dropped");
-                }
-            }
-        } finally {
-            a.close();
-            if (s != null) {
-                // Code that still has the object (an application's requestDestroyed listener,
-                // a request's cached session) writes its changes through from now on.
-                s.markReleased();
-                remove(s, false);
-            }
-        }
-    }
-
-    /**
-     * A session object used outside any request bracket (see {@link RedisSession#markReleased()})
-     * was changed: save it at once.
-     */
-    void saveNow(RedisSession s) {
-        if (!isRunning() || !s.isValidLocally()) {
-            return;
-        }
-        try {
-            store().save(s.record());
-        } catch (RuntimeException e) {
-            lostSave(e);
-            throw e;
-        }
-    }
-
-    private void saveFailed(Request request, RuntimeException failure) {
-        LanyardException.RedisUnavailableException down = LanyardValve.redisUnavailable(failure);
-        if (request.getResponse() != null && !request.getResponse().isCommitted()) {
-            if (down != null) {
-                LanyardValve.unavailable(request, request.getResponse(), down);
-            } else {
-                // The core already logged why (oversized, ...); the client must not see a 200.
-                log.debug("Lanyard: session save failed, answering 500", failure);
-                LanyardValve.plainAnswer(request.getResponse(), 500,
-                        "500 Internal Server Error: the session could not be saved.\n");
-            }
-            return;
-        }
-        lostSave(failure);
+    RequestBrackets brackets() {
+        return brackets;
     }
 
     /** A save failed and the client cannot be told any more: the core's policy (counted, rate-limited WARNING). */
-    private void lostSave(RuntimeException failure) {
+    void lostSave(RuntimeException failure) {
         RedisSessionStore s = lastStore;
         if (s != null) {
             s.lostSave(failure);
@@ -556,7 +295,7 @@ public class RedisSessionManager extends ManagerBase {
             return new RedisSession(this, r, a);
         });
         if (!fresh[0] || !s.holdForCreator()) {
-            releaseQuietly(a, null); // shared with the request that created it: that one holds it
+            brackets.releaseQuietly(a, null); // shared with the request that created it: that one holds it
             return s;
         }
         s.setNew(true);
@@ -635,30 +374,7 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- JMX
 
-    private void registerMBean() {
-        try {
-            mbeanName = new ObjectName(getDomain() + ":" + getObjectNameKeyProperties()
-                    .replace("type=Manager", "type=LanyardSessionStore"));
-            Registry.getRegistry(null).getMBeanServer()
-                    .registerMBean(new StandardMBean(store.metrics(), LanyardStoreMXBean.class, true), mbeanName);
-        } catch (Exception e) {
-            log.warn("Lanyard: cannot register the JMX bean " + mbeanName, e);
-            mbeanName = null;
-        }
-    }
-
-    private void unregisterMBean() {
-        if (mbeanName != null) {
-            try {
-                Registry.getRegistry(null).getMBeanServer().unregisterMBean(mbeanName);
-            } catch (Exception e) {
-                log.debug("Lanyard: cannot unregister " + mbeanName, e);
-            }
-            mbeanName = null;
-        }
-    }
-
-    /** The JMX bean's object name while started (for tools and tests). */
+    /** The core's JMX bean's object name while started ({@code <engine>:type=LanyardSessionStore,host=..,context=..}). */
     public ObjectName getStoreObjectName() {
         return mbeanName;
     }

@@ -367,7 +367,8 @@ class EmbeddedTomcatIT {
         List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler capture = new java.util.logging.Handler() {
             @Override public void publish(java.util.logging.LogRecord r) {
-                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()
+                        && r.getMessage().contains("after the response was committed")) {
                     warnings.add(r);
                 }
             }

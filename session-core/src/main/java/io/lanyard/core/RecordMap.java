@@ -1,6 +1,4 @@
-package io.lanyard.tomcat;
-
-import io.lanyard.core.SessionRecord;
+package io.lanyard.core;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -10,23 +8,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * StandardSession's attribute map, backed by the {@link SessionRecord}. Installing this view as
- * {@code StandardSession.attributes} lets Tomcat's own code fire every attribute, binding and
- * expiry event unchanged, while every put/remove reaches the record (which tracks the delta to
- * save). Lanyard's reserved attributes ({@link SessionRecord#isReserved}, e.g. the login) are
- * hidden from the webapp.
+ * A record's attributes as a concurrent map, for containers whose session code works on a map
+ * (Tomcat's {@code StandardSession.attributes}): every put/remove reaches the record (which
+ * tracks the delta to save), attributes are decoded on first access, and Lanyard's reserved
+ * attributes ({@link SessionRecord#isReserved}) are hidden.
  */
-final class RecordAttributes extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
+final class RecordMap extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
     private final SessionRecord record;
-    /**
-     * While Tomcat's activate/passivate iterate the attributes: answer only attributes decoded so
-     * far, so activation does not decode (and later re-encode) attributes the request never reads.
-     * Set only while no other request can use the session: activation runs when the core's entry
-     * attaches the object, passivation when the last request leaves.
-     */
-    volatile boolean decodedOnly;
 
-    RecordAttributes(SessionRecord record) {
+    RecordMap(SessionRecord record) {
         this.record = record;
     }
 
@@ -39,7 +29,7 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
         if (!(name instanceof String s) || hidden(s)) {
             return null;
         }
-        return decodedOnly ? record.decodedAttributes().get(s) : record.getAttribute(s);
+        return record.getAttribute(s);
     }
 
     @Override
@@ -114,7 +104,7 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
     @Override
     public Set<String> keySet() {
         Set<String> names = new java.util.HashSet<>(record.attributeNames());
-        names.removeIf(RecordAttributes::hidden);
+        names.removeIf(RecordMap::hidden);
         return names;
     }
 }
