@@ -350,8 +350,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     private int sessionsInCache() {
-        return _context.getSessionManager().getSessionCache() instanceof org.eclipse.jetty.session.DefaultSessionCache c
-                ? (int) c.getSessionsCurrent() : 0;
+        return _context != null && _context.getSessionManager().getSessionCache()
+                instanceof org.eclipse.jetty.session.DefaultSessionCache c ? (int) c.getSessionsCurrent() : 0;
     }
 
     /** Jetty's view of a record: the metadata as persisted, attributes but Lanyard's own. */

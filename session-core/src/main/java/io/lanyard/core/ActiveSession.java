@@ -9,8 +9,8 @@ import java.util.function.Function;
 /**
  * One session while requests on this node use it: the request lifecycle both adapters share.
  * A request {@linkplain RedisSessionStore#enter enters} by the id in its cookie (no Redis call),
- * asks for the {@link #record()} when it first needs the session, {@linkplain #save() saves} its
- * changes and {@linkplain #leave() leaves}; the last one out {@linkplain #close() closes}.
+ * asks for the {@link #record()} when it first needs the session, and {@linkplain #leave leaves},
+ * saving its changes; the last one out closes the entry.
  *
  * <p>Design notes.
  * <ul>
@@ -31,6 +31,7 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ActiveSession {
+    private static final System.Logger LOG = System.getLogger(ActiveSession.class.getName());
     private final RedisSessionStore store;
     /** Closing entry of the same id that this one replaced: its last save precedes this load. */
     private volatile ActiveSession predecessor;
@@ -158,12 +159,12 @@ public final class ActiveSession {
     }
 
     /**
-     * Stores what this request changed (nothing is sent when nothing changed). Does nothing when
-     * the session was never loaded or no longer exists here.
+     * Stores what changed (nothing is sent when nothing changed). Does nothing when the session
+     * was never loaded or no longer exists here.
      *
      * @return what the save did, or {@code null} when there was nothing to save
      */
-    public SaveResult save() {
+    SaveResult save() {
         SessionRecord r;
         synchronized (this) {
             if (!isLoaded()) {
@@ -175,10 +176,35 @@ public final class ActiveSession {
     }
 
     /**
-     * Ends one request's use. Returns true when it was the last user: the entry then takes no new
-     * users, and the caller finishes with its last {@link #save()} and {@link #close()}.
+     * One request leaves and stores what it changed, so the client's next request sees it on any
+     * node even while other requests of the session still run here (a download, a long poll).
+     * The last one out runs {@code beforeLastSave} (e.g. passivation) before its save, and
+     * {@code afterLast} once the entry is closed, also when the save failed.
+     *
+     * @throws RuntimeException when the last user's save failed (not reported for an earlier
+     *                          user's save: the changes stay in the shared record, and the last
+     *                          request out saves them and reports a failure)
      */
-    public synchronized boolean leave() {
+    public void leave(Runnable beforeLastSave, Runnable afterLast) {
+        if (!release()) {
+            try {
+                save();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Lanyard: early save of " + this + " failed: " + e);
+            }
+            return;
+        }
+        try {
+            beforeLastSave.run();
+            save();
+        } finally {
+            close();
+            afterLast.run();
+        }
+    }
+
+    /** Ends one request's use without saving; true when it was the last user (the entry then takes no new users). */
+    synchronized boolean release() {
         if (--users > 0) {
             return false;
         }
@@ -187,7 +213,7 @@ public final class ActiveSession {
     }
 
     /** After the last user's save: removes the entry, so the next request loads afresh. */
-    public void close() {
+    void close() {
         predecessor = null;
         store.table().closed(this);
         closed.complete(null);

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * <li>Scheduling is here too: one pass per {@code scavengeIntervalSeconds} with up to 25% jitter,
  *     on the store's scheduler; one pass at a time per store.</li>
  * <li>A failing pass logs one WARNING per cause until a pass succeeds again (then one INFO), not
- *     one per run.</li>
+ *     one per run; an unreachable Redis is the breaker's to log ({@link RedisCalls}).</li>
  * </ul>
  */
 final class Expiry {
@@ -122,6 +122,8 @@ final class Expiry {
                 LOG.log(System.Logger.Level.INFO, "Lanyard: expiry scan of " + settings.getApplication() + " works again");
             }
             return handled;
+        } catch (LanyardException.RedisUnavailableException e) {
+            throw e; // the breaker logs the outage, once
         } catch (RuntimeException e) {
             String cause = e.getClass().getSimpleName();
             if (loggedCauses.add(cause)) {

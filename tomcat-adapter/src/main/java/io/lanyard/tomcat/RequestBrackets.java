@@ -2,7 +2,6 @@ package io.lanyard.tomcat;
 
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
-import io.lanyard.core.SaveResult;
 import jakarta.servlet.ServletRequestEvent;
 import jakarta.servlet.ServletRequestListener;
 import org.apache.catalina.Context;
@@ -202,47 +201,30 @@ final class RequestBrackets {
         }
     }
 
-    /**
-     * One request leaves {@code a}: it stores what changed now, so the client's next request sees
-     * it on any node even while other requests of the session still run here (a download, a long
-     * poll). The last one out passivates first and drops the object afterwards.
-     */
+    /** One request leaves {@code a}, saving its changes; the last one out passivates first and drops the object. */
     private void release(ActiveSession a) {
-        boolean last = a.leave();
         RedisSession s = a.attachment();
-        if (!last) {
-            if (s != null && s.isValidLocally() && manager.isRunning()) {
-                try {
-                    a.save();
-                } catch (RuntimeException e) {
-                    // Not this request's to report: the changes stay in the shared record, and
-                    // the last request out saves them and answers or logs a failure.
-                    log.debug("Lanyard: early save of session " + a + " failed: " + e);
-                }
+        if (!manager.isRunning()) {
+            // The webapp stopped (undeploy, shutdown) while this request still ran past Tomcat's
+            // unloadDelay: the store is closed, so its changes cannot be saved.
+            if (s != null && s.isValidLocally()) {
+                manager.lostSave(new IllegalStateException("a request of session " + a
+                        + " ended after the webapp stopped; its session changes, if any, are not saved"));
             }
             return;
         }
-        try {
-            if (s != null && s.isValidLocally() && !manager.isRunning()) {
-                // The webapp stopped (undeploy, shutdown) while this request still ran past
-                // Tomcat's unloadDelay: the store is closed, so its changes cannot be saved.
-                manager.lostSave(new IllegalStateException("a request of session " + a
-                        + " ended after the webapp stopped; its session changes, if any, are not saved"));
-            } else if (s != null && s.isValidLocally()) {
+        a.leave(() -> {
+            if (s != null) {
                 s.passivate();
-                if (a.save() == SaveResult.GONE && log.isDebugEnabled()) {
-                    log.debug("Lanyard: session " + a + " was invalidated elsewhere or expired; changes of this request are dropped");
-                }
             }
-        } finally {
-            a.close();
+        }, () -> {
             if (s != null) {
                 // Code that still has the object (an application's requestDestroyed listener,
                 // a request's cached session) writes its changes through from now on.
                 s.markReleased();
                 manager.remove(s, false);
             }
-        }
+        });
     }
 
     /**
