@@ -319,7 +319,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * Claims every due entry of the expiry index without handing them over: the returned ids are
      * leased to this node for {@code claimLeaseSeconds} (tests and tools).
      */
-    public List<String> claimExpired() {
+    List<String> claimExpired() {
         return expiry.claimAll();
     }
 
