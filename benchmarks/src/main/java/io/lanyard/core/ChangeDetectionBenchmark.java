@@ -57,7 +57,7 @@ public class ChangeDetectionBenchmark {
 
     /** What a save after one request computes (the record is not committed, so every call sees the same state). */
     @Benchmark
-    public SessionRecord.Delta delta() {
+    public Changes.Delta delta() {
         if (change == Change.CART_IN_PLACE) {
             ((io.lanyard.bench.shop.Cart) record.getAttribute(ShopSession.CART)).bumpFirst();
         }

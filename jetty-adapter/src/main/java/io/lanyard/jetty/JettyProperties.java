@@ -90,9 +90,9 @@ public final class JettyProperties implements ConfigurationProcessorFactory {
         }
         List<String> warnings = new ArrayList<>();
         ours.forEach((name, value) -> {
-            try {
+            if (LanyardSettings.isSetting(name)) {
                 factory.set(name, value);
-            } catch (LanyardException.ConfigurationException unknown) {
+            } else {
                 warnings.add("Lanyard: property " + PREFIX + name + " is not a Lanyard setting and was ignored; did you mean "
                         + property(LanyardSettings.closestName(name)) + "?");
             }

@@ -1,6 +1,8 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.SessionRecord;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.session.SessionData;
@@ -22,6 +24,58 @@ final class LanyardSessionData extends SessionData {
                        long accessed, long lastAccessed, long maxInactiveMs) {
         super(id, contextPath, vhost, created, accessed, lastAccessed, maxInactiveMs);
         this.owner = owner;
+    }
+
+    /** Jetty's view of {@code r}: the metadata as persisted (before this node's touch), attributes but Lanyard's own. */
+    static LanyardSessionData of(RedisSessionDataStore owner, String id, String contextPath, String vhost, SessionRecord r,
+                                 String lastNode, long now) {
+        LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
+                r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()));
+        Map<String, Object> visible = new HashMap<>(r.attributes());
+        visible.keySet().removeIf(SessionRecord::isReserved);
+        d.putAllAttributes(visible);
+        d.setExpiry(r.storedExpiryTime());
+        d.setLastNode(lastNode);
+        d.setCookieSet(r.cookieSetTime());
+        d.setLastSaved(now);
+        d.record(r);
+        d.clean();
+        return d;
+    }
+
+    /**
+     * Hands Jetty's changes to the record; the core decides what actually changed. Reserved
+     * attributes are left as they are in the record, so the save neither rewrites nor removes them.
+     */
+    static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data, String lastNode) {
+        if (lsd != null) {
+            for (String name : lsd.drainDirtyNames()) {
+                if (!SessionRecord.isReserved(name)) {
+                    r.setAttribute(name, data.getAttribute(name));
+                }
+            }
+        }
+        Map<String, Object> attrs = data.getAllAttributes();
+        for (Map.Entry<String, Object> e : attrs.entrySet()) {
+            if (!SessionRecord.isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
+                r.setAttribute(e.getKey(), e.getValue());
+            }
+        }
+        for (String name : r.attributeNames()) {
+            if (!attrs.containsKey(name) && !SessionRecord.isReserved(name)) {
+                r.removeAttribute(name);
+            }
+        }
+        int maxInactive = seconds(data.getMaxInactiveMs());
+        // The load's touch already wrote this request's access (times, expiry, node): a store that
+        // carries nothing else writes no metadata. Anything else is persisted as Jetty gives it.
+        boolean onlyThisAccess = r.isTouched() && data.getCreated() == r.creationTime()
+                && maxInactive == r.maxInactiveSeconds() && data.getCookieSet() == r.cookieSetTime()
+                && data.getLastAccessed() == r.lastAccessedTime() && data.getAccessed() >= r.lastAccessedTime();
+        if (!onlyThisAccess) {
+            r.setMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), maxInactive, data.getExpiry(),
+                    lastNode, data.getCookieSet());
+        }
     }
 
     SessionRecord record() {
@@ -76,5 +130,14 @@ final class LanyardSessionData extends SessionData {
             owner.renaming(old);
         }
         super.setId(id);
+    }
+
+    static int seconds(long maxInactiveMs) {
+        // A positive timeout never rounds down to "never expires".
+        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
+    }
+
+    static long millis(int maxInactiveSeconds) {
+        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
     }
 }

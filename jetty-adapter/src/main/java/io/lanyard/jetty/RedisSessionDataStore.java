@@ -1,28 +1,20 @@
 package io.lanyard.jetty;
 
-import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
-import io.lanyard.core.SaveResult;
 import io.lanyard.core.SessionRecord;
-import io.lanyard.core.StoreMetrics;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
-import org.eclipse.jetty.util.annotation.ManagedAttribute;
-import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,72 +22,55 @@ import org.slf4j.LoggerFactory;
  * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
  * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
  *
- * <p>Design notes.
+ * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write (the
+ * attribute delta), serializes saves of one record, bounds every wait and keeps the breaker.
+ * Jetty's {@code DefaultSessionCache} (evicted on session exit) is this node's table of sessions
+ * in use: one session object and one load for concurrent requests. A read-only request costs one
+ * command (the load, which also refreshes access time, expiry and TTL); a writing request two.
  * <ul>
- * <li>Thin: every call is translated to {@link RedisSessionStore}; what to write (the attribute
- *     delta, by byte comparison) is decided there. A read-only request costs one command (the
- *     load, which also refreshes access time, expiry and TTL in Redis); a writing request two.</li>
- * <li>Times: the load touch already moved {@code accessed}/{@code lastAccessed} in Redis. Jetty
- *     applies the access to the loaded {@link SessionData} itself, so this store hands Jetty the
- *     times as they were before the touch, and never writes access times back.</li>
- * <li>Expiry, exactly once cluster-wide: an expired session is handed to Jetty (whose session
- *     manager then runs {@code sessionDestroyed} and deletes it) only when this node holds its
- *     claim in the shared expiry index. Claims are taken by a Lanyard scavenger thread every
- *     {@code scavengeIntervalSeconds} and by {@code getExpired} (Jetty's house keeper). A
- *     request never claims: on a request (any load inside the webapp's scope) an expired session
- *     this node has not claimed loads as absent, so an expired cookie costs the one load command
- *     and the scavenger of some node runs its listeners. The store's delete of a claimed session
- *     is deferred until Jetty's invalidation (listeners included) has returned, so a node dying
- *     in between leaves the session to be claimed again rather than losing the event. No
- *     keyspace notifications are used.</li>
- * <li>Attributes named {@code io.lanyard.*} are reserved for Lanyard's container-internal data,
- *     e.g. the login a Tomcat node keeps in {@code io.lanyard.tomcat.principal}: they are never
- *     shown to Jetty and never written or removed by a Jetty save, so they survive a Jetty hop of
- *     a session shared with Tomcat nodes.</li>
- * <li>Redis down: with a {@link RedisUnavailableHandler} after the webapp's session handler
- *     (the factory inserts it), a load that finds Redis unreachable reports "no session" to Jetty
- *     (which would otherwise log a stack trace per request and serve the request without its
- *     session) and the handler answers 503 for that request; creating a session while Redis is
- *     known to be down fails with a quiet 503 ({@link #newSessionData}).</li>
- * <li>Use it with {@code DefaultSessionCache} and eviction on session exit (the module sets it):
- *     concurrent requests on a node share one session object, and every new request re-reads
- *     Redis, so a copy changed by another node is never served stale.</li>
+ * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last
+ *     node and cookie-set time as given, and {@code load} returns them as persisted (the load
+ *     script returns the hash as it was before its touch), except that a store carrying only the
+ *     current request's access writes no metadata: the load's touch already did. Jetty's name of
+ *     this node (its worker name) is stored as Lanyard's {@code nodeName} and mapped back.</li>
+ * <li>Expiry is the core's: this store only supplies the callback, which hands a claimed session
+ *     to Jetty's session manager ({@code invalidate}: listeners, then Jetty's delete, which the
+ *     core does once they ran). Jetty's house keeper runs the same core pass
+ *     ({@code doGetExpired}). On a request, an expired session loads as absent.</li>
+ * <li>Attributes named {@code io.lanyard.*} ({@link SessionRecord#isReserved}) are never shown
+ *     to Jetty, never written or removed by a Jetty save.</li>
+ * <li>Failures: a load that finds Redis unreachable reports "no session" with a note under the
+ *     session id, which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
+ *     creating a session while Redis is down answers 503 too. A failed store (Jetty stores when
+ *     the client can no longer be told) follows the core's lost-save policy.</li>
  * </ul>
  */
-@ManagedObject("Lanyard Redis session data store")
 public class RedisSessionDataStore extends AbstractSessionDataStore {
     private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
-    /** Name prefix of attributes that belong to Lanyard adapters, not to the webapp (see class notes). */
-    static final String RESERVED_PREFIX = "io.lanyard.";
 
     private final LanyardSettings settings;
-    /** Expired sessions whose claim (lease) this node holds and has yet to hand to Jetty. */
-    private final Set<String> claimed = ConcurrentHashMap.newKeySet();
-    /**
-     * Claimed sessions handed to Jetty for invalidation: Jetty's delete was deferred and the hash
-     * is deleted once the listeners ran ({@link #expireClaimed}) or at the next scavenger run.
-     */
-    private final Set<String> expiring = ConcurrentHashMap.newKeySet();
+    private final Clock clock;
     /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
     private final Set<String> renaming = ConcurrentHashMap.newKeySet();
+    /** Expired sessions the core is handing to Jetty right now: loaded from here, deleted by the core. */
+    private final Map<String, SessionRecord> firing = new ConcurrentHashMap<>();
+    /** Store ids whose load found Redis unreachable, with the time (nanos) it failed. */
+    private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private volatile RedisSessionStore store;
-    private volatile ScheduledExecutorService scavenger;
-    private volatile boolean scavengeFailing;
-    /** True once a {@link RedisUnavailableHandler} follows this webapp's session handler. */
-    private volatile boolean guarded;
-    /**
-     * The store id whose load found Redis unreachable, set by {@link #doLoad} on the request
-     * thread and consumed by the {@link RedisUnavailableHandler} on the same thread, which also
-     * clears it when the request leaves it, so it never outlives the request (see the handler).
-     */
-    private final ThreadLocal<String> unavailableLoad = new ThreadLocal<>();
+    private volatile ObjectName mbeanName;
 
     /**
      * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
      *                 after {@code LANYARD_*} environment overrides
      */
     public RedisSessionDataStore(LanyardSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    /** As {@link #RedisSessionDataStore(LanyardSettings)} with the store's clock (tests move time instead of sleeping). */
+    protected RedisSessionDataStore(LanyardSettings settings, Clock clock) {
         this.settings = settings;
+        this.clock = clock;
     }
 
     /** The core store (after start). */
@@ -120,35 +95,27 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (loader == null) {
             loader = Thread.currentThread().getContextClassLoader();
         }
-        store = RedisSessionStore.start(settings, loader);
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "lanyard-scavenger-" + settings.getApplication());
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        scavenger = executor;
-        executor.schedule(this::scavengeAndReschedule, store.nextScavengeDelayMillis(), TimeUnit.MILLISECONDS);
+        store = RedisSessionStore.start(settings, loader, clock);
+        store.countSessionsInUse(this::sessionsInCache);
+        store.startExpiry(this::expired);
+        String app = settings.getApplication();
+        mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
+                + (app.matches("[A-Za-z0-9._/-]+") ? app : javax.management.ObjectName.quote(app)));
         super.doStart();
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
-        ScheduledExecutorService s = scavenger;
-        scavenger = null;
-        if (s != null) {
-            s.shutdownNow();
-            s.awaitTermination(10, TimeUnit.SECONDS);
-        }
+        mbeanName = null; // unregistered when the store closes
         RedisSessionStore st = store;
         store = null;
         if (st != null) {
             st.close();
         }
-        claimed.clear();
-        expiring.clear();
         renaming.clear();
+        firing.clear();
+        failedLoads.clear();
     }
 
     @Override
@@ -156,22 +123,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
-    /**
-     * A new session. While Redis is known to be down, one probe (one command, only then) checks
-     * whether it is back; if not, the request fails with a quiet 503 rather than getting a
-     * session cookie for a session that cannot be saved.
-     *
-     * @throws SessionStoreUnavailableException (a Jetty {@code HttpException}: 503) while Redis is down
-     */
+    /** A new session; while Redis is known to be down a quiet 503 instead ({@link SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
         if (s != null && s.isRedisDown()) {
-            try {
-                s.exists(storeId(id));
-            } catch (LanyardException.RedisUnavailableException e) {
-                throw new SessionStoreUnavailableException(e);
-            }
+            throw new SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs);
@@ -180,21 +137,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     // ---- load / exists / store / delete ----
 
     /**
-     * As Jetty's, but remembers whether the caller is already inside a webapp's scope (a request,
-     * or an expiry run, which loads only sessions this node claimed): there an unclaimed expired
-     * session is absent and nothing is claimed. Only a load from outside any webapp scope (tools,
-     * tests) may claim on demand, which scans the expiry index.
+     * As Jetty's, but remembers whether the caller is inside a webapp's scope (a request, or an
+     * expiry run): there an expired session not being expired by this node is absent. Outside
+     * any scope (tools, tests) it is returned as stored.
      */
     @Override
     public SessionData load(String id) throws Exception {
         if (!isStarted()) {
             throw new IllegalStateException("Not started");
         }
-        boolean mayClaim = ContextHandler.getCurrentContext() == null;
+        boolean inScope = ContextHandler.getCurrentContext() != null;
         AtomicReference<Object> result = new AtomicReference<>();
         _context.run(() -> {
             try {
-                result.set(load(id, mayClaim));
+                result.set(load(id, inScope));
             } catch (Exception e) {
                 result.set(e);
             }
@@ -206,41 +162,38 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return (SessionData) r;
     }
 
-    /** Loads without claiming: an expired session this node has not claimed is absent. */
     @Override
     public SessionData doLoad(String id) throws Exception {
-        return load(id, false);
+        return load(id, true);
     }
 
-    private SessionData load(String id, boolean mayClaim) throws Exception {
+    private SessionData load(String id, boolean inScope) throws Exception {
         String sid = storeId(id);
-        SessionRecord r;
-        if (guarded) {
-            unavailableLoad.remove();
+        SessionRecord firingNow = firing.get(sid);
+        if (firingNow != null) {
+            return toSessionData(id, firingNow);
         }
+        SessionRecord r;
         try {
             r = store.load(sid, true);
-        } catch (LanyardException.UnreadableSessionException e) {
+        } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
-        } catch (LanyardException.RedisUnavailableException e) {
-            if (!guarded) {
-                throw e;
-            }
+        } catch (io.lanyard.core.LanyardException.RedisUnavailableException e) {
             // Jetty would log a stack trace and serve the request without its session: report
-            // "no session" and let RedisUnavailableHandler, next on this thread, answer 503.
-            unavailableLoad.set(sid);
+            // "no session" and leave a note for RedisUnavailableHandler, which answers 503.
+            if (failedLoads.size() > 10_000) {
+                failedLoads.clear(); // notes older than any request in flight; never a leak
+            }
+            failedLoads.put(sid, System.nanoTime());
             return null;
         }
-        if (r == null) {
+        if (!failedLoads.isEmpty()) {
+            failedLoads.remove(sid);
+        }
+        if (r == null || (inScope && r.isExpiredAt(store.now()))) {
             return null;
         }
-        boolean expired = r.isExpiredAt(store.now());
-        if (expired && !claimed.contains(sid) && !(mayClaim && claim(sid, true))) {
-            // Not ours (yet): absent here, with no further command on a request; the scavenger
-            // that claims it (on this node or another) runs its listeners.
-            return null;
-        }
-        return toSessionData(id, r, expired);
+        return toSessionData(id, r);
     }
 
     @Override
@@ -249,31 +202,25 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     @Override
-    public void doStore(String id, SessionData data, long lastSaveTime) throws Exception {
-        String sid = storeId(id);
+    public void doStore(String id, SessionData data, long lastSaveTime) {
         LanyardSessionData lsd = data instanceof LanyardSessionData l ? l : null;
-        SessionRecord r = lsd == null ? null : lsd.record();
         try {
-            store(id, sid, data, lsd, r, lastSaveTime);
-        } catch (LanyardException.RedisUnavailableException e) {
-            // Jetty would log a WARN with a stack trace for every request of the outage (from its
-            // commit or release); the core logs the outage once. The response cannot be turned
-            // into a 503 here: Jetty stores at commit, after the status and headers were fixed.
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("Session {} not stored: Redis is unreachable", abbreviate(id));
-            }
+            store(storeId(id), data, lsd, lsd == null ? null : lsd.record(), lastSaveTime);
+        } catch (RuntimeException e) {
+            // Jetty stores at commit or after the response: the client cannot be told. The core's
+            // policy (counted, one WARNING per cause and minute), not a stack trace per request.
+            store.lostSave(e);
         }
     }
 
-    private void store(String id, String sid, SessionData data, LanyardSessionData lsd, SessionRecord r,
-                       long lastSaveTime) {
+    private void store(String sid, SessionData data, LanyardSessionData lsd, SessionRecord r, long lastSaveTime) {
         if (r != null && !r.id().equals(sid)) {
             // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
             String oldSid = r.id();
             try {
-                sync(lsd, r, data);
+                LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
                 if (!store.changeId(r, sid)) {
-                    LOG.info("Session {} was invalidated elsewhere during its id change; not stored", abbreviate(id));
+                    LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
                 }
             } finally {
                 renaming.remove(oldSid); // never left behind, also when the move failed
@@ -284,17 +231,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             // Saved before (by another store instance, e.g. after a restart) means update, else create.
             r = lastSaveTime > 0 ? store.peek(sid) : null;
             if (r == null) {
-                r = store.create(sid, seconds(data.getMaxInactiveMs()));
+                r = store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
             }
             if (lsd != null) {
                 lsd.record(r);
             }
         }
-        sync(lsd, r, data);
-        SaveResult result = store.save(r);
-        if (result == SaveResult.GONE && LOG.isDebugEnabled()) {
-            LOG.debug("Session {} is gone (invalidated on another node or expired); not written", abbreviate(id));
-        }
+        LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
+        store.save(r); // GONE: invalidated elsewhere or expired, and not brought back
     }
 
     @Override
@@ -303,121 +247,98 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (renaming.remove(sid)) {
             return true; // the following doStore under the new id removes the old hash
         }
-        if (claimed.remove(sid)) {
-            // Jetty deletes before it runs the listeners: keep the hash (and the claim) until
-            // they ran, so a node dying in between leaves the session to be claimed again.
-            expiring.add(sid);
-            return true;
+        if (firing.containsKey(sid)) {
+            return true; // the core deletes it once its listeners ran
         }
         return store.delete(sid);
     }
 
-    /** Marks this store as followed by a {@link RedisUnavailableHandler}. */
-    void guarded() {
-        guarded = true;
-    }
-
-    /**
-     * True when a load of the session {@code requestedId} (as requested, possibly with Jetty's
-     * worker suffix) on this thread found Redis unreachable; forgets any
-     * such note.
-     */
-    boolean takeUnavailableLoad(String requestedId) {
-        String failed = unavailableLoad.get();
-        if (failed == null) {
+    /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
+    boolean loadFailedSince(String requestedId, long sinceNanos) {
+        if (requestedId == null || failedLoads.isEmpty()) {
             return false;
         }
-        unavailableLoad.remove();
-        if (requestedId == null) {
-            return false;
-        }
-        // The requested id may carry Jetty's ".workerName" suffix; the store saw it without.
-        String id = _context.getSessionManager().getSessionIdManager().getId(requestedId);
-        return failed.equals(storeId(id));
-    }
-
-    /** Forgets a note of a failed load on this thread (the handler calls it when the request leaves). */
-    void clearUnavailableLoad() {
-        unavailableLoad.remove();
+        Long failedAt = failedLoads.get(storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)));
+        return failedAt != null && failedAt - sinceNanos >= 0;
     }
 
     void renaming(String oldId) {
         renaming.add(storeId(oldId));
     }
 
-    // ---- expiry ----
+    // ---- expiry: the core's path; Jetty's template methods run it or report what is gone ----
 
-    @Override
-    public Set<String> doCheckExpired(Set<String> candidates, long time) {
-        Set<String> expired = new HashSet<>();
-        for (String id : candidates) {
-            String sid = storeId(id);
-            if (claimed.contains(sid)) {
-                expired.add(id);
-                continue;
-            }
-            SessionRecord r;
-            try {
-                r = store.peek(sid);
-            } catch (LanyardException.UnreadableSessionException e) {
-                expired.add(id);
-                continue;
-            }
-            if (r == null) {
-                // Gone from Redis: invalidated (its listeners ran where that happened) or deleted
-                // by the node that expired it. Reported only when this node holds no session
-                // object for it, so Jetty finds nothing to invalidate and fires no sessionDestroyed
-                // here; a copy in this node's cache is left to its requests (with eviction on
-                // session exit it is dropped when they leave).
-                if (!cachedHere(id)) {
-                    expired.add(id);
+    /** The core's expiry callback: Jetty's session manager runs the listeners of a session this node claimed. */
+    private void expired(SessionRecord record) {
+        String sid = record.id();
+        firing.put(sid, record);
+        try {
+            _context.run(() -> {
+                try {
+                    _context.getSessionManager().invalidate(jettyId(sid));
+                } catch (Exception e) {
+                    throw new IllegalStateException("invalidating the expired session failed", e);
                 }
-            } else if (r.isExpiredAt(time) && claim(sid, false)) {
-                expired.add(id);
-            }
+            });
+        } finally {
+            firing.remove(sid);
         }
-        return expired;
     }
 
     /**
-     * Claims expired sessions from the shared index, cluster-wide: {@code before} is not needed
-     * since a claim is atomic, so Jetty's grace delay does not apply.
+     * Candidates (sessions Jetty knows on this node) that are gone from Redis: invalidated
+     * elsewhere, or deleted by the node that expired them; reported only when this node holds no
+     * session object for them, so Jetty fires nothing here. When a candidate has expired, a core
+     * pass runs now and the candidates it expired are reported too.
      */
     @Override
-    public Set<String> doGetExpired(long before) {
-        claimed.addAll(store.claimExpired());
-        Set<String> ids = new HashSet<>();
-        for (String sid : claimed) {
-            ids.add(jettyId(sid));
+    public Set<String> doCheckExpired(Set<String> candidates, long time) {
+        Set<String> result = new HashSet<>();
+        boolean expiredInRedis = false;
+        for (String id : candidates) {
+            SessionRecord r;
+            try {
+                r = store.peek(storeId(id));
+            } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
+                r = null;
+            }
+            if (r == null && !cachedHere(id)) {
+                result.add(id);
+            }
+            expiredInRedis |= r != null && r.isExpiredAt(store.now());
         }
-        return ids;
+        if (expiredInRedis) {
+            Set<String> handled = doGetExpired(time);
+            handled.retainAll(candidates);
+            result.addAll(handled);
+        }
+        return result;
+    }
+
+    /** Runs a core expiry pass now and reports the sessions it expired ({@code before} is the core's business). */
+    @Override
+    public Set<String> doGetExpired(long before) {
+        Set<String> handled = new HashSet<>();
+        store.scavenge(r -> {
+            handled.add(jettyId(r.id()));
+            expired(r);
+        });
+        return handled;
+    }
+
+    /** One core expiry pass now, as the scheduled ones (tests); returns how many sessions this node expired. */
+    int scavenge() {
+        return doGetExpired(0).size();
     }
 
     /**
-     * Deletes, without listeners, claimed sessions that expired at or before {@code time} <em>and</em>
-     * longer ago than {@code gracePeriodSeconds}. Lanyard hashes live only until expiry plus that
-     * grace (TTL), so such orphans exist only when written with a longer TTL by something else.
-     * Jetty passes {@code now - 10 x jetty.session.gracePeriod.seconds}, and runs this on its first
-     * house-keeping pass: with a short (or zero) Jetty grace period, {@code time} alone would drop
-     * sessions whose {@code sessionDestroyed} listeners are still due; those stay claimed and are
-     * expired with listeners by the scavenger instead.
+     * Deletes, without listeners, sessions expired at or before {@code time} <em>and</em> longer ago
+     * than {@code gracePeriodSeconds}: Jetty passes {@code now - 10 x jetty.session.gracePeriod},
+     * which with a short Jetty grace period would drop sessions whose listeners are still due.
      */
     @Override
     public void doCleanOrphans(long time) {
-        long cutoff = Math.min(time, store.now() - settings.getGracePeriodSeconds() * 1000L);
-        claimed.addAll(store.claimExpired());
-        for (String sid : new ArrayList<>(claimed)) {
-            SessionRecord r;
-            try {
-                r = store.peek(sid);
-            } catch (LanyardException.UnreadableSessionException e) {
-                r = null;
-            }
-            if (r == null || (r.expiryTime() > 0 && r.expiryTime() <= cutoff)) {
-                claimed.remove(sid);
-                store.deleteExpired(sid);
-            }
-        }
+        store.dropExpired(Math.min(time, store.now() - settings.getGracePeriodSeconds() * 1000L));
     }
 
     private boolean cachedHere(String id) {
@@ -428,124 +349,24 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
     }
 
-    /** Claims due sessions; true when {@code sid} is now this node's. */
-    private boolean claim(String sid, boolean handleOthersNow) {
-        List<String> got = store.claimExpired();
-        claimed.addAll(got);
-        if (handleOthersNow && (got.size() > (got.contains(sid) ? 1 : 0))) {
-            // Others claimed on the way are handled at once, well within their lease.
-            ScheduledExecutorService s = scavenger;
-            if (s != null) {
-                s.execute(this::expireClaimed);
-            }
-        }
-        return got.contains(sid);
+    private int sessionsInCache() {
+        return _context != null && _context.getSessionManager().getSessionCache()
+                instanceof org.eclipse.jetty.session.DefaultSessionCache c ? (int) c.getSessionsCurrent() : 0;
     }
 
-    private void scavengeAndReschedule() {
-        try {
-            finishExpiring(); // handed to Jetty by its house keeper or a request since the last run
-            claimed.addAll(store.claimExpired());
-            expireClaimed();
-            if (scavengeFailing) {
-                scavengeFailing = false;
-                LOG.info("Lanyard scavenger for {} works again", settings.getApplication());
-            }
-        } catch (RuntimeException e) {
-            if (!scavengeFailing) {
-                scavengeFailing = true; // one line per outage, not per run
-                LOG.warn("Lanyard scavenger for {} failed: {}", settings.getApplication(), e.toString());
-            }
-        } finally {
-            ScheduledExecutorService s = scavenger;
-            RedisSessionStore st = store;
-            if (s != null && st != null && !s.isShutdown()) {
-                s.schedule(this::scavengeAndReschedule, st.nextScavengeDelayMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-    }
-
-    /** Hands each claimed session to Jetty's session manager: listeners run here, then it is deleted. */
-    private void expireClaimed() {
-        for (String sid : new ArrayList<>(claimed)) {
-            if (!isRunning()) {
-                return;
-            }
-            String id = jettyId(sid);
-            _context.run(() -> {
-                try {
-                    _context.getSessionManager().invalidate(id);
-                } catch (Exception e) {
-                    LOG.warn("Expiring session {} failed", abbreviate(id), e);
-                }
-            });
-            if (expiring.remove(sid) || claimed.remove(sid)) {
-                // Listeners ran (or Jetty found nothing to invalidate): now delete the hash, if it
-                // is still expired, and its index entry.
-                store.deleteExpired(sid);
-            }
-        }
-    }
-
-    /** Deletes claimed sessions whose invalidation Jetty has finished outside {@link #expireClaimed}. */
-    private void finishExpiring() {
-        for (String sid : new ArrayList<>(expiring)) {
-            if (expiring.remove(sid)) {
-                store.deleteExpired(sid);
-            }
-        }
-    }
-
-    // ---- mapping ----
-
-    private SessionData toSessionData(String id, SessionRecord r, boolean expired) {
-        // Touched records: report the times as they were before this load's touch (Jetty applies
-        // the access itself). Expired records were not touched.
-        long accessed = expired ? r.accessedTime() : r.lastAccessedTime();
-        long lastAccessed = expired ? r.lastAccessedTime() : r.previousLastAccessedTime();
-        LanyardSessionData d = new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(),
-                r.creationTime(), accessed, lastAccessed, millis(r.maxInactiveSeconds()));
-        Map<String, Object> visible = new HashMap<>(r.attributes());
-        visible.keySet().removeIf(RedisSessionDataStore::isReserved);
-        d.putAllAttributes(visible);
-        d.setExpiry(r.expiryTime());
-        d.setLastNode(r.lastNode());
-        d.setLastSaved(store.now());
-        d.record(r);
-        d.clean();
-        return d;
+    /** Jetty's view of a record: the metadata as persisted, attributes but Lanyard's own. */
+    private SessionData toSessionData(String id, SessionRecord r) {
+        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
     }
 
     /**
-     * Hands Jetty's attribute changes to the record; the core decides what actually changed.
-     * Reserved ({@code io.lanyard.*}) attributes are left as they are in the record, so the save
-     * neither rewrites nor removes them.
+     * Jetty names this node by its worker name ({@code node0} by default on every node), Lanyard
+     * by {@code nodeName} (what Tomcat nodes write too): "this node" is stored under Lanyard's
+     * name and handed back to Jetty as its worker name; any other node name is kept as given.
      */
-    private static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data) {
-        if (lsd != null) {
-            for (String name : lsd.drainDirtyNames()) {
-                if (!isReserved(name)) {
-                    r.setAttribute(name, data.getAttribute(name));
-                }
-            }
-        }
-        Map<String, Object> attrs = data.getAllAttributes();
-        for (Map.Entry<String, Object> e : attrs.entrySet()) {
-            if (!isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
-                r.setAttribute(e.getKey(), e.getValue());
-            }
-        }
-        for (String name : r.attributeNames()) {
-            if (!attrs.containsKey(name) && !isReserved(name)) {
-                r.removeAttribute(name);
-            }
-        }
-        r.setMaxInactiveSeconds(seconds(data.getMaxInactiveMs()));
-    }
-
-    /** True for attribute names reserved for Lanyard adapters ({@code io.lanyard.*}). */
-    static boolean isReserved(String attributeName) {
-        return attributeName.startsWith(RESERVED_PREFIX);
+    private String lastNodeToStore(String jettyLastNode) {
+        return java.util.Objects.equals(jettyLastNode, _context.getWorkerName()) ? settings.getNodeName() : jettyLastNode;
     }
 
     /**
@@ -562,130 +383,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return storeId;
     }
 
-    static int seconds(long maxInactiveMs) {
-        // A positive timeout never rounds down to "never expires".
-        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
-    }
-
-    static long millis(int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
-    }
-
-    private static String abbreviate(String id) {
-        return id == null || id.length() <= 8 ? String.valueOf(id) : id.substring(0, 8) + "...";
-    }
-
-    // ---- JMX ----
-
-    private StoreMetrics metrics() {
-        RedisSessionStore s = store;
-        return s == null ? null : s.metrics();
-    }
-
-    @ManagedAttribute("Redis URI (password masked)")
-    public String getRedisUri() {
-        return settings.maskedRedisUri();
-    }
-
-    @ManagedAttribute("Application part of the Redis keys")
-    public String getApplication() {
-        return settings.getApplication();
-    }
-
-    @ManagedAttribute("True while Redis is considered unreachable")
-    public boolean isRedisDown() {
-        RedisSessionStore s = store;
-        return s != null && s.isRedisDown();
-    }
-
-    @ManagedAttribute("Sessions loaded from Redis")
-    public long getLoads() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getLoads();
-    }
-
-    @ManagedAttribute("Loads that found no usable session")
-    public long getLoadMisses() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getLoadMisses();
-    }
-
-    @ManagedAttribute("Saves that wrote something")
-    public long getSaves() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getSaves();
-    }
-
-    @ManagedAttribute("Bytes of session data read from Redis")
-    public long getBytesRead() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getBytesRead();
-    }
-
-    @ManagedAttribute("Bytes of session data written to Redis")
-    public long getBytesWritten() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getBytesWritten();
-    }
-
-    @ManagedAttribute("Redis commands sent")
-    public long getRedisCommands() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getRedisCommands();
-    }
-
-    @ManagedAttribute("Failed Redis calls")
-    public long getErrors() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getErrors();
-    }
-
-    @ManagedAttribute("Class names refused by the allowlist")
-    public long getRefusedClasses() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getRefusedClasses();
-    }
-
-    @ManagedAttribute("Attributes dropped because they could not be decoded")
-    public long getDroppedAttributes() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getDroppedAttributes();
-    }
-
-    @ManagedAttribute("Saves refused as larger than maxSessionBytes")
-    public long getOversizedRefused() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getOversizedRefused();
-    }
-
-    @ManagedAttribute("Expired sessions handled by this node")
-    public long getExpiriesProcessed() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getExpiriesProcessed();
-    }
-
-    @ManagedAttribute("Mean load latency (microseconds)")
-    public double getLoadLatencyMeanMicros() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getLoadLatencyMeanMicros();
-    }
-
-    @ManagedAttribute("Largest load latency (microseconds)")
-    public long getLoadLatencyMaxMicros() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getLoadLatencyMaxMicros();
-    }
-
-    @ManagedAttribute("Mean save latency (microseconds)")
-    public double getSaveLatencyMeanMicros() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getSaveLatencyMeanMicros();
-    }
-
-    @ManagedAttribute("Largest save latency (microseconds)")
-    public long getSaveLatencyMaxMicros() {
-        StoreMetrics m = metrics();
-        return m == null ? 0 : m.getSaveLatencyMaxMicros();
+    /** The core's JMX bean's object name while started ({@code io.lanyard:type=LanyardSessionStore,context=<application>}). */
+    public ObjectName getStoreObjectName() {
+        return mbeanName;
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.eclipse.jetty.io.QuietException;
 public class SessionStoreUnavailableException extends HttpException.RuntimeException implements QuietException {
     private static final long serialVersionUID = 1L;
 
-    SessionStoreUnavailableException(Throwable cause) {
-        super(HttpStatus.SERVICE_UNAVAILABLE_503, RedisUnavailableHandler.MESSAGE, cause);
+    SessionStoreUnavailableException() {
+        super(HttpStatus.SERVICE_UNAVAILABLE_503, RedisUnavailableHandler.MESSAGE);
     }
 }

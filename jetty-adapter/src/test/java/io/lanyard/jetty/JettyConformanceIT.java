@@ -23,19 +23,21 @@ import redis.clients.jedis.Jedis;
  * Jetty's own store conformance suite ({@code AbstractSessionDataStoreTest} from the
  * {@code jetty-session} test-jar), every test, against a real Redis.
  *
- * <p>Reconciliations with Lanyard invariants (the suite's tests are unchanged):
+ * <p>{@link #persistSession} writes through the shipped store's own {@code doStore}, and
+ * {@link #checkSessionPersisted} compares every field (times, expiry, last node, cookie-set time,
+ * timeout, attributes) with what is in Redis. Reconciliations with Lanyard invariants:
  * <ul>
  * <li>The suite uses ids like {@code "aaa1"} and {@code "111"}; Lanyard refuses ids shorter than
  *     16 characters as keys (guessable). The store used here maps each suite id to a padded id
  *     through the documented {@code storeId}/{@code jettyId} extension point; production uses
  *     the id unchanged.</li>
- * <li>Lanyard owns the stored timestamps (creation and access times come from the store's clock
- *     and the load touch), so {@link #checkSessionPersisted} checks attributes, timeout and
- *     expiry; exact times are checked by the suite's load tests.</li>
+ * <li>Sessions of another context ({@code _other}) cannot go through this context's store: they
+ *     are written through the core store of that application, with the same calls
+ *     ({@code SessionRecord.setMetadata}, {@code save}) that {@code doStore} makes.</li>
+ * <li>Lanyard keeps the timeout in whole seconds, so it is compared in seconds.</li>
  * </ul>
  */
 class JettyConformanceIT extends AbstractSessionDataStoreTest {
-    private static final int SHARDS = 16;
     private static RedisServer redis;
 
     private final Map<String, RedisSessionStore> stores = new HashMap<>();
@@ -129,43 +131,28 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
         });
     }
 
+    private RedisSessionDataStore shipped() {
+        return (RedisSessionDataStore) _sessionManager.getSessionCache().getSessionDataStore();
+    }
+
     private static String key(SessionData data) {
         return "lanyard:" + application(data) + ":s:{" + pad(data.getId()) + "}";
     }
 
-    private static String indexKey(SessionData data) {
-        return "lanyard:" + application(data) + ":expiry:" + ExpiryIndex.shardOf(pad(data.getId()), SHARDS);
-    }
-
-    /**
-     * Writes the session as Lanyard would (attributes through the core codec), then sets the
-     * suite's exact times and expiry, the TTL (time to expiry + grace) and the expiry index entry.
-     */
+    /** Through the shipped store's own {@code doStore} (another context: through that application's core store). */
     @Override
     public void persistSession(SessionData data) throws Exception {
-        String sid = pad(data.getId());
-        RedisSessionStore store = store(application(data));
-        SessionRecord r = store.create(sid, RedisSessionDataStore.seconds(data.getMaxInactiveMs()));
-        data.getAllAttributes().forEach(r::setAttribute);
-        store.save(r);
-        long now = System.currentTimeMillis();
-        try (Jedis jedis = new Jedis(redis.host(), redis.port())) {
-            String key = key(data);
-            Map<String, String> meta = new HashMap<>();
-            meta.put("created", Long.toString(data.getCreated()));
-            meta.put("accessed", Long.toString(data.getAccessed()));
-            meta.put("lastAccessed", Long.toString(data.getLastAccessed()));
-            meta.put("expiry", Long.toString(data.getExpiry()));
-            meta.put("node", String.valueOf(data.getLastNode()));
-            jedis.hset(key, meta);
-            if (data.getExpiry() > 0) {
-                jedis.pexpire(key, Math.max(0, data.getExpiry() - now) + store.settings().getGracePeriodSeconds() * 1000L);
-                jedis.zadd(indexKey(data), data.getExpiry(), sid);
-            } else {
-                jedis.persist(key);
-                jedis.zrem(indexKey(data), sid);
-            }
+        RedisSessionDataStore shipped = shipped();
+        if (application(data).equals(shipped.getStore().settings().getApplication())) {
+            shipped.doStore(data.getId(), data, 0);
+            return;
         }
+        RedisSessionStore other = store(application(data));
+        SessionRecord r = other.create(pad(data.getId()), LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        data.getAllAttributes().forEach(r::setAttribute);
+        r.setMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(),
+                LanyardSessionData.seconds(data.getMaxInactiveMs()), data.getExpiry(), data.getLastNode(), data.getCookieSet());
+        other.save(r);
     }
 
     @Override
@@ -184,15 +171,33 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
         }
     }
 
+    /**
+     * Every field: as stored in Redis (read without touching it), and as the shipped store's
+     * {@code load} hands it back to Jetty (the last node included: Jetty's name of this node is
+     * stored as Lanyard's node name and mapped back).
+     */
     @Override
     public boolean checkSessionPersisted(SessionData data) throws Exception {
         SessionRecord r = store(application(data)).peek(pad(data.getId()));
         assertNotNull(r, "no hash for " + data.getId());
-        assertEquals(data.getAllAttributes(), r.attributes());
-        assertEquals(RedisSessionDataStore.seconds(data.getMaxInactiveMs()), r.maxInactiveSeconds());
-        if (data.getMaxInactiveMs() <= 0) {
-            assertEquals(0, r.expiryTime(), "a session that never expires has expiry 0");
-        }
+        assertEquals(data.getCreated(), r.creationTime(), "created");
+        assertEquals(data.getAccessed(), r.storedAccessedTime(), "accessed");
+        assertEquals(data.getLastAccessed(), r.storedLastAccessedTime(), "lastAccessed");
+        assertEquals(data.getExpiry(), r.storedExpiryTime(), "expiry");
+        assertEquals(data.getCookieSet(), r.cookieSetTime(), "cookieSet");
+        assertEquals(LanyardSessionData.seconds(data.getMaxInactiveMs()), r.maxInactiveSeconds(), "maxInactive");
+        assertEquals(data.getAllAttributes(), r.attributes(), "attributes");
+        SessionData loaded = shipped().load(data.getId());
+        assertNotNull(loaded, "load of " + data.getId());
+        assertEquals(data.getCreated(), loaded.getCreated(), "loaded created");
+        assertEquals(data.getAccessed(), loaded.getAccessed(), "loaded accessed");
+        assertEquals(data.getLastAccessed(), loaded.getLastAccessed(), "loaded lastAccessed");
+        assertEquals(data.getExpiry(), loaded.getExpiry(), "loaded expiry");
+        assertEquals(data.getLastNode(), loaded.getLastNode(), "loaded lastNode");
+        assertEquals(data.getCookieSet(), loaded.getCookieSet(), "loaded cookieSet");
+        assertEquals(LanyardSessionData.millis(LanyardSessionData.seconds(data.getMaxInactiveMs())),
+                loaded.getMaxInactiveMs(), "loaded maxInactive (whole seconds)");
+        assertEquals(data.getAllAttributes(), loaded.getAllAttributes(), "loaded attributes");
         return true;
     }
 }

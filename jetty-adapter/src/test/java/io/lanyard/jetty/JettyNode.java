@@ -34,12 +34,23 @@ public final class JettyNode implements AutoCloseable {
     }
 
     public static JettyNode start(String name, String redisUri, Consumer<RedisSessionDataStoreFactory> config) throws Exception {
+        return start(name, redisUri, config, java.time.Clock.systemUTC());
+    }
+
+    /** As {@link #start(String, String, Consumer)}, the store running on {@code clock} (tests move time). */
+    public static JettyNode start(String name, String redisUri, Consumer<RedisSessionDataStoreFactory> config, java.time.Clock clock)
+            throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
-        RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory();
+        RedisSessionDataStoreFactory store = new RedisSessionDataStoreFactory() {
+            @Override
+            protected RedisSessionDataStore newStore(io.lanyard.core.LanyardSettings settings) {
+                return new RedisSessionDataStore(settings, clock);
+            }
+        };
         store.setRedisUri(redisUri);
         store.set("nodeName", name);
         config.accept(store);

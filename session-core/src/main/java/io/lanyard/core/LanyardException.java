@@ -9,11 +9,7 @@ public class LanyardException extends RuntimeException {
 
     private final String sessionId;
 
-    public LanyardException(String message) {
-        this(null, message, null);
-    }
-
-    public LanyardException(String sessionId, String message, Throwable cause) {
+    LanyardException(String sessionId, String message, Throwable cause) {
         super(sessionId == null ? message : message + " [session " + SessionIds.abbreviate(sessionId) + "]", cause);
         this.sessionId = sessionId;
     }
@@ -30,16 +26,16 @@ public class LanyardException extends RuntimeException {
     public static class RedisUnavailableException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        public RedisUnavailableException(String sessionId, String message, Throwable cause) {
+        RedisUnavailableException(String sessionId, String message, Throwable cause) {
             super(sessionId, message, cause);
         }
     }
 
     /** A save was refused because the encoded session exceeds {@code maxSessionBytes}; nothing was written. */
-    public static class SessionTooLargeException extends LanyardException {
+    static class SessionTooLargeException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        public SessionTooLargeException(String sessionId, String message) {
+        SessionTooLargeException(String sessionId, String message) {
             super(sessionId, message, null);
         }
     }
@@ -48,25 +44,18 @@ public class LanyardException extends RuntimeException {
     public static class UnreadableSessionException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        public UnreadableSessionException(String sessionId, String message, Throwable cause) {
+        UnreadableSessionException(String sessionId, String message, Throwable cause) {
             super(sessionId, message, cause);
         }
     }
 
     /** A class is not in the built-in safe set nor in {@code allowedClasses}. */
-    public static class ClassNotAllowedException extends LanyardException {
+    static class ClassNotAllowedException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        private final String className;
-
-        public ClassNotAllowedException(String className) {
+        ClassNotAllowedException(String className) {
             super(null, "class " + printable(className) + " is not allowed in sessions: add it (or its package, e.g. '"
                     + printable(packagePattern(className)) + "') to allowedClasses", null);
-            this.className = className;
-        }
-
-        public String className() {
-            return className;
         }
 
         private static String packagePattern(String className) {
@@ -76,19 +65,19 @@ public class LanyardException extends RuntimeException {
     }
 
     /** A setting has a bad value; the adapter refuses to start. */
-    public static class ConfigurationException extends LanyardException {
+    static class ConfigurationException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        public ConfigurationException(String message) {
+        ConfigurationException(String message) {
             super(null, message, null);
         }
     }
 
     /** A session with this id already exists (create refused). */
-    public static class SessionIdCollisionException extends LanyardException {
+    static class SessionIdCollisionException extends LanyardException {
         private static final long serialVersionUID = 1L;
 
-        public SessionIdCollisionException(String sessionId) {
+        SessionIdCollisionException(String sessionId) {
             super(sessionId, "a session with this id already exists", null);
         }
     }

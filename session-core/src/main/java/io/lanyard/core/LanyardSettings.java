@@ -200,7 +200,7 @@ public final class LanyardSettings {
      * Sets {@code name} from text, the way every configuration source does. A value that cannot be
      * read is reported by {@link #validate(String)} with every other problem.
      *
-     * @throws LanyardException.ConfigurationException if {@code name} is not a setting (the message
+     * @throws LanyardException if {@code name} is not a setting (the message
      *                                                 names the closest one)
      * @throws IllegalStateException                   once the settings are sealed
      */
@@ -221,6 +221,11 @@ public final class LanyardSettings {
             throw new LanyardException.ConfigurationException("unknown Lanyard setting '" + name + "'");
         }
         return s.kind.show(values[s.index]);
+    }
+
+    /** True when {@code name} is a Lanyard setting (a Tomcat attribute, a Jetty property suffix). */
+    public static boolean isSetting(String name) {
+        return BY_NAME.containsKey(name);
     }
 
     /**

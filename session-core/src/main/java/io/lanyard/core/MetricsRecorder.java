@@ -24,14 +24,33 @@ interface MetricsRecorder {
 
     void expiryProcessed();
 
-    StoreMetrics view();
+    Counters view();
+
+    /** The counters, as the JMX view reads them. */
+    interface Counters {
+        long getLoads();
+        long getLoadMisses();
+        long getSaves();
+        long getBytesRead();
+        long getBytesWritten();
+        long getRedisCommands();
+        long getErrors();
+        long getRefusedClasses();
+        long getDroppedAttributes();
+        long getOversizedRefused();
+        long getExpiriesProcessed();
+        double getLoadLatencyMeanMicros();
+        long getLoadLatencyMaxMicros();
+        double getSaveLatencyMeanMicros();
+        long getSaveLatencyMaxMicros();
+    }
 
     static MetricsRecorder create(boolean enabled) {
         return enabled ? new Counting() : NOOP;
     }
 
     MetricsRecorder NOOP = new MetricsRecorder() {
-        private final StoreMetrics zeros = new Counting().view();
+        private final Counters zeros = new Counting().view();
 
         @Override public void load(long nanos, long bytes, boolean found) { }
         @Override public void save(long nanos, long bytes) { }
@@ -41,11 +60,11 @@ interface MetricsRecorder {
         @Override public void attributeDropped() { }
         @Override public void oversizedRefused() { }
         @Override public void expiryProcessed() { }
-        @Override public StoreMetrics view() { return zeros; }
+        @Override public Counters view() { return zeros; }
     };
 
     /** LongAdders: contention-free increments from many request threads. */
-    final class Counting implements MetricsRecorder, StoreMetrics {
+    final class Counting implements MetricsRecorder, Counters {
         private final LongAdder loads = new LongAdder();
         private final LongAdder misses = new LongAdder();
         private final LongAdder loadNanos = new LongAdder();
@@ -84,7 +103,7 @@ interface MetricsRecorder {
         @Override public void attributeDropped() { dropped.increment(); }
         @Override public void oversizedRefused() { oversized.increment(); }
         @Override public void expiryProcessed() { expiries.increment(); }
-        @Override public StoreMetrics view() { return this; }
+        @Override public Counters view() { return this; }
 
         @Override public long getLoads() { return loads.sum(); }
         @Override public long getLoadMisses() { return misses.sum(); }

@@ -14,6 +14,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -22,10 +24,14 @@ import java.util.function.Function;
  * (falling back to EVAL once per server when the script cache lacks them), and turns Jedis
  * failures into Lanyard exceptions.
  *
- * <p>Outages: the first failure logs one WARNING and opens a breaker. While it is open, calls fail
- * at once with {@link LanyardException.RedisUnavailableException}, except one probe at a time,
- * which goes to Redis (bounded by the connect/read timeouts). The first success logs recovery.
- * So an outage costs one log line and no thread waits on a dead Redis longer than the timeouts.
+ * <p>Outages: the first failure logs one WARNING and opens a breaker. While it is open, every call
+ * fails at once with {@link LanyardException.RedisUnavailableException}; no request thread ever
+ * probes. A background probe (one {@code EXISTS} of a key under the prefix, bounded by the
+ * connect/read timeouts) runs on the store's scheduler: one at a time, at most one started per
+ * second. Its first success closes the breaker and logs recovery. So an outage costs one log line,
+ * and no request waits on a dead or frozen Redis longer than its own timeouts: a request that was
+ * queued behind another (Jetty's session cache loads one session under a map lock) finds the
+ * breaker open when its turn comes, instead of becoming the next probe.
  *
  * <p>When the breaker opens, the client and its pool are dropped and the next probe builds a new
  * one. Otherwise the idle pooled connections of the dead server would each fail one request after
@@ -45,6 +51,8 @@ final class RedisCalls implements AutoCloseable {
             "OOM", "NOAUTH", "WRONGPASS");
     /** At most one log line per this interval about an exhausted connection pool. */
     private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
+    /** At most one probe starts per this interval while Redis is down. */
+    static final long PROBE_INTERVAL_MILLIS = 1000;
 
     /** A Lua script loaded once from the classpath, called by SHA. */
     record Script(String name, byte[] body, byte[] sha) {
@@ -65,18 +73,21 @@ final class RedisCalls implements AutoCloseable {
     private final LanyardSettings settings;
     private final RedisConnector connector;
     private final MetricsRecorder metrics;
+    private final ScheduledExecutorService scheduler;
+    private final byte[] probeKey;
     private final AtomicBoolean down = new AtomicBoolean();
-    private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long downSince;
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
 
     /** @throws LanyardException.ConfigurationException when the URI or the trust store is unusable */
-    RedisCalls(LanyardSettings settings, MetricsRecorder metrics) {
+    RedisCalls(LanyardSettings settings, MetricsRecorder metrics, ScheduledExecutorService scheduler, byte[] probeKey) {
         this.settings = settings;
         this.connector = new RedisConnector(settings);
         this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.probeKey = probeKey;
     }
 
     Object eval(Script script, byte[] key, List<byte[]> args, String sessionId) {
@@ -93,25 +104,16 @@ final class RedisCalls implements AutoCloseable {
     }
 
     <T> T call(String sessionId, Function<UnifiedJedis, T> op) {
-        boolean probe = false;
         if (down.get()) {
-            if (!probing.compareAndSet(false, true)) {
-                metrics.error();
-                throw new LanyardException.RedisUnavailableException(sessionId,
-                        "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
-                                + (System.currentTimeMillis() - downSince) + " ms)", null);
-            }
-            probe = true;
+            metrics.error();
+            throw new LanyardException.RedisUnavailableException(sessionId,
+                    "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
+                            + (System.currentTimeMillis() - downSince) + " ms)", null);
         }
         UnifiedJedis used = null;
         try {
-            used = client(sessionId, probe);
-            T result = op.apply(used);
-            if (down.get() && down.compareAndSet(true, false)) {
-                LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
-                        + (System.currentTimeMillis() - downSince) + " ms");
-            }
-            return result;
+            used = client(sessionId, false);
+            return op.apply(used);
         } catch (JedisDataException e) {
             metrics.error();
             if (isTransient(e)) {
@@ -138,10 +140,43 @@ final class RedisCalls implements AutoCloseable {
             }
             // Cluster "no reachable node" / retries exhausted, sentinels unreachable...
             throw unavailable(sessionId, used, "failed", e);
-        } finally {
-            if (probe) {
-                probing.set(false);
+        }
+    }
+
+    /**
+     * One probe while the breaker is open, on the scheduler thread: success closes the breaker
+     * (logged once), failure schedules the next probe one interval after this one started.
+     */
+    private void probe() {
+        if (closed || !down.get()) {
+            return;
+        }
+        long start = System.nanoTime();
+        UnifiedJedis used = null;
+        try {
+            used = client(null, true);
+            metrics.command();
+            used.exists(probeKey);
+            if (down.compareAndSet(true, false)) {
+                LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
+                        + (System.currentTimeMillis() - downSince) + " ms");
             }
+        } catch (RuntimeException e) {
+            // Still down (or a transient error): drop the client so the next probe starts afresh.
+            discard(used);
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            scheduleProbe(Math.max(0, PROBE_INTERVAL_MILLIS - elapsedMillis));
+        }
+    }
+
+    private void scheduleProbe(long delayMillis) {
+        if (closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(this::probe, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The store is closing.
         }
     }
 
@@ -164,6 +199,8 @@ final class RedisCalls implements AutoCloseable {
     private void open(String what, String cause) {
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
+            // The call that failed was the first probe: the next one starts an interval later.
+            scheduleProbe(PROBE_INTERVAL_MILLIS);
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
                     + " (" + cause + "); session requests fail with 503 until it is back."
                     + " Further failures are not logged until recovery.");

@@ -86,10 +86,6 @@ final class RedisConnector {
         }
     }
 
-    RedisEndpoint endpoint() {
-        return endpoint;
-    }
-
     /**
      * A new client with an empty pool. Standalone clients connect lazily; Sentinel and Cluster
      * clients ask the sentinels / seed nodes for the topology here, so this may throw a

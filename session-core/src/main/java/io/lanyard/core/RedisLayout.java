@@ -8,7 +8,7 @@ import java.util.zip.CRC32;
  *
  * <pre>
  * {prefix}:{application}:s:{&lt;id&gt;}     hash, one per session (id in a Cluster hash tag)
- *    created lastAccessed accessed maxInactive expiry version node   metadata, readable text
+ *    created lastAccessed accessed maxInactive expiry version node [cookieSet]   metadata, readable text
  *    a:&lt;attribute name&gt;                                              one field per attribute
  * {prefix}:{application}:expiry:&lt;n&gt;    sorted set shard n: member = session id, score = expiry ms
  * </pre>
@@ -23,6 +23,8 @@ final class RedisLayout {
     static final String EXPIRY = "expiry";
     static final String VERSION = "version";
     static final String NODE = "node";
+    /** Jetty's cookie-set time; written only by stores that know it. */
+    static final String COOKIE_SET = "cookieSet";
     static final String ATTRIBUTE_PREFIX = "a:";
 
     private final String sessionKeyPrefix;
@@ -50,6 +52,11 @@ final class RedisLayout {
      */
     byte[] indexKey(String id) {
         return indexKeyOfShard(shardOf(id));
+    }
+
+    /** A key that never exists, under the prefix (least privilege): the breaker's probe asks Redis whether it does. */
+    byte[] probeKey() {
+        return utf8(indexKeyPrefix.substring(0, indexKeyPrefix.length() - "expiry:".length()) + "probe");
     }
 
     byte[] indexKeyOfShard(int shard) {

@@ -1,7 +1,6 @@
 package io.lanyard.core;
 
-import redis.clients.jedis.params.ZAddParams;
-
+import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -16,6 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Design notes.
  * <ul>
+ * <li>Requests use sessions through {@link #enter}: an {@link ActiveSession} per session in use
+ *     on this node gives concurrent requests one load and one record, bounded waits and their own
+ *     saves (see there).</li>
  * <li>Cost per request: {@link #load} is one EVALSHA that reads the hash and refreshes access time,
  *     expiry and TTL; {@link #save} is one EVALSHA that writes only the changed attributes, or
  *     nothing at all when nothing changed. Shared keys (the expiry index) are written only when a
@@ -23,9 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *     that is too early, and the scavenger re-checks each due entry against the hash.</li>
  * <li>Every write is a single-key Lua script, so it is atomic and valid on Redis Cluster; the
  *     session id is in a hash tag.</li>
- * <li>Expiry: nodes claim due index entries as leases ({@code claim.lua}); each expired session
- *     is handed to exactly one node's {@link ExpiredSessionHandler}, then deleted. A node that
- *     dies mid-way leaves its lease to run out and another node retries.</li>
+ * <li>Expiry ({@link Expiry}): nodes claim due index entries as leases; each expired session is
+ *     handed to exactly one node's callback ({@link #startExpiry}), then deleted.</li>
+ * <li>One scheduler thread pool per store runs the expiry passes and, while Redis is down, the
+ *     breaker's probes ({@link RedisCalls}); request threads never probe.</li>
  * <li>Attributes are decoded with the webapp's class loader, given here explicitly, so background
  *     threads resolve webapp classes too.</li>
  * </ul>
@@ -33,22 +37,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RedisSessionStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
 
-    private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
-    private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
-    private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
-    private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
-    private static final byte[] EMPTY = new byte[0];
-
     private final LanyardSettings settings;
     private final Clock clock;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
     private final RedisLayout layout;
+    private final ScheduledThreadPoolExecutor scheduler;
     private final RedisCalls redis;
-    private final byte[] graceMillis;
-    private final byte[] node;
-    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
-    private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
+    private final SessionWriter writer;
+    private final Expiry expiry;
+    private final ActiveSessions table = new ActiveSessions();
+    private final SessionReader reader;
+    private final StoreView view;
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -59,9 +59,19 @@ public final class RedisSessionStore implements AutoCloseable {
         this.metrics = MetricsRecorder.create(settings.isMetricsEnabled());
         this.codec = new AttributeCodec(ClassAllowlist.parse(settings.getAllowedClasses()), classLoader, metrics);
         this.layout = new RedisLayout(settings.getKeyPrefix(), settings.getApplication(), settings.getExpiryShards());
-        this.redis = new RedisCalls(settings, metrics);
-        this.graceMillis = ascii(settings.getGracePeriodSeconds() * 1000L);
-        this.node = RedisLayout.utf8(settings.getNodeName());
+        // Two threads: an expiry pass (listeners may be slow) never delays a probe, nor the other way round.
+        this.scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "lanyard-" + settings.getApplication());
+            t.setDaemon(true);
+            t.setContextClassLoader(classLoader);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
+        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
+        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
+        this.expiry = new Expiry(this, writer, redis, layout, settings, metrics, clock, scheduler);
+        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size);
     }
 
     /**
@@ -88,12 +98,42 @@ public final class RedisSessionStore implements AutoCloseable {
         return clock.millis();
     }
 
+    /** The validated settings this store runs with. */
     public LanyardSettings settings() {
         return settings;
     }
 
-    public StoreMetrics metrics() {
-        return metrics.view();
+    /** The store's counters and state: the one JMX view of both adapters. */
+    public LanyardStoreMXBean metrics() {
+        return view;
+    }
+
+    /**
+     * For an adapter whose container keeps the sessions in use itself (Jetty's session cache):
+     * how many there are, for {@link LanyardStoreMXBean#getSessionsInUse()}.
+     */
+    public void countSessionsInUse(java.util.function.IntSupplier sessionsInUse) {
+        view.sessionsInUse(sessionsInUse);
+    }
+
+    /**
+     * The one failure policy for a save that failed after the response was committed, so the
+     * client cannot be told any more: counted ({@code LostSaves}) and logged, one WARNING per cause
+     * and minute.
+     */
+    public void lostSave(RuntimeException failure) {
+        view.lostSave(failure);
+    }
+
+    /**
+     * Registers {@link #metrics()} as an MXBean on the platform MBean server under {@code name}
+     * (each container's naming convention); unregistered at {@link #close()}. A name taken by
+     * another store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended.
+     *
+     * @return the name it is registered under, or {@code null} when that failed (logged)
+     */
+    public ObjectName registerMBean(String name) {
+        return view.register(name);
     }
 
     /** True while the breaker considers Redis unreachable. */
@@ -104,6 +144,50 @@ public final class RedisSessionStore implements AutoCloseable {
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) {
         return layout.sessionKeyText(id);
+    }
+
+    /** The longest a request waits for Redis: connect plus read timeout. */
+    long callBudgetMillis() {
+        return (long) settings.getConnectTimeoutMillis() + settings.getReadTimeoutMillis();
+    }
+
+    // ---- the request lifecycle ----
+
+    /**
+     * A request enters the session named by {@code cookieValue} (a route suffix after the first
+     * dot is stripped): no Redis call. Concurrent requests of one session share the returned
+     * entry; each must {@link ActiveSession#leave() leave} it once.
+     *
+     * @return the entry, or {@code null} when the value is not a valid session id
+     */
+    public ActiveSession enter(String cookieValue) {
+        String id = storedId(cookieValue);
+        return id == null ? null : table.enter(this, id);
+    }
+
+    /** The entry of a session that requests on this node are using (not closing), or {@code null}. */
+    public ActiveSession active(String cookieValue) {
+        String id = storedId(cookieValue);
+        return id == null ? null : table.active(id);
+    }
+
+    /**
+     * The id a session is stored under: the cookie value without a route suffix (Tomcat's
+     * {@code .jvmRoute}, Jetty's {@code .workerName}); {@code null} unless it is a valid id
+     * (charset, length), so nothing else ever becomes part of a Redis key.
+     */
+    public static String storedId(String cookieValue) {
+        String id = SessionIds.stripRoute(cookieValue);
+        return SessionIds.isValid(id) ? id : null;
+    }
+
+    /** How many sessions requests on this node are using. */
+    public int activeCount() {
+        return table.size();
+    }
+
+    ActiveSessions table() {
+        return table;
     }
 
     /**
@@ -121,14 +205,16 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * Loads a session and refreshes its access time, expiry and TTL: one Redis command.
+     * Loads a session and refreshes its access time, expiry and TTL: one Redis command. The record
+     * holds the times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they
+     * were stored before it.
      *
      * @return the session, or {@code null} when the id is invalid, or the session does not exist or has expired
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached
      */
     public SessionRecord load(String id) {
-        return load(id, false);
+        return reader.load(id, false);
     }
 
     /**
@@ -137,36 +223,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * command. Jetty's session manager loads expired sessions itself to run their listeners.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        long start = System.nanoTime();
-        if (!SessionIds.isValid(id)) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        long now = now();
-        Object reply = redis.eval(LOAD, layout.sessionKey(id), List.of(ascii(now), graceMillis, node), id);
-        if (reply == null) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        List<?> parts = (List<?>) reply;
-        long status = (Long) parts.get(0);
-        List<?> hash = (List<?>) parts.get(1);
-        if (status == 3) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
-        }
-        if (status == 2 && !includeExpired) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
-        long[] bytes = new long[1];
-        SessionRecord record = decode(id, hash, bytes);
-        if (status == 1 && parts.size() > 2 && parts.get(2) instanceof byte[] previous) {
-            record.previousLastAccessedTime(parseLongOr(previous, record.lastAccessedTime()));
-        }
-        metrics.load(System.nanoTime() - start, bytes[0], true);
-        return record;
+        return reader.load(id, includeExpired);
     }
 
     /**
@@ -176,103 +233,26 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return the session, or {@code null} when it does not exist
      */
     public SessionRecord peek(String id) {
-        if (!SessionIds.isValid(id)) {
-            return null;
-        }
-        byte[] key = layout.sessionKey(id);
-        List<byte[]> flat = redis.call(id, jedis -> {
-            metrics.command();
-            Map<byte[], byte[]> m = jedis.hgetAll(key);
-            List<byte[]> out = new ArrayList<>(m.size() * 2);
-            m.forEach((k, v) -> {
-                out.add(k);
-                out.add(v);
-            });
-            return out;
-        });
-        if (flat.isEmpty()) {
-            return null;
-        }
-        long[] bytes = new long[1];
-        return decode(id, flat, bytes);
+        return reader.peek(id);
     }
 
     /** True when the session exists and has not expired. One command. */
     public boolean exists(String id) {
-        if (!SessionIds.isValid(id)) {
-            return false;
-        }
-        byte[] key = layout.sessionKey(id);
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(key, RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        if (expiry == null) {
-            return false;
-        }
-        long e = parseLong(id, RedisLayout.EXPIRY, expiry);
-        return e <= 0 || e > now();
+        return reader.exists(id);
     }
 
     /**
      * Writes what changed since the record was loaded or last saved, atomically, in one command.
      * A new record is created; an existing one gets only its changed and removed attributes (and
-     * metadata when its timeout changed). Nothing is sent when nothing changed.
+     * metadata when its timeout changed). Nothing is sent when nothing changed. Saves of one
+     * record are serialized; a save waits for another one of the same record at most the connect
+     * + read timeout.
      *
      * @return {@link SaveResult#GONE} when another node invalidated the session or it expired: nothing was written
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
      */
     public SaveResult save(SessionRecord record) {
-        long start = System.nanoTime();
-        String id = record.id();
-        SessionRecord.Delta delta = record.delta(codec);
-        logFailures(id, delta.failures());
-        if (!record.isNew() && delta.isEmpty()) {
-            return SaveResult.UNCHANGED;
-        }
-        checkSize(id, delta.totalBytes());
-        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
-        if ((record.isNew() || timeoutChanged) && record.expiryTime() > 0) {
-            // Index first: an index entry without a hash is harmless (the scavenger drops it), a
-            // hash without an index entry would expire without its sessionDestroyed event. A
-            // changed timeout may bring the expiry earlier than the indexed one (or start one); it
-            // only ever moves the entry earlier (ZADD LT), since a claim re-checks a due entry
-            // against the hash anyway, and a later entry would be wrong if this save then failed.
-            index(id, record.expiryTime(), timeoutChanged);
-        }
-        long now = now();
-        List<byte[]> args = new ArrayList<>();
-        args.add(ascii(now));
-        args.add(graceMillis);
-        args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
-        args.add(node);
-        args.add(record.isNew() || !delta.metadataChanged() ? EMPTY : ascii(record.maxInactiveSeconds()));
-        List<byte[]> pairs = new ArrayList<>();
-        if (record.isNew()) {
-            addMetadata(pairs, record);
-        }
-        delta.changed().forEach((name, bytes) -> {
-            pairs.add(RedisLayout.attributeField(name));
-            pairs.add(bytes);
-        });
-        args.add(ascii(pairs.size() / 2));
-        args.addAll(pairs);
-        for (String name : delta.removed()) {
-            args.add(RedisLayout.attributeField(name));
-        }
-        long result = (Long) redis.eval(SAVE, layout.sessionKey(id), args, id);
-        if (result == 0) {
-            return SaveResult.GONE;
-        }
-        if (result == -1) {
-            throw new LanyardException.SessionIdCollisionException(id);
-        }
-        if (result == -2) {
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
-        }
-        record.committed(delta, result);
-        metrics.save(System.nanoTime() - start, delta.bytesWritten());
-        return SaveResult.SAVED;
+        return writer.save(record);
     }
 
     /**
@@ -301,289 +281,62 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return false when the session no longer existed under its old id (nothing was written)
      */
     public boolean changeId(SessionRecord record, String newId) {
-        if (!SessionIds.isValid(newId)) {
-            throw new IllegalArgumentException("invalid new session id");
-        }
-        String oldId = record.id();
-        SessionRecord.FullCopy copy = record.allEncoded(codec);
-        checkSize(oldId, copy.totalBytes());
-        if (!record.isNew() && !delete(oldId)) {
-            return false;
-        }
-        record.id(newId);
-        long now = now();
-        List<byte[]> pairs = new ArrayList<>();
-        addMetadata(pairs, record);
-        copy.bytes().forEach((name, bytes) -> {
-            pairs.add(RedisLayout.attributeField(name));
-            pairs.add(bytes);
-        });
-        List<byte[]> args = new ArrayList<>(List.of(ascii(now), graceMillis, RedisLayout.utf8("create"), node, EMPTY,
-                ascii(pairs.size() / 2)));
-        args.addAll(pairs);
-        if (record.expiryTime() > 0) {
-            index(newId, record.expiryTime()); // before the hash, as in save
-        }
-        long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
-        if (result == -1) {
-            throw new LanyardException.SessionIdCollisionException(newId);
-        }
-        record.committedAll(copy, result);
-        return true;
+        return writer.changeId(record, newId);
+    }
+
+    // ---- expiry ----
+
+    /**
+     * Starts this node's expiry passes (every {@code scavengeIntervalSeconds}, jittered). Each
+     * expired session is handed to one node's {@code handler} exactly once cluster-wide (at least
+     * once if the claiming node dies before it finishes), with its attributes readable; the
+     * adapter fires the container's {@code sessionDestroyed} listeners there. When it returns the
+     * session is deleted; when it throws, the failure is logged and the session deleted all the
+     * same (a listener bug must not keep a dead session forever).
+     */
+    public void startExpiry(java.util.function.Consumer<SessionRecord> handler) {
+        expiry.start(handler);
+    }
+
+    /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
+    public int scavenge(java.util.function.Consumer<SessionRecord> handler) {
+        return expiry.scavenge(handler);
     }
 
     /**
-     * Claims due entries of the expiry index, shard by shard, and re-checks each against its hash:
-     * sessions touched since are re-indexed at their real expiry, vanished ones are dropped from
-     * the index. Returns the ids that are really expired and now leased to this node for
-     * {@code claimLeaseSeconds}.
+     * Deletes, without listeners, sessions that expired at or before {@code cutoff} (Jetty's
+     * orphan sweep); returns how many.
      */
-    public List<String> claimExpired() {
-        long now = now();
-        List<String> expired = new ArrayList<>();
-        for (int shard = 0; shard < layout.shards(); shard++) {
-            expired.addAll(claimShard(shard, now));
-        }
-        return expired;
+    public int dropExpired(long cutoff) {
+        return expiry.dropBefore(cutoff);
     }
 
-    private List<String> claimShard(int shard, long now) {
-        List<String> expired = new ArrayList<>();
-        byte[] indexKey = layout.indexKeyOfShard(shard);
-        Object reply = redis.eval(CLAIM, indexKey,
-                List.of(ascii(now), ascii(settings.getClaimLeaseSeconds() * 1000L), ascii(settings.getScavengeBatchSize())), null);
-        for (Object o : (List<?>) reply) {
-            byte[] member = (byte[]) o;
-            String id = RedisLayout.text(member);
-            if (!SessionIds.isValid(id)) {
-                removeFromIndex(indexKey, member);
-                continue;
-            }
-            byte[] expiry = redis.call(id, jedis -> {
-                metrics.command();
-                return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
-            });
-            long e = expiry == null ? -1 : parseLongOr(expiry, -1);
-            if (expiry == null || e == 0) {
-                removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
-            } else if (e > now) {
-                index(id, e);                      // touched since it was indexed: check again then
-            } else {
-                expired.add(id);
-            }
-        }
-        return expired;
+    long nextScavengeDelayMillis() {
+        return expiry.nextDelayMillis();
     }
 
     /**
-     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
-     * still expired; a session that is live again (touched by a node whose clock is behind) keeps
-     * its index entry, which the next claim re-checks and moves to the real expiry, so that
-     * expiry still reaches a listener.
+     * Claims every due entry of the expiry index without handing them over: the returned ids are
+     * leased to this node for {@code claimLeaseSeconds} (tests and tools).
      */
-    public void deleteExpired(String id) {
-        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(ascii(now())), id);
-        if (deleted != 0) {
-            removeFromIndex(id);
-        }
-    }
-
-    /**
-     * One scavenge pass: claims expired sessions shard by shard and hands each to {@code handler}
-     * with its attributes readable, then deletes it. Returns how many were handled.
-     *
-     * <p>A shard's batch is processed right after it is claimed, and only while at most half of
-     * the lease has passed: what is left is not touched, so its lease runs out and it is claimed
-     * again later (by any node) instead of being handled twice.
-     */
-    public int scavenge(ExpiredSessionHandler handler) {
-        int handled = 0;
-        long leaseNanos = settings.getClaimLeaseSeconds() * 1_000_000_000L;
-        for (int shard = 0; shard < layout.shards(); shard++) {
-            long claimedAt = System.nanoTime();
-            for (String id : claimShard(shard, now())) {
-                if (System.nanoTime() - claimedAt > leaseNanos / 2) {
-                    break;
-                }
-                if (expireOne(id, handler)) {
-                    handled++;
-                }
-            }
-        }
-        return handled;
-    }
-
-    private boolean expireOne(String id, ExpiredSessionHandler handler) {
-        SessionRecord record;
-        try {
-            record = peek(id);
-        } catch (LanyardException.UnreadableSessionException e) {
-            LOG.log(System.Logger.Level.WARNING, "Lanyard: expired session " + SessionIds.abbreviate(id)
-                    + " is unreadable; deleting it without running listeners: " + e.getMessage());
-            record = null;
-        }
-        if (record != null) {
-            try {
-                handler.expired(record);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
-                        + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
-            }
-            metrics.expiryProcessed();
-        }
-        deleteExpired(id);
-        return record != null;
-    }
-
-    /**
-     * The delay before the next scavenge: the configured interval with up to 25% random jitter,
-     * so nodes started together do not scan in lock-step.
-     */
-    public long nextScavengeDelayMillis() {
-        long base = settings.getScavengeIntervalSeconds() * 1000L;
-        return base - (long) (java.util.concurrent.ThreadLocalRandom.current().nextDouble() * base / 4);
+    List<String> claimExpired() {
+        return expiry.claimAll();
     }
 
     @Override
     public void close() {
+        view.unregister();
+        scheduler.shutdownNow();
         redis.close();
     }
 
     // ---- internals ----
 
-    private void index(String id, long expiry) {
-        index(id, expiry, false);
+    void deleteExpired(String id) {
+        expiry.deleteExpired(id);
     }
 
-    private void index(String id, long expiry, boolean onlyEarlier) {
-        byte[] key = layout.indexKey(id);
-        redis.call(id, jedis -> {
-            metrics.command();
-            return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
-                    : jedis.zadd(key, expiry, RedisLayout.utf8(id));
-        });
-    }
-
-    private void removeFromIndex(String id) {
-        removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
-    }
-
-    private void removeFromIndex(byte[] indexKey, byte[] member) {
-        redis.call(null, jedis -> {
-            metrics.command();
-            return jedis.zrem(indexKey, member);
-        });
-    }
-
-    private void addMetadata(List<byte[]> pairs, SessionRecord r) {
-        pair(pairs, RedisLayout.CREATED, ascii(r.creationTime()));
-        pair(pairs, RedisLayout.LAST_ACCESSED, ascii(r.lastAccessedTime()));
-        pair(pairs, RedisLayout.ACCESSED, ascii(r.accessedTime()));
-        pair(pairs, RedisLayout.MAX_INACTIVE, ascii(r.maxInactiveSeconds()));
-        pair(pairs, RedisLayout.EXPIRY, ascii(r.expiryTime()));
-        pair(pairs, RedisLayout.VERSION, ascii(0));
-        pair(pairs, RedisLayout.NODE, node);
-    }
-
-    private static void pair(List<byte[]> pairs, String field, byte[] value) {
-        pairs.add(RedisLayout.utf8(field));
-        pairs.add(value);
-    }
-
-    private void checkSize(String id, long total) {
-        if (total > settings.getMaxSessionBytes()) {
-            metrics.oversizedRefused();
-            String msg = "session is " + total + " bytes encoded, over maxSessionBytes=" + settings.getMaxSessionBytes()
-                    + "; the save was refused and nothing was written";
-            LOG.log(System.Logger.Level.WARNING, "Lanyard: " + msg + " [session " + SessionIds.abbreviate(id) + "]");
-            throw new LanyardException.SessionTooLargeException(id, msg);
-        }
-    }
-
-    private void logFailures(String id, Map<String, String> failures) {
-        for (Map.Entry<String, String> f : failures.entrySet()) {
-            metrics.error();
-            // One line per attribute name, not one per request.
-            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
-                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
-            }
-        }
-    }
-
-    private SessionRecord decode(String id, List<?> flat, long[] bytes) {
-        String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null;
-        List<Object[]> attrs = new ArrayList<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            byte[] field = (byte[]) flat.get(i);
-            byte[] value = (byte[]) flat.get(i + 1);
-            bytes[0] += field.length + value.length;
-            String name = RedisLayout.text(field);
-            if (name.startsWith(RedisLayout.ATTRIBUTE_PREFIX)) {
-                attrs.add(new Object[]{name.substring(RedisLayout.ATTRIBUTE_PREFIX.length()), value});
-                continue;
-            }
-            String text = RedisLayout.text(value);
-            switch (name) {
-                case RedisLayout.CREATED -> created = text;
-                case RedisLayout.LAST_ACCESSED -> lastAccessed = text;
-                case RedisLayout.ACCESSED -> accessed = text;
-                case RedisLayout.MAX_INACTIVE -> maxInactive = text;
-                case RedisLayout.EXPIRY -> expiry = text;
-                case RedisLayout.VERSION -> version = text;
-                case RedisLayout.NODE -> lastNode = text;
-                default -> { } // a field from a newer Lanyard: ignore
-            }
-        }
-        SessionRecord record;
-        try {
-            record = new SessionRecord(id, Long.parseLong(created), Long.parseLong(lastAccessed), Long.parseLong(accessed),
-                    Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
-        } catch (NumberFormatException e) {
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + e.getMessage(), e);
-        }
-        for (Object[] a : attrs) {
-            record.putPending((String) a[0], (byte[]) a[1]);
-        }
-        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
-        return record;
-    }
-
-    /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
-    private Object decodeAttribute(String id, String name, byte[] value) {
-        try {
-            return codec.decode(value);
-        } catch (AttributeCodec.DecodeException e) {
-            metrics.attributeDropped();
-            // One line per attribute and reason, not one per request that reads the session.
-            String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-            if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
-                        + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
-                        + LanyardException.printable(e.getMessage()));
-            }
-            return null;
-        }
-    }
-
-    private static long parseLong(String id, String field, byte[] value) {
-        try {
-            return Long.parseLong(RedisLayout.text(value));
-        } catch (NumberFormatException e) {
-            throw new LanyardException.UnreadableSessionException(id, "field '" + field + "' is not a number", e);
-        }
-    }
-
-    private static long parseLongOr(byte[] value, long fallback) {
-        try {
-            return Long.parseLong(RedisLayout.text(value));
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
-
-    private static byte[] ascii(long v) {
+    static byte[] ascii(long v) {
         return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
     }
 }

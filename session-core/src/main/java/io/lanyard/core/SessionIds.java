@@ -4,11 +4,11 @@ package io.lanyard.core;
  * Session id checks shared by both adapters. An id is validated before it becomes part of a Redis
  * key: anything else is treated as "no session", never sent to Redis.
  */
-public final class SessionIds {
+final class SessionIds {
     /** Longest id accepted; Tomcat's default is 32 hex characters, Jetty's about 30. */
-    public static final int MAX_LENGTH = 128;
+    static final int MAX_LENGTH = 128;
     /** Shortest id accepted: shorter ids are guessable. */
-    public static final int MIN_LENGTH = 16;
+    static final int MIN_LENGTH = 16;
 
     private SessionIds() {
     }
@@ -17,7 +17,7 @@ public final class SessionIds {
      * Strips a routing suffix: Tomcat appends {@code .jvmRoute}, Jetty {@code .workerName}. The
      * stored id is the part before the first dot.
      */
-    public static String stripRoute(String cookieValue) {
+    static String stripRoute(String cookieValue) {
         if (cookieValue == null) {
             return null;
         }
@@ -26,7 +26,7 @@ public final class SessionIds {
     }
 
     /** True when the id has a safe length and only the characters {@code [A-Za-z0-9_-]}. */
-    public static boolean isValid(String id) {
+    static boolean isValid(String id) {
         if (id == null || id.length() < MIN_LENGTH || id.length() > MAX_LENGTH) {
             return false;
         }
@@ -41,7 +41,7 @@ public final class SessionIds {
     }
 
     /** A short form for log lines: enough to correlate, not enough to hijack the session. */
-    public static String abbreviate(String id) {
+    static String abbreviate(String id) {
         if (id == null) {
             return "null";
         }

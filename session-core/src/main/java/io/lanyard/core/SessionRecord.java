@@ -28,32 +28,45 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Concurrent requests on one node share one record, so attribute maps are concurrent.
  */
 public final class SessionRecord {
+    /** Attribute names with this prefix are Lanyard's own (e.g. Tomcat's login): hidden from webapps on both containers. */
+    private static final String RESERVED_PREFIX = "io.lanyard.";
+
     private volatile String id;
-    private final long creationTime;
+    private volatile long creationTime;
     private volatile long lastAccessedTime;
     private volatile long accessedTime;
-    private volatile long previousLastAccessedTime;
     private volatile int maxInactiveSeconds;
     private volatile long expiryTime;
     private volatile long version;
     private volatile String lastNode;
+    private volatile long cookieSetTime;
     private volatile boolean isNew;
-    private volatile boolean maxInactiveChanged;
+    volatile boolean maxInactiveChanged;
+    /** Metadata set as given ({@link #setMetadata}): the next save writes every metadata field. */
+    volatile boolean metadataGiven;
+    /** The metadata as stored before this node's load touched it; equal to the current values when not touched. */
+    private volatile long storedAccessedTime;
+    private volatile long storedLastAccessedTime;
+    private volatile long storedExpiryTime;
+    private volatile String storedLastNode;
+    private volatile boolean loadTouched;
 
-    private final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
-    private final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
     /** Attributes set since load: re-encoded at save even if their type is immutable. */
-    private final Set<String> touched = ConcurrentHashMap.newKeySet();
+    final Set<String> touched = ConcurrentHashMap.newKeySet();
     /** Attributes in Redis this node could not decode (missing or refused class): preserved, not shown. */
-    private final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
-    private final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
     private volatile Decoder decoder;
     private volatile java.util.function.BiConsumer<String, Object> decodeListener;
     /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
-    private final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
+    final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
+    /** Serializes saves of this record (see {@link SessionWriter}). */
+    final java.util.concurrent.locks.ReentrantLock saveLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
                   long expiryTime, long version, String lastNode, boolean isNew) {
@@ -61,12 +74,33 @@ public final class SessionRecord {
         this.creationTime = creationTime;
         this.lastAccessedTime = lastAccessedTime;
         this.accessedTime = accessedTime;
-        this.previousLastAccessedTime = lastAccessedTime;
         this.maxInactiveSeconds = maxInactiveSeconds;
         this.expiryTime = expiryTime;
         this.version = version;
         this.lastNode = lastNode;
         this.isNew = isNew;
+        this.storedAccessedTime = accessedTime;
+        this.storedLastAccessedTime = lastAccessedTime;
+        this.storedExpiryTime = expiryTime;
+        this.storedLastNode = lastNode;
+    }
+
+    /** True for attribute names reserved for Lanyard's container-internal data ({@code io.lanyard.*}): the one rule of both adapters. */
+    public static boolean isReserved(String attributeName) {
+        return attributeName.startsWith(RESERVED_PREFIX);
+    }
+
+    /** Applies the access the load script wrote to Redis ({@code load.lua}) to this copy; the stored values stay readable. */
+    void touched(long now, String node) {
+        lastAccessedTime = accessedTime;
+        accessedTime = now;
+        expiryTime = expiryFor(now, maxInactiveSeconds);
+        lastNode = node;
+        loadTouched = true;
+    }
+
+    void cookieSetTime(long millis) {
+        this.cookieSetTime = millis;
     }
 
     static long expiryFor(long accessedTime, int maxInactiveSeconds) {
@@ -93,16 +127,57 @@ public final class SessionRecord {
     }
 
     /**
-     * The {@code lastAccessed} value Redis held before the touch that loaded this record (the
-     * request before the previous one). Jetty's {@code SessionData} reports pre-touch times because
-     * Jetty applies the access itself; equal to {@link #lastAccessedTime()} when not loaded by a touch.
+     * True when this record was loaded by a touch of this node (a request's load): Redis already
+     * holds this access (access times, expiry, node), as {@link #accessedTime()} etc. say.
      */
-    public long previousLastAccessedTime() {
-        return previousLastAccessedTime;
+    public boolean isTouched() {
+        return loadTouched;
     }
 
-    void previousLastAccessedTime(long millis) {
-        this.previousLastAccessedTime = millis;
+    /** {@code accessed} as stored before this node's touch (Jetty's {@code SessionData} carries stored times; Jetty applies the access itself). */
+    public long storedAccessedTime() {
+        return storedAccessedTime;
+    }
+
+    /** {@code lastAccessed} as stored before this node's touch. */
+    public long storedLastAccessedTime() {
+        return storedLastAccessedTime;
+    }
+
+    /** {@code expiry} as stored before this node's touch. */
+    public long storedExpiryTime() {
+        return storedExpiryTime;
+    }
+
+    /** {@code node} as stored before this node's touch. */
+    public String storedLastNode() {
+        return storedLastNode;
+    }
+
+    /** Epoch millis when the session cookie was last set (Jetty's {@code cookieSet}); 0 when unknown. */
+    public long cookieSetTime() {
+        return cookieSetTime;
+    }
+
+    /**
+     * Sets every metadata field as given (Jetty's {@code SessionData}): the next save writes them
+     * exactly, when any differs from what this record holds.
+     */
+    public void setMetadata(long created, long accessed, long lastAccessed, int maxInactive, long expiry, String node,
+                            long cookieSet) {
+        if (created == creationTime && accessed == accessedTime && lastAccessed == lastAccessedTime
+                && maxInactive == maxInactiveSeconds && expiry == expiryTime && java.util.Objects.equals(node, lastNode)
+                && cookieSet == cookieSetTime) {
+            return;
+        }
+        creationTime = created;
+        accessedTime = accessed;
+        lastAccessedTime = lastAccessed;
+        maxInactiveSeconds = maxInactive;
+        expiryTime = expiry;
+        lastNode = node;
+        cookieSetTime = cookieSet;
+        metadataGiven = true;
     }
 
     /** Epoch millis of the current request (the touch that loaded this record). */
@@ -161,6 +236,11 @@ public final class SessionRecord {
      */
     public void setDecodeListener(java.util.function.BiConsumer<String, Object> listener) {
         this.decodeListener = listener;
+    }
+
+    /** The attributes as a live concurrent map, Lanyard's reserved ones hidden (Tomcat's session works on it). */
+    public java.util.concurrent.ConcurrentMap<String, Object> asMap() {
+        return new RecordMap(this);
     }
 
     /** The attributes decoded so far (a snapshot); attributes never read are not included. */
@@ -233,18 +313,9 @@ public final class SessionRecord {
     }
 
     /** Names of attributes present in Redis that this node could not decode (decodes the rest to find out). */
-    public Set<String> undecodableAttributeNames() {
+    Set<String> undecodableAttributeNames() {
         decodeAll();
         return Collections.unmodifiableSet(new HashSet<>(opaque.keySet()));
-    }
-
-    /** Removes all attributes, including undecodable ones (used on invalidate-style resets). */
-    public void clearAttributes() {
-        attributes.clear();
-        pending.clear();
-        touched.clear();
-        removedOpaque.addAll(opaque.keySet());
-        opaque.clear();
     }
 
     // ---- used by the store ----
@@ -271,89 +342,18 @@ public final class SessionRecord {
         Object decode(String name, byte[] bytes);
     }
 
-    /**
-     * What a save must write: changed attributes (by byte comparison), removed attributes, and
-     * whether metadata changed. Attributes that cannot be encoded are left out and listed in
-     * {@link Delta#failures()}; the rest is still saved.
-     */
-    Delta delta(AttributeCodec codec) {
-        Map<String, byte[]> changed = new HashMap<>();
-        Map<String, Object> values = new HashMap<>();
-        Map<String, String> failures = new HashMap<>();
-        long total = 0;
-        for (Map.Entry<String, Object> e : attributes.entrySet()) {
-            String name = e.getKey();
-            Object value = e.getValue();
-            byte[] before = stored.get(name);
-            if (before != null && !touched.contains(name) && AttributeCodec.isImmutable(value)) {
-                // A value of an immutable type that was not replaced cannot have changed: skip the
-                // encoding. Mutable values (carts, lists) are always re-encoded and compared.
-                total += before.length;
-                continue;
-            }
-            byte[] now;
-            try {
-                now = codec.encode(value);
-            } catch (LanyardException ex) {
-                failures.put(name, ex.getMessage());
-                if (before != null) {
-                    total += before.length;
-                }
-                continue;
-            }
-            total += now.length;
-            if (before == null || !Arrays.equals(before, now)) {
-                if (before != null && codec.isSameValue(before, now)) {
-                    // Same value, other byte order: remember this node's encoding as the baseline, so
-                    // the next save of this record (Jetty stores twice per request, Tomcat once per
-                    // leaving request) compares bytes again instead of repeating the decode+encode.
-                    stored.replace(name, before, now);
-                    continue;
-                }
-                changed.put(name, now);
-                values.put(name, value);
-            }
-        }
-        List<String> removed = new ArrayList<>();
-        for (String name : stored.keySet()) {
-            if (!attributes.containsKey(name) && !pending.containsKey(name)) {
-                removed.add(name);
-            }
-        }
-        for (String name : removedOpaque) {
-            if (!attributes.containsKey(name) && !removed.contains(name)) {
-                removed.add(name);
-            }
-        }
-        for (byte[] b : opaque.values()) {
-            total += b.length;
-        }
-        for (byte[] b : pending.values()) {
-            total += b.length; // never decoded, so unchanged
-        }
-        return new Delta(changed, values, removed, failures, maxInactiveChanged, total);
+    /** What a save must write (see {@link Changes#delta}). */
+    Changes.Delta delta(AttributeCodec codec) {
+        return Changes.delta(this, codec);
     }
 
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
-    FullCopy allEncoded(AttributeCodec codec) {
-        Map<String, Object> values = new HashMap<>(attributes); // before encoding: what the bytes can be older than
-        Delta d = delta(codec);
-        Map<String, byte[]> all = new HashMap<>(opaque);
-        all.putAll(pending);
-        for (String name : attributes.keySet()) {
-            byte[] b = d.changed().get(name);
-            if (b == null) {
-                b = stored.get(name);
-            }
-            if (b != null) {
-                all.put(name, b);
-            }
-        }
-        return new FullCopy(all, values);
+    Changes.FullCopy allEncoded(AttributeCodec codec) {
+        return Changes.allEncoded(this, codec);
     }
 
     /** Records that {@code delta} is now what Redis holds. */
-    void committed(Delta delta, long newVersion) {
+    void committed(Changes.Delta delta, long newVersion) {
         stored.putAll(delta.changed());
         delta.removed().forEach(stored::remove);
         removedOpaque.removeAll(delta.removed());
@@ -364,6 +364,9 @@ public final class SessionRecord {
             }
         });
         maxInactiveChanged = false;
+        if (delta.metadataGiven()) {
+            metadataGiven = false;
+        }
         isNew = false;
         version = newVersion;
     }
@@ -372,7 +375,7 @@ public final class SessionRecord {
      * Records that the whole record was written under a new key. An attribute a concurrent request
      * replaced while the copy was written stays "touched", so the next save still writes it.
      */
-    void committedAll(FullCopy copy, long newVersion) {
+    void committedAll(Changes.FullCopy copy, long newVersion) {
         stored.clear();
         for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
             // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
@@ -384,35 +387,9 @@ public final class SessionRecord {
         touched.removeIf(name -> attributes.get(name) == copy.values().get(name));
         removedOpaque.clear();
         maxInactiveChanged = false;
+        metadataGiven = false;
         isNew = false;
         version = newVersion;
-    }
-
-    /** Every attribute's bytes for a full copy, and the values they were taken from. */
-    record FullCopy(Map<String, byte[]> bytes, Map<String, Object> values) {
-        long totalBytes() {
-            long n = 0;
-            for (byte[] b : bytes.values()) {
-                n += b.length;
-            }
-            return n;
-        }
-    }
-
-    /** The changes one save writes. */
-    record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
-                 boolean metadataChanged, long totalBytes) {
-        boolean isEmpty() {
-            return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
-        }
-
-        long bytesWritten() {
-            long n = 0;
-            for (byte[] b : changed.values()) {
-                n += b.length;
-            }
-            return n;
-        }
     }
 
     @Override

@@ -27,10 +27,10 @@ class SessionRecordTest {
     @Test
     void aValueSetWhileAnIdChangeCopiedTheRecordIsStillSavedAfterIt() {
         SessionRecord r = loaded();
-        SessionRecord.FullCopy copy = r.allEncoded(codec);
+        Changes.FullCopy copy = r.allEncoded(codec);
         r.setAttribute("lang", "de"); // a concurrent request on the same node, during the copy
         r.committedAll(copy, 2);
-        SessionRecord.Delta next = r.delta(codec);
+        Changes.Delta next = r.delta(codec);
         assertTrue(next.changed().containsKey("lang"), "the concurrent change is written by the next save: " + next.changed().keySet());
         assertFalse(next.changed().containsKey("cart"));
     }
@@ -38,7 +38,7 @@ class SessionRecordTest {
     @Test
     void aValueRemovedWhileAnIdChangeCopiedTheRecordIsRemovedByTheNextSave() {
         SessionRecord r = loaded();
-        SessionRecord.FullCopy copy = r.allEncoded(codec);
+        Changes.FullCopy copy = r.allEncoded(codec);
         r.removeAttribute("cart"); // a concurrent request, after the copy took the cart's bytes
         r.committedAll(copy, 2);
         assertEquals(List.of("cart"), r.delta(codec).removed());

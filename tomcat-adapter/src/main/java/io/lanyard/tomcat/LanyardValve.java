@@ -14,8 +14,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Opens the request bracket of {@link RedisSessionManager}, which installs this valve first in its
- * context's pipeline; users never configure it. On the way in it registers the request with the
- * holder of the requested session (no Redis call: loading is lazy, on the first
+ * context's pipeline; users never configure it. On the way in it enters the core's entry of the
+ * requested session (no Redis call: loading is lazy, on the first
  * {@code getSession}). The bracket is closed, and the session saved by the last request out, by
  * the manager's {@code requestDestroyed} listener: after error pages, and for async requests on
  * completion, but still before the response completes.
@@ -41,7 +41,7 @@ public final class LanyardValve extends ValveBase {
             getNext().invoke(request, response);
             return;
         }
-        RedisSessionManager.Bracket bracket = manager.open(request);
+        RequestBrackets.Bracket bracket = manager.brackets().open(request);
         try {
             getNext().invoke(request, response);
             Object error = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
@@ -57,7 +57,7 @@ public final class LanyardValve extends ValveBase {
         } finally {
             // The bracket is closed by the manager's requestDestroyed listener, after error pages
             // and, for async requests, on completion.
-            manager.leave(bracket);
+            manager.brackets().leave(bracket);
         }
     }
 

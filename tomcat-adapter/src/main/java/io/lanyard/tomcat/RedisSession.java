@@ -1,5 +1,6 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.core.ActiveSession;
 import io.lanyard.core.SessionRecord;
 import org.apache.catalina.realm.GenericPrincipal;
 import org.apache.catalina.session.StandardSession;
@@ -10,8 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (see
- * {@link RecordAttributes}), times and timeout come from Redis. Tomcat's event code (listeners,
+ * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (its
+ * {@link SessionRecord#asMap() map view} is {@code StandardSession.attributes}), times and timeout
+ * come from Redis. Tomcat's event code (listeners,
  * binding, activation, expiry) is inherited unchanged.
  *
  * <p>Not a cache entry: a node holds the object only while requests use it (see
@@ -28,22 +30,24 @@ final class RedisSession extends StandardSession {
     static final String AUTH_ATTRIBUTE = "io.lanyard.tomcat.principal";
 
     private final transient SessionRecord record;
-    /** The holder that shares this object between concurrent requests; null for detached copies. */
-    final transient RedisSessionManager.Holder holder;
+    /** The core's entry that shares this object between concurrent requests; null for detached copies. */
+    final transient ActiveSession active;
+    /** Created here, and the creating request still holds the entry once (guarded by this). */
+    private transient boolean creatorHold;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
     /**
-     * No request bracket holds this object any more (its holder was released), or it never had
+     * No request bracket holds this object any more (its entry was released), or it never had
      * one (a detached copy found outside any request of this context): changes are written
      * through to Redis at once instead of being saved when the last request leaves.
      */
     private transient volatile boolean released;
 
-    RedisSession(RedisSessionManager manager, SessionRecord record, RedisSessionManager.Holder holder) {
+    RedisSession(RedisSessionManager manager, SessionRecord record, ActiveSession active) {
         super(manager);
         this.record = record;
-        this.holder = holder;
-        this.attributes = new RecordAttributes(record);
+        this.active = active;
+        this.attributes = record.asMap();
         this.creationTime = record.creationTime();
         this.lastAccessedTime = record.lastAccessedTime();
         this.thisAccessedTime = record.accessedTime();
@@ -63,13 +67,7 @@ final class RedisSession extends StandardSession {
      */
     @Override
     public void activate() {
-        RecordAttributes view = (RecordAttributes) attributes;
-        view.decodedOnly = true;
-        try {
-            super.activate();
-        } finally {
-            view.decodedOnly = false;
-        }
+        onDecodedOnly(super::activate);
         record.setDecodeListener((name, value) -> {
             if (value instanceof jakarta.servlet.http.HttpSessionActivationListener listener) {
                 try {
@@ -84,12 +82,24 @@ final class RedisSession extends StandardSession {
 
     @Override
     public void passivate() {
-        RecordAttributes view = (RecordAttributes) attributes;
-        view.decodedOnly = true;
+        onDecodedOnly(super::passivate);
+    }
+
+    /**
+     * Runs Tomcat's activation or passivation on the attributes decoded so far, so it does not
+     * decode (and later re-encode) attributes the request never reads. Safe to swap the map: no
+     * other request uses the session then (activation runs when the core's entry attaches this
+     * object, passivation when the last request leaves).
+     */
+    private void onDecodedOnly(Runnable step) {
+        java.util.concurrent.ConcurrentMap<String, Object> live = attributes;
+        java.util.concurrent.ConcurrentHashMap<String, Object> decoded = new java.util.concurrent.ConcurrentHashMap<>(record.decodedAttributes());
+        decoded.keySet().removeIf(SessionRecord::isReserved);
+        attributes = decoded;
         try {
-            super.passivate();
+            step.run();
         } finally {
-            view.decodedOnly = false;
+            attributes = live;
         }
     }
 
@@ -149,13 +159,29 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
+    /** Marks the creating request's hold on the entry; false when one is already marked. */
+    synchronized boolean holdForCreator() {
+        if (creatorHold) {
+            return false;
+        }
+        creatorHold = true;
+        return true;
+    }
+
+    /** Takes the creating request's hold (once): true when the caller must release the entry. */
+    synchronized boolean takeCreatorHold() {
+        boolean held = creatorHold;
+        creatorHold = false;
+        return held;
+    }
+
     void markReleased() {
         released = true;
     }
 
     private void writeThrough() {
         if (released && !expiredByStore && !expiring) {
-            ((RedisSessionManager) manager).saveNow(this);
+            ((RedisSessionManager) manager).brackets().saveNow(this);
         }
     }
 
@@ -177,8 +203,8 @@ final class RedisSession extends StandardSession {
     @Override
     public void endAccess() {
         isNew = false;
-        if (holder != null) {
-            ((RedisSessionManager) manager).endAccess(this);
+        if (active != null) {
+            ((RedisSessionManager) manager).brackets().endAccess(this);
         }
     }
 

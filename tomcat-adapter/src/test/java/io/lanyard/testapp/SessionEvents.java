@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 @WebListener
 public class SessionEvents implements HttpSessionListener, HttpSessionAttributeListener {
     public static final List<String> EVENTS = new CopyOnWriteArrayList<>();
+    /** Runs at the end of each sessionDestroyed (tests hold a listener there). */
+    public static volatile Runnable afterDestroyed = () -> { };
 
     static String node(HttpSessionEvent e) {
         String n = e.getSession().getServletContext().getInitParameter("node");
@@ -34,6 +36,7 @@ public class SessionEvents implements HttpSessionListener, HttpSessionAttributeL
         Object cart = e.getSession().getAttribute("cart");
         EVENTS.add("destroyed " + e.getSession().getId() + " " + node(e) + " cart="
                 + (cart instanceof Cart c ? c.items() : "none"));
+        afterDestroyed.run();
     }
 
     @Override

@@ -86,7 +86,7 @@ class ManagerAttributesTest {
     void anUnreadableValueFailsTheStartCheck() throws Exception {
         RedisSessionManager manager = parse("poolSize=\"lots\"", new ArrayList<>());
         assertTrue(manager.unknownAttributeWarnings().isEmpty());
-        String message = assertThrows(io.lanyard.core.LanyardException.ConfigurationException.class,
+        String message = assertThrows(io.lanyard.core.LanyardException.class,
                 () -> manager.settings().validate("/shop")).getMessage();
         assertTrue(message.contains("poolSize must be a whole number, was 'lots'"), message);
     }

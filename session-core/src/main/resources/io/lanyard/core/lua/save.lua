@@ -1,6 +1,7 @@
 -- Save a session's changes atomically (one command per writing request).
 -- KEYS[1] session hash
--- ARGV[1] now (epoch ms)  ARGV[2] grace (ms)  ARGV[3] 'create' | 'update'  ARGV[4] node name
+-- ARGV[1] now (epoch ms)  ARGV[2] grace (ms)  ARGV[3] 'create' | 'update'
+-- ARGV[4] node name, or '' when the pairs carry the node field (metadata written as given)
 -- ARGV[5] new maxInactive seconds, or '' when unchanged
 -- ARGV[6] n = number of field/value pairs that follow; then n pairs to set; then fields to delete.
 -- Returns the new version (> 0); 0 when the session is gone or expired (nothing written: a save
@@ -34,7 +35,7 @@ if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[1], 'maxInactive', ARGV[5], 'expiry', string.format('%.0f', exp))
 end
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
-redis.call('HSET', KEYS[1], 'node', ARGV[4])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'node', ARGV[4]) end
 local expiry = tonumber(redis.call('HGET', KEYS[1], 'expiry')) or 0
 if expiry > 0 then
   -- TTL from the time of this write; an already expired record still lives for the grace period.

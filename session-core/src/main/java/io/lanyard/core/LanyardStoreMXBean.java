@@ -1,10 +1,15 @@
 package io.lanyard.core;
 
+import java.util.Map;
+
 /**
- * Counters of one store (one webapp on one node) since start. The adapters publish this
- * interface as JMX attributes. All zero when {@code metricsEnabled=false}.
+ * The JMX view of one webapp's Lanyard store on one node, the same on both containers: the
+ * store's counters since start (all zero when {@code metricsEnabled=false}), its state and the
+ * effective settings, passwords masked. Tomcat registers it as
+ * {@code <engine>:type=LanyardSessionStore,host=<host>,context=<path>}, Jetty as
+ * {@code io.lanyard:type=LanyardSessionStore,context=<application>}.
  */
-public interface StoreMetrics {
+public interface LanyardStoreMXBean {
     /** Sessions loaded from Redis (found). */
     long getLoads();
 
@@ -49,4 +54,25 @@ public interface StoreMetrics {
 
     /** Largest save latency in microseconds. */
     long getSaveLatencyMaxMicros();
+
+    /**
+     * Session saves that failed after the response was already committed, so the client could not
+     * be told (each also logged, as one WARNING per cause and minute).
+     */
+    long getLostSaves();
+
+    /** Sessions currently held in memory by in-flight requests on this node. */
+    int getSessionsInUse();
+
+    /** True while Redis is considered unreachable (requests get 503). */
+    boolean isRedisDown();
+
+    /** The Redis URI with any password masked. */
+    String getRedisUri();
+
+    /** The application part of the Redis keys. */
+    String getApplication();
+
+    /** Every setting by name, as text; passwords masked. */
+    Map<String, String> getSettings();
 }

@@ -1,20 +1,18 @@
-package io.lanyard.tomcat;
-
-import org.apache.juli.logging.Log;
+package io.lanyard.core;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * At most one WARN per key (a failure cause) and interval; the next one says how many were
+ * At most one WARNING per key (a failure cause) and interval; the next one says how many were
  * suppressed in between. So an outage logs a line a minute, not one per request.
  */
 final class RateLimitedLog {
-    private final Log log;
+    private final System.Logger log;
     private final long intervalMillis;
     private final Map<String, long[]> state = new ConcurrentHashMap<>(); // key -> {lastLoggedAt, suppressed}
 
-    RateLimitedLog(Log log, long intervalMillis) {
+    RateLimitedLog(System.Logger log, long intervalMillis) {
         this.log = log;
         this.intervalMillis = intervalMillis;
     }
@@ -32,6 +30,6 @@ final class RateLimitedLog {
             s[0] = now;
             s[1] = 0;
         }
-        log.warn(suppressed == 0 ? message : message + " [" + suppressed + " similar since the last warning]");
+        log.log(System.Logger.Level.WARNING, suppressed == 0 ? message : message + " [" + suppressed + " similar since the last warning]");
     }
 }

@@ -1,6 +1,4 @@
-package io.lanyard.tomcat;
-
-import io.lanyard.core.SessionRecord;
+package io.lanyard.core;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -10,26 +8,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * StandardSession's attribute map, backed by the {@link SessionRecord}. Installing this view as
- * {@code StandardSession.attributes} lets Tomcat's own code fire every attribute, binding and
- * expiry event unchanged, while every put/remove reaches the record (which tracks the delta to
- * save). The reserved authentication attribute is hidden from the webapp.
+ * A record's attributes as a concurrent map, for containers whose session code works on a map
+ * (Tomcat's {@code StandardSession.attributes}): every put/remove reaches the record (which
+ * tracks the delta to save), attributes are decoded on first access, and Lanyard's reserved
+ * attributes ({@link SessionRecord#isReserved}) are hidden.
  */
-final class RecordAttributes extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
+final class RecordMap extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
     private final SessionRecord record;
-    /**
-     * While Tomcat's activate/passivate iterate the attributes: answer only attributes decoded so
-     * far, so activation does not decode (and later re-encode) attributes the request never reads.
-     * Set only under the holder's lock, when no other request uses the session.
-     */
-    volatile boolean decodedOnly;
 
-    RecordAttributes(SessionRecord record) {
+    RecordMap(SessionRecord record) {
         this.record = record;
     }
 
-    private static boolean hidden(Object name) {
-        return RedisSession.AUTH_ATTRIBUTE.equals(name);
+    private static boolean hidden(String name) {
+        return SessionRecord.isReserved(name);
     }
 
     @Override
@@ -37,7 +29,7 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
         if (!(name instanceof String s) || hidden(s)) {
             return null;
         }
-        return decodedOnly ? record.decodedAttributes().get(s) : record.getAttribute(s);
+        return record.getAttribute(s);
     }
 
     @Override
@@ -98,8 +90,13 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
 
             @Override
             public int size() {
-                int n = record.attributes().size();
-                return record.getAttribute(RedisSession.AUTH_ATTRIBUTE) == null ? n : n - 1;
+                int n = 0;
+                for (String name : record.attributes().keySet()) {
+                    if (!hidden(name)) {
+                        n++;
+                    }
+                }
+                return n;
             }
         };
     }
@@ -107,7 +104,7 @@ final class RecordAttributes extends AbstractMap<String, Object> implements Conc
     @Override
     public Set<String> keySet() {
         Set<String> names = new java.util.HashSet<>(record.attributeNames());
-        names.remove(RedisSession.AUTH_ATTRIBUTE);
+        names.removeIf(RecordMap::hidden);
         return names;
     }
 }

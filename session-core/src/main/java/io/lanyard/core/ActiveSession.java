@@ -1,0 +1,264 @@
+package io.lanyard.core;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * One session while requests on this node use it: the request lifecycle both adapters share.
+ * A request {@linkplain RedisSessionStore#enter enters} by the id in its cookie (no Redis call),
+ * asks for the {@link #record()} when it first needs the session, and {@linkplain #leave leaves},
+ * saving its changes; the last one out closes the entry.
+ *
+ * <p>Design notes.
+ * <ul>
+ * <li>Single flight: concurrent requests of one session on one node share one entry, one load
+ *     and one {@link SessionRecord}. The first request to ask loads; the others wait for that load
+ *     on a future, each until its own deadline (connect + read timeout from when it starts
+ *     waiting), then fail with {@link LanyardException.RedisUnavailableException}. No lock is held
+ *     across Redis I/O, so however many requests carry one cookie, none waits longer than its
+ *     own timeouts.</li>
+ * <li>Saves of one record are serialized by the store (a per-record lock taken with a deadline),
+ *     so concurrent requests each write their own changes without overwriting a newer value with
+ *     an older one.</li>
+ * <li>A closing entry (its last user is saving) takes no new users: the next request gets a new
+ *     entry whose load first waits (again with a deadline) for that last save, so it never reads
+ *     the session from before it.</li>
+ * <li>The adapter may attach its own session object (Tomcat's {@code StandardSession}), created
+ *     once per record and shared by the requests.</li>
+ * </ul>
+ */
+public final class ActiveSession {
+    private static final System.Logger LOG = System.getLogger(ActiveSession.class.getName());
+    private final RedisSessionStore store;
+    /** Closing entry of the same id that this one replaced: its last save precedes this load. */
+    private volatile ActiveSession predecessor;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile String id;
+    // Guarded by this.
+    private int users;
+    private boolean closing;
+    private CompletableFuture<SessionRecord> load;
+    private Object attachment;
+    private SessionRecord attachedTo;
+
+    ActiveSession(RedisSessionStore store, String id, ActiveSession predecessor) {
+        this.store = store;
+        this.id = id;
+        this.predecessor = predecessor;
+        this.users = 1;
+    }
+
+    /** A new user joins, unless the entry is closing. */
+    synchronized boolean join() {
+        if (closing) {
+            return false;
+        }
+        users++;
+        return true;
+    }
+
+    synchronized boolean isClosing() {
+        return closing;
+    }
+
+    /** The session id (without route suffix). */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The session, loaded once for all requests of this entry (one Redis command).
+     *
+     * @return the record, or {@code null} when there is no such session (or it was invalidated)
+     * @throws LanyardException.RedisUnavailableException when Redis cannot be reached, or the load
+     *                                                    by another request did not finish before
+     *                                                    this request's own deadline
+     * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
+     */
+    public SessionRecord record() {
+        CompletableFuture<SessionRecord> f;
+        boolean loader = false;
+        synchronized (this) {
+            if (load == null) {
+                load = new CompletableFuture<>();
+                loader = true;
+            }
+            f = load;
+        }
+        if (loader) {
+            try {
+                ActiveSession before = predecessor;
+                if (before != null) {
+                    await(before.closed, "the previous request's save");
+                    predecessor = null;
+                }
+                f.complete(store.load(id));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+                if (e instanceof LanyardException.RedisUnavailableException) {
+                    synchronized (this) {
+                        if (load == f) {
+                            load = null; // a later request of this entry tries again
+                        }
+                    }
+                }
+            }
+        }
+        return await(f, "the load of this session by another request");
+    }
+
+    /** True once the load has finished (the next {@link #record()} answers from memory). */
+    public synchronized boolean isLoaded() {
+        return load != null && load.isDone() && !load.isCompletedExceptionally();
+    }
+
+    /**
+     * Makes this entry's session a new one, in memory until its first save. When a live session
+     * is already loaded or created here (another request sent the same client-chosen id), that
+     * one is returned and nothing is created.
+     */
+    public synchronized SessionRecord create(int maxInactiveSeconds) {
+        if (isLoaded()) {
+            SessionRecord current = load.join();
+            if (current != null) {
+                return current;
+            }
+        }
+        SessionRecord r = store.create(id, maxInactiveSeconds);
+        load = CompletableFuture.completedFuture(r);
+        return r;
+    }
+
+    /**
+     * The adapter's object for the current record, made by {@code factory} once per record and
+     * shared by the requests of this entry.
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T attach(SessionRecord record, Function<SessionRecord, T> factory) {
+        if (attachedTo != record) {
+            attachment = factory.apply(record);
+            attachedTo = record;
+        }
+        return (T) attachment;
+    }
+
+    /** The adapter's object attached to the current record, or {@code null}. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T attachment() {
+        return (T) attachment;
+    }
+
+    /** The session was invalidated or expired: later requests of this entry see no session. */
+    public synchronized void invalidated() {
+        load = CompletableFuture.completedFuture(null);
+        attachment = null;
+        attachedTo = null;
+    }
+
+    /**
+     * Stores what changed (nothing is sent when nothing changed). Does nothing when the session
+     * was never loaded or no longer exists here.
+     *
+     * @return what the save did, or {@code null} when there was nothing to save
+     */
+    SaveResult save() {
+        SessionRecord r;
+        synchronized (this) {
+            if (!isLoaded()) {
+                return null;
+            }
+            r = load.join();
+        }
+        return r == null ? null : store.save(r);
+    }
+
+    /**
+     * One request leaves and stores what it changed, so the client's next request sees it on any
+     * node even while other requests of the session still run here (a download, a long poll).
+     * The last one out runs {@code beforeLastSave} (e.g. passivation) before its save, and
+     * {@code afterLast} once the entry is closed, also when the save failed.
+     *
+     * @throws RuntimeException when the last user's save failed (not reported for an earlier
+     *                          user's save: the changes stay in the shared record, and the last
+     *                          request out saves them and reports a failure)
+     */
+    public void leave(Runnable beforeLastSave, Runnable afterLast) {
+        if (!release()) {
+            try {
+                save();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "Lanyard: early save of " + this + " failed: " + e);
+            }
+            return;
+        }
+        try {
+            beforeLastSave.run();
+            save();
+        } finally {
+            close();
+            afterLast.run();
+        }
+    }
+
+    /** Ends one request's use without saving; true when it was the last user (the entry then takes no new users). */
+    synchronized boolean release() {
+        if (--users > 0) {
+            return false;
+        }
+        closing = true;
+        return true;
+    }
+
+    /** After the last user's save: removes the entry, so the next request loads afresh. */
+    void close() {
+        predecessor = null;
+        store.table().closed(this);
+        closed.complete(null);
+    }
+
+    /**
+     * Moves the session to a new id (session fixation protection): the record is written under
+     * the new id ({@link RedisSessionStore#changeId}) and this entry is found under it.
+     *
+     * @return false when the session no longer existed under its old id
+     */
+    public boolean changeId(String newId) {
+        SessionRecord r = record();
+        if (r == null) {
+            return false;
+        }
+        String old = id;
+        if (!store.changeId(r, newId)) {
+            return false;
+        }
+        id = newId;
+        store.table().renamed(this, old);
+        return true;
+    }
+
+    private <T> T await(CompletableFuture<T> f, String what) {
+        long budget = store.callBudgetMillis();
+        try {
+            return f.get(budget, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new LanyardException.RedisUnavailableException(id, "waited " + budget + " ms (connect + read timeout) for "
+                    + what + "; Redis is slow or unreachable", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new LanyardException(id, "session load failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LanyardException.RedisUnavailableException(id, "interrupted while waiting for " + what, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ActiveSession{" + SessionIds.abbreviate(id) + "}";
+    }
+}

@@ -1,0 +1,124 @@
+package io.lanyard.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Change detection of a {@link SessionRecord}: what a save writes, decided by comparing each
+ * attribute's encoding with the bytes Redis holds (see the record's design notes).
+ */
+final class Changes {
+    private Changes() {
+    }
+
+    /**
+     * What a save must write: changed attributes (by byte comparison), removed attributes, and
+     * whether metadata changed. Attributes that cannot be encoded are left out and listed in
+     * {@link Delta#failures()}; the rest is still saved.
+     */
+    static Delta delta(SessionRecord r, AttributeCodec codec) {
+        Map<String, byte[]> changed = new HashMap<>();
+        Map<String, Object> values = new HashMap<>();
+        Map<String, String> failures = new HashMap<>();
+        long total = 0;
+        for (Map.Entry<String, Object> e : r.attributes.entrySet()) {
+            String name = e.getKey();
+            Object value = e.getValue();
+            byte[] before = r.stored.get(name);
+            if (before != null && !r.touched.contains(name) && AttributeCodec.isImmutable(value)) {
+                // A value of an immutable type that was not replaced cannot have changed: skip the
+                // encoding. Mutable values (carts, lists) are always re-encoded and compared.
+                total += before.length;
+                continue;
+            }
+            byte[] now;
+            try {
+                now = codec.encode(value);
+            } catch (LanyardException ex) {
+                failures.put(name, ex.getMessage());
+                if (before != null) {
+                    total += before.length;
+                }
+                continue;
+            }
+            total += now.length;
+            if (before == null || !Arrays.equals(before, now)) {
+                if (before != null && codec.isSameValue(before, now)) {
+                    // Same value, other byte order: remember this node's encoding as the baseline, so
+                    // the next save of this record (Jetty stores twice per request, Tomcat once per
+                    // leaving request) compares bytes again instead of repeating the decode+encode.
+                    r.stored.replace(name, before, now);
+                    continue;
+                }
+                changed.put(name, now);
+                values.put(name, value);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (String name : r.stored.keySet()) {
+            if (!r.attributes.containsKey(name) && !r.pending.containsKey(name)) {
+                removed.add(name);
+            }
+        }
+        for (String name : r.removedOpaque) {
+            if (!r.attributes.containsKey(name) && !removed.contains(name)) {
+                removed.add(name);
+            }
+        }
+        for (byte[] b : r.opaque.values()) {
+            total += b.length;
+        }
+        for (byte[] b : r.pending.values()) {
+            total += b.length; // never decoded, so unchanged
+        }
+        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total);
+    }
+
+    /** All attribute bytes as they are to be stored, for a full copy (id change). */
+    static FullCopy allEncoded(SessionRecord r, AttributeCodec codec) {
+        Map<String, Object> values = new HashMap<>(r.attributes); // before encoding: what the bytes can be older than
+        Delta d = delta(r, codec);
+        Map<String, byte[]> all = new HashMap<>(r.opaque);
+        all.putAll(r.pending);
+        for (String name : r.attributes.keySet()) {
+            byte[] b = d.changed().get(name);
+            if (b == null) {
+                b = r.stored.get(name);
+            }
+            if (b != null) {
+                all.put(name, b);
+            }
+        }
+        return new FullCopy(all, values);
+    }
+
+    /** Every attribute's bytes for a full copy, and the values they were taken from. */
+    record FullCopy(Map<String, byte[]> bytes, Map<String, Object> values) {
+        long totalBytes() {
+            long n = 0;
+            for (byte[] b : bytes.values()) {
+                n += b.length;
+            }
+            return n;
+        }
+    }
+
+    /** The changes one save writes. */
+    record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
+                 boolean metadataChanged, boolean metadataGiven, long totalBytes) {
+        boolean isEmpty() {
+            return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
+        }
+
+        long bytesWritten() {
+            long n = 0;
+            for (byte[] b : changed.values()) {
+                n += b.length;
+            }
+            return n;
+        }
+    }
+}

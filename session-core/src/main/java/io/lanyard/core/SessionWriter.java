@@ -1,0 +1,217 @@
+package io.lanyard.core;
+
+import redis.clients.jedis.params.ZAddParams;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The write side of the store: a save writes what changed since the record was loaded or last
+ * saved, in one atomic script; an id change copies the whole record. Saves of one record are
+ * serialized (its lock, taken with the caller's connect + read timeout as deadline): two requests
+ * of one session could otherwise compute their deltas in one order and reach Redis in the other,
+ * leaving the older value.
+ */
+final class SessionWriter {
+    /** The store's logger: operators see one logger name for the store's lines. */
+    private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
+    private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
+    private static final byte[] EMPTY = new byte[0];
+
+    private final RedisSessionStore store;
+    private final RedisCalls redis;
+    private final RedisLayout layout;
+    private final LanyardSettings settings;
+    private final MetricsRecorder metrics;
+    private final AttributeCodec codec;
+    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+    private final byte[] graceMillis;
+    private final byte[] node;
+
+    SessionWriter(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings,
+                  MetricsRecorder metrics, AttributeCodec codec) {
+        this.store = store;
+        this.redis = redis;
+        this.layout = layout;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.codec = codec;
+        this.graceMillis = RedisSessionStore.ascii(settings.getGracePeriodSeconds() * 1000L);
+        this.node = RedisLayout.utf8(settings.getNodeName());
+    }
+
+    SaveResult save(SessionRecord record) {
+        lock(record);
+        try {
+            return saveLocked(record);
+        } finally {
+            record.saveLock.unlock();
+        }
+    }
+
+    private SaveResult saveLocked(SessionRecord record) {
+        long start = System.nanoTime();
+        String id = record.id();
+        Changes.Delta delta = record.delta(codec);
+        logFailures(id, delta.failures());
+        if (!record.isNew() && delta.isEmpty()) {
+            return SaveResult.UNCHANGED;
+        }
+        checkSize(id, delta.totalBytes());
+        boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
+        if ((record.isNew() || timeoutChanged) && record.expiryTime() > 0) {
+            // Index first: an index entry without a hash is harmless (the scavenger drops it), a
+            // hash without an index entry would expire without its sessionDestroyed event. A
+            // changed timeout may bring the expiry earlier than the indexed one (or start one); it
+            // only ever moves the entry earlier (ZADD LT), since a claim re-checks a due entry
+            // against the hash anyway, and a later entry would be wrong if this save then failed.
+            index(id, record.expiryTime(), timeoutChanged);
+        }
+        List<byte[]> args = new ArrayList<>();
+        args.add(RedisSessionStore.ascii(store.now()));
+        args.add(graceMillis);
+        args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
+        // Metadata as given (Jetty) is written field by field, node included; otherwise the script
+        // recomputes the expiry of a changed timeout from the stored access time.
+        args.add(delta.metadataGiven() ? EMPTY : node);
+        args.add(record.isNew() || !delta.metadataChanged() || delta.metadataGiven() ? EMPTY
+                : RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        List<byte[]> pairs = new ArrayList<>();
+        if (record.isNew() || delta.metadataGiven()) {
+            addMetadata(pairs, record);
+        }
+        delta.changed().forEach((name, bytes) -> {
+            pairs.add(RedisLayout.attributeField(name));
+            pairs.add(bytes);
+        });
+        args.add(RedisSessionStore.ascii(pairs.size() / 2));
+        args.addAll(pairs);
+        for (String name : delta.removed()) {
+            args.add(RedisLayout.attributeField(name));
+        }
+        long result = (Long) redis.eval(SAVE, layout.sessionKey(id), args, id);
+        if (result == 0) {
+            return SaveResult.GONE;
+        }
+        if (result == -1) {
+            throw new LanyardException.SessionIdCollisionException(id);
+        }
+        if (result == -2) {
+            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
+        }
+        record.committed(delta, result);
+        metrics.save(System.nanoTime() - start, delta.bytesWritten());
+        return SaveResult.SAVED;
+    }
+
+    boolean changeId(SessionRecord record, String newId) {
+        if (!SessionIds.isValid(newId)) {
+            throw new IllegalArgumentException("invalid new session id");
+        }
+        lock(record);
+        try {
+            String oldId = record.id();
+            Changes.FullCopy copy = record.allEncoded(codec);
+            checkSize(oldId, copy.totalBytes());
+            if (!record.isNew() && !store.delete(oldId)) {
+                return false;
+            }
+            record.id(newId);
+            List<byte[]> pairs = new ArrayList<>();
+            addMetadata(pairs, record);
+            copy.bytes().forEach((name, bytes) -> {
+                pairs.add(RedisLayout.attributeField(name));
+                pairs.add(bytes);
+            });
+            List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
+                    RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
+            args.addAll(pairs);
+            if (record.expiryTime() > 0) {
+                index(newId, record.expiryTime(), false); // before the hash, as in save
+            }
+            long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
+            if (result == -1) {
+                throw new LanyardException.SessionIdCollisionException(newId);
+            }
+            record.committedAll(copy, result);
+            return true;
+        } finally {
+            record.saveLock.unlock();
+        }
+    }
+
+    void index(String id, long expiry, boolean onlyEarlier) {
+        byte[] key = layout.indexKey(id);
+        redis.call(id, jedis -> {
+            metrics.command();
+            return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
+                    : jedis.zadd(key, expiry, RedisLayout.utf8(id));
+        });
+    }
+
+    void removeFromIndex(byte[] indexKey, byte[] member) {
+        redis.call(null, jedis -> {
+            metrics.command();
+            return jedis.zrem(indexKey, member);
+        });
+    }
+
+    /** Takes the record's save lock within the caller's connect + read timeout. */
+    private void lock(SessionRecord record) {
+        long budget = store.callBudgetMillis();
+        try {
+            if (!record.saveLock.tryLock(budget, TimeUnit.MILLISECONDS)) {
+                throw new LanyardException.RedisUnavailableException(record.id(), "another save of this session did not finish within "
+                        + budget + " ms (connect + read timeout); Redis is slow or unreachable", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LanyardException.RedisUnavailableException(record.id(), "interrupted while waiting to save", e);
+        }
+    }
+
+    private void addMetadata(List<byte[]> pairs, SessionRecord r) {
+        pair(pairs, RedisLayout.CREATED, RedisSessionStore.ascii(r.creationTime()));
+        pair(pairs, RedisLayout.LAST_ACCESSED, RedisSessionStore.ascii(r.lastAccessedTime()));
+        pair(pairs, RedisLayout.ACCESSED, RedisSessionStore.ascii(r.accessedTime()));
+        pair(pairs, RedisLayout.MAX_INACTIVE, RedisSessionStore.ascii(r.maxInactiveSeconds()));
+        pair(pairs, RedisLayout.EXPIRY, RedisSessionStore.ascii(r.expiryTime()));
+        if (r.isNew()) {
+            pair(pairs, RedisLayout.VERSION, RedisSessionStore.ascii(0));
+        }
+        pair(pairs, RedisLayout.NODE, r.lastNode() == null ? node : RedisLayout.utf8(r.lastNode()));
+        if (r.cookieSetTime() != 0) {
+            pair(pairs, RedisLayout.COOKIE_SET, RedisSessionStore.ascii(r.cookieSetTime()));
+        }
+    }
+
+    private static void pair(List<byte[]> pairs, String field, byte[] value) {
+        pairs.add(RedisLayout.utf8(field));
+        pairs.add(value);
+    }
+
+    private void checkSize(String id, long total) {
+        if (total > settings.getMaxSessionBytes()) {
+            metrics.oversizedRefused();
+            String msg = "session is " + total + " bytes encoded, over maxSessionBytes=" + settings.getMaxSessionBytes()
+                    + "; the save was refused and nothing was written";
+            LOG.log(System.Logger.Level.WARNING, "Lanyard: " + msg + " [session " + SessionIds.abbreviate(id) + "]");
+            throw new LanyardException.SessionTooLargeException(id, msg);
+        }
+    }
+
+    private void logFailures(String id, Map<String, String> failures) {
+        for (Map.Entry<String, String> f : failures.entrySet()) {
+            metrics.error();
+            // One line per attribute name, not one per request.
+            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
+                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.lanyard.core;
+
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.StandardMBean;
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+
+/**
+ * The one {@link LanyardStoreMXBean} implementation (the store's counters and state) and the one
+ * failure policy for saves the client can no longer be told about.
+ */
+final class StoreView implements LanyardStoreMXBean {
+    private final LanyardSettings settings;
+    private final MetricsRecorder.Counters m;
+    private final RedisCalls redis;
+    private final System.Logger log;
+    private final AtomicLong lostSaves = new AtomicLong();
+    private final RateLimitedLog lostSaveWarnings;
+    private volatile IntSupplier sessionsInUse;
+    private volatile ObjectName registered;
+
+    StoreView(LanyardSettings settings, MetricsRecorder.Counters counters, RedisCalls redis, System.Logger log,
+              IntSupplier sessionsInUse) {
+        this.settings = settings;
+        this.m = counters;
+        this.redis = redis;
+        this.log = log;
+        this.lostSaveWarnings = new RateLimitedLog(log, 60_000);
+        this.sessionsInUse = sessionsInUse;
+    }
+
+    /** Counted ({@code LostSaves}) and logged, one WARNING per cause and minute. */
+    void lostSave(RuntimeException failure) {
+        lostSaves.incrementAndGet();
+        String cause = failure.getClass().getSimpleName();
+        lostSaveWarnings.warn(cause, "Lanyard: a session save failed after the response was committed; the"
+                + " request's session changes are lost (" + cause + ": " + failure.getMessage() + ")");
+    }
+
+    ObjectName register(String name) {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try {
+            ObjectName on = new ObjectName(name);
+            if (server.isRegistered(on)) {
+                on = new ObjectName(name + ",node=" + ObjectName.quote(settings.getNodeName()));
+            }
+            server.registerMBean(new StandardMBean(this, LanyardStoreMXBean.class, true), on);
+            registered = on;
+            return on;
+        } catch (JMException | RuntimeException e) {
+            log.log(System.Logger.Level.WARNING, "Lanyard: cannot register the JMX bean " + name + ": " + e);
+            return null;
+        }
+    }
+
+    void unregister() {
+        ObjectName on = registered;
+        registered = null;
+        if (on != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(on);
+            } catch (JMException e) {
+                log.log(System.Logger.Level.DEBUG, "Lanyard: cannot unregister " + on + ": " + e);
+            }
+        }
+    }
+
+    void sessionsInUse(IntSupplier supplier) {
+        this.sessionsInUse = supplier;
+    }
+
+    @Override public long getLoads() { return m.getLoads(); }
+    @Override public long getLoadMisses() { return m.getLoadMisses(); }
+    @Override public long getSaves() { return m.getSaves(); }
+    @Override public long getBytesRead() { return m.getBytesRead(); }
+    @Override public long getBytesWritten() { return m.getBytesWritten(); }
+    @Override public long getRedisCommands() { return m.getRedisCommands(); }
+    @Override public long getErrors() { return m.getErrors(); }
+    @Override public long getRefusedClasses() { return m.getRefusedClasses(); }
+    @Override public long getDroppedAttributes() { return m.getDroppedAttributes(); }
+    @Override public long getOversizedRefused() { return m.getOversizedRefused(); }
+    @Override public long getExpiriesProcessed() { return m.getExpiriesProcessed(); }
+    @Override public double getLoadLatencyMeanMicros() { return m.getLoadLatencyMeanMicros(); }
+    @Override public long getLoadLatencyMaxMicros() { return m.getLoadLatencyMaxMicros(); }
+    @Override public double getSaveLatencyMeanMicros() { return m.getSaveLatencyMeanMicros(); }
+    @Override public long getSaveLatencyMaxMicros() { return m.getSaveLatencyMaxMicros(); }
+    @Override public long getLostSaves() { return lostSaves.get(); }
+    @Override public int getSessionsInUse() { return sessionsInUse.getAsInt(); }
+    @Override public boolean isRedisDown() { return redis.isDown(); }
+    @Override public String getRedisUri() { return settings.maskedRedisUri(); }
+    @Override public String getApplication() { return settings.getApplication(); }
+
+    @Override
+    public Map<String, String> getSettings() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            out.put(s.name(), settings.get(s.name()));
+        }
+        return out;
+    }
+}
