@@ -144,8 +144,8 @@ final class NamedFieldSerializer<T> extends FieldSerializer<T> {
     }
 
     private CachedField[] readFields(Kryo kryo, Input input) {
-        int count = input.readVarInt(true);
-        if (count < 0 || count > MAX_FIELDS) {
+        int count = BoundedInput.countOf(input, input.readVarInt(true)); // each name takes at least one byte
+        if (count > MAX_FIELDS) {
             throw new KryoException("corrupt data: " + count + " fields for " + getType().getName());
         }
         CachedField[] fields = new CachedField[count];

@@ -7,8 +7,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -38,6 +36,7 @@ public final class RedisSessionStore implements AutoCloseable {
     private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
     private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] PEEK = RedisLayout.utf8("peek");
 
     private final LanyardSettings settings;
     private final Clock clock;
@@ -47,8 +46,11 @@ public final class RedisSessionStore implements AutoCloseable {
     private final RedisCalls redis;
     private final byte[] graceMillis;
     private final byte[] node;
-    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
-    private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
+    private final byte[] loadMaxFields;
+    private final byte[] loadMaxBytes;
+    private final LogOnce loggedFailures = new LogOnce();
+    private final LogOnce loggedDrops = new LogOnce();
+    private final LogOnce loggedTooLarge = new LogOnce();
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -62,6 +64,22 @@ public final class RedisSessionStore implements AutoCloseable {
         this.redis = new RedisCalls(settings, metrics);
         this.graceMillis = ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
+        this.loadMaxFields = ascii(loadMaxFields(settings.getMaxSessionBytes()));
+        this.loadMaxBytes = ascii(loadMaxBytes(settings.getMaxSessionBytes()));
+    }
+
+    /**
+     * Most bytes (field names and values) a session hash may hold to be loaded: twice
+     * maxSessionBytes, since two nodes saving different attributes of one session, each under the
+     * limit, can together leave more than the limit in Redis; plus 64 KiB for names and metadata.
+     */
+    static long loadMaxBytes(int maxSessionBytes) {
+        return 2L * maxSessionBytes + 65_536;
+    }
+
+    /** Most fields a session hash may hold to be loaded: one per 16 bytes of maxSessionBytes, at least 1024. */
+    static long loadMaxFields(int maxSessionBytes) {
+        return Math.max(1024, maxSessionBytes / 16);
     }
 
     /**
@@ -142,26 +160,20 @@ public final class RedisSessionStore implements AutoCloseable {
             metrics.load(System.nanoTime() - start, 0, false);
             return null;
         }
-        long now = now();
-        Object reply = redis.eval(LOAD, layout.sessionKey(id), List.of(ascii(now), graceMillis, node), id);
-        if (reply == null) {
+        List<?> parts;
+        try {
+            parts = fetch(id, false);
+        } catch (LanyardException.UnreadableSessionException e) {
             metrics.load(System.nanoTime() - start, 0, false);
-            return null;
+            throw e;
         }
-        List<?> parts = (List<?>) reply;
-        long status = (Long) parts.get(0);
-        List<?> hash = (List<?>) parts.get(1);
-        if (status == 3) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
-        }
-        if (status == 2 && !includeExpired) {
+        long status = parts == null ? 0 : (Long) parts.get(0);
+        if (status == 0 || (status == 2 && !includeExpired)) {
             metrics.load(System.nanoTime() - start, 0, false);
             return null;
         }
         long[] bytes = new long[1];
-        SessionRecord record = decode(id, hash, bytes);
+        SessionRecord record = decode(id, (List<?>) parts.get(1), bytes);
         if (status == 1 && parts.size() > 2 && parts.get(2) instanceof byte[] previous) {
             record.previousLastAccessedTime(parseLongOr(previous, record.lastAccessedTime()));
         }
@@ -179,22 +191,46 @@ public final class RedisSessionStore implements AutoCloseable {
         if (!SessionIds.isValid(id)) {
             return null;
         }
-        byte[] key = layout.sessionKey(id);
-        List<byte[]> flat = redis.call(id, jedis -> {
-            metrics.command();
-            Map<byte[], byte[]> m = jedis.hgetAll(key);
-            List<byte[]> out = new ArrayList<>(m.size() * 2);
-            m.forEach((k, v) -> {
-                out.add(k);
-                out.add(v);
-            });
-            return out;
-        });
-        if (flat.isEmpty()) {
+        List<?> parts = fetch(id, true);
+        if (parts == null) {
             return null;
         }
         long[] bytes = new long[1];
-        return decode(id, flat, bytes);
+        return decode(id, (List<?>) parts.get(1), bytes);
+    }
+
+    /**
+     * Runs {@code load.lua} (with {@code peek}: without touching). Returns its reply, or
+     * {@code null} for no session: absent, or too large to load (logged once per session).
+     *
+     * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
+     */
+    private List<?> fetch(String id, boolean peek) {
+        List<byte[]> args = List.of(ascii(now()), graceMillis, node, loadMaxFields, loadMaxBytes,
+                peek ? PEEK : EMPTY);
+        List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
+        if (parts == null) {
+            return null;
+        }
+        long status = (Long) parts.get(0);
+        if (status == 3) {
+            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
+        }
+        if (status == 4) {
+            // Not "Redis unreachable": Redis answered at once, the record itself is refused.
+            metrics.error();
+            if (loggedTooLarge.first(id)) {
+                long bytes = (Long) parts.get(2);
+                LOG.log(System.Logger.Level.WARNING, "Lanyard: session too large: " + layout.sessionKeyText(SessionIds.abbreviate(id))
+                        + " has " + parts.get(1) + " fields" + (bytes < 0 ? "" : " and " + bytes + " bytes")
+                        + " in Redis, over the load limit of " + RedisLayout.text(loadMaxFields) + " fields and "
+                        + RedisLayout.text(loadMaxBytes) + " bytes (from maxSessionBytes); it is treated as no session and left"
+                        + " untouched in Redis to expire");
+            }
+            return null;
+        }
+        return parts;
     }
 
     /** True when the session exists and has not expired. One command. */
@@ -504,9 +540,10 @@ public final class RedisSessionStore implements AutoCloseable {
         for (Map.Entry<String, String> f : failures.entrySet()) {
             metrics.error();
             // One line per attribute name, not one per request.
-            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
-                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
+            if (loggedFailures.first(f.getKey())) {
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + LanyardException.printable(f.getKey())
+                        + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
+                        + LanyardException.printable(f.getValue()) + " [session " + SessionIds.abbreviate(id) + "]");
             }
         }
     }
@@ -540,25 +577,28 @@ public final class RedisSessionStore implements AutoCloseable {
             record = new SessionRecord(id, Long.parseLong(created), Long.parseLong(lastAccessed), Long.parseLong(accessed),
                     Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
         } catch (NumberFormatException e) {
+            // The message quotes the stored text: escaped, so a value from Redis cannot forge log lines.
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + e.getMessage(), e);
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
         }
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);
         }
-        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
+        // One work budget for all attributes of this load (see DecodeBudget).
+        DecodeBudget budget = DecodeBudget.forBytes(bytes[0]);
+        record.decoder((name, value) -> decodeAttribute(record.id(), name, value, budget));
         return record;
     }
 
     /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
-    private Object decodeAttribute(String id, String name, byte[] value) {
+    private Object decodeAttribute(String id, String name, byte[] value, DecodeBudget budget) {
         try {
-            return codec.decode(value);
+            return codec.decode(value, budget);
         } catch (AttributeCodec.DecodeException e) {
             metrics.attributeDropped();
             // One line per attribute and reason, not one per request that reads the session.
             String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-            if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
+            if (loggedDrops.first(name + '\u0000' + reason)) {
                 LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
                         + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
                         + LanyardException.printable(e.getMessage()));

@@ -538,7 +538,8 @@ public class RedisSessionManager extends ManagerBase {
         try {
             return store().load(stored);
         } catch (LanyardException.UnreadableSessionException e) {
-            if (unreadableLogged.add(stored) && unreadableLogged.size() < 1000) {
+            // Size checked before adding (the set stays bounded); ids are validated, at most 128 chars.
+            if (unreadableLogged.size() < 1000 && unreadableLogged.add(stored)) {
                 log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
             }
             return null;
