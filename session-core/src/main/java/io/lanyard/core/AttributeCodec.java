@@ -107,19 +107,15 @@ final class AttributeCodec {
     }
 
     /**
-     * Decodes bytes written by {@link #encode}, within a budget of its own.
+     * Decodes bytes written by {@link #encode}, within the work budget their size allows.
      *
-     * @throws DecodeException when the bytes are corrupt or name a refused or missing class
+     * @throws DecodeException when the bytes are corrupt, exceed a limit, or name a refused or missing class
      */
     Object decode(byte[] bytes) throws DecodeException {
         return decode(bytes, DecodeBudget.forBytes(bytes == null ? 0 : bytes.length));
     }
 
-    /**
-     * Decodes bytes written by {@link #encode}, charging {@code budget} (the session's).
-     *
-     * @throws DecodeException when the bytes are corrupt, exceed a limit, or name a refused or missing class
-     */
+    /** As {@link #decode(byte[])} with an explicit budget. */
     Object decode(byte[] bytes, DecodeBudget budget) throws DecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new DecodeException("empty value", null);

@@ -584,16 +584,14 @@ public final class RedisSessionStore implements AutoCloseable {
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);
         }
-        // One work budget for all attributes of this load (see DecodeBudget).
-        DecodeBudget budget = DecodeBudget.forBytes(bytes[0]);
-        record.decoder((name, value) -> decodeAttribute(record.id(), name, value, budget));
+        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
         return record;
     }
 
     /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
-    private Object decodeAttribute(String id, String name, byte[] value, DecodeBudget budget) {
+    private Object decodeAttribute(String id, String name, byte[] value) {
         try {
-            return codec.decode(value, budget);
+            return codec.decode(value);
         } catch (AttributeCodec.DecodeException e) {
             metrics.attributeDropped();
             // One line per attribute and reason, not one per request that reads the session.

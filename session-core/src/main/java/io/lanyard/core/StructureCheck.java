@@ -25,7 +25,7 @@ import java.util.Optional;
  * <p>The walk is iterative (no stack of its own to overflow), visits each object once (charged to
  * the {@link DecodeBudget}), and refuses: a cycle made only of such structural objects (no
  * application class in between — their own {@code hashCode} is the application's business), a
- * structural height over {@link BoundedInput#MAX_DEPTH}, and an unfolded size (each shared element
+ * nesting deeper than Kryo's ({@link BoundedInput#MAX_DEPTH} levels with the elements), and an unfolded size (each shared element
  * counted once per reference, as a {@code hashCode} visits it) over the budget's capacity.
  */
 final class StructureCheck {
@@ -36,6 +36,8 @@ final class StructureCheck {
      */
     private final IdentityHashMap<Object, long[]> memo = new IdentityHashMap<>();
     private static final long[] IN_PROGRESS = new long[0];
+    /** Collections nested in one another at most: with their elements, Kryo's depth limit. */
+    private static final int MAX_LEVELS = BoundedInput.MAX_DEPTH - 1;
 
     StructureCheck(DecodeBudget budget) {
         this.budget = budget;
@@ -90,7 +92,7 @@ final class StructureCheck {
             long[] k = known(child, stack.size());
             if (k != null) {
                 f.add(k[0], k[1] + 1);
-            } else if (stack.size() >= BoundedInput.MAX_DEPTH) {
+            } else if (stack.size() >= MAX_LEVELS) {
                 throw tooDeep();
             } else {
                 stack.push(enter(child));
@@ -104,7 +106,7 @@ final class StructureCheck {
         if (k == IN_PROGRESS) {
             throw new KryoException("corrupt data: a collection contains itself");
         }
-        if (k != null && depth + k[1] >= BoundedInput.MAX_DEPTH) {
+        if (k != null && depth + k[1] >= MAX_LEVELS) {
             throw tooDeep();
         }
         return k;
@@ -116,7 +118,7 @@ final class StructureCheck {
     }
 
     private static KryoException tooDeep() {
-        return new KryoException("value nests more than " + BoundedInput.MAX_DEPTH + " collections deep");
+        return new KryoException("value nests more than " + MAX_LEVELS + " collections deep");
     }
 
     static boolean isStructural(Object o) {
