@@ -12,9 +12,9 @@ import java.util.HashSet;
 
 /**
  * Reads Kryo's {@link CollectionSerializer} format (the writer is Kryo's, unchanged) within the
- * limits of a decode: the declared size is checked against the bytes left and charged to the
- * budget before anything is allocated, and elements are read into an array first, so that a
- * hash-based collection's keys pass {@link HashGuard} before the first insertion.
+ * limits of a decode: the declared size is checked against the free bytes, charged and reserved
+ * ({@link BoundedInput#declare}) before anything is allocated, and elements are read into an array
+ * first, so that a hash-based collection's keys pass {@link HashGuard} before the first insertion.
  *
  * <p>The reading steps mirror {@code CollectionSerializer.read} of Kryo 5.6 line by line
  * (including its generic-type bookkeeping); subclasses choose the collection ({@link #create}:
@@ -60,26 +60,35 @@ class BoundedCollectionSerializer<T extends Collection<Object>> extends Collecti
             if (length == 0) {
                 return null;
             }
-            length = BoundedInput.countOf(input, length - 1);
-            T collection = create(kryo, input, type, length);
-            kryo.reference(collection);
-            Object[] items = new Object[length];
-            if (length == 0) {
-                return finish(collection, items, input);
+            length--;
+            // With one element class for all, the class comes first, and no class means that all
+            // elements are null and take no bytes: such a count is checked once the class is read.
+            boolean declared = elementSerializer != null || !sameType;
+            if (declared) {
+                BoundedInput.declare(input, length, 1);
             }
-            if (elementSerializer == null && sameType) {
+            T collection = create(kryo, input, type, declared ? length : 0);
+            kryo.reference(collection);
+            if (length == 0) {
+                return finish(collection, new Object[0], input);
+            }
+            if (!declared) {
                 Registration registration = kryo.readClass(input);
-                if (registration == null) { // all elements are null
+                if (registration == null) {
+                    Object[] nulls = new Object[BoundedInput.declareNulls(input, length)];
                     kryo.getGenerics().popGenericType();
-                    return finish(collection, items, input);
+                    return finish(collection, nulls, input);
                 }
+                BoundedInput.declare(input, length, 1);
                 elementClass = registration.getType();
                 elementSerializer = kryo.getSerializer(elementClass);
                 if (canBeNull) {
                     canBeNull = input.readBoolean();
                 }
             }
+            Object[] items = new Object[length];
             for (int i = 0; i < length; i++) {
+                BoundedInput.next(input, 1);
                 if (elementSerializer == null) {
                     items[i] = kryo.readClassAndObject(input);
                 } else if (canBeNull) {

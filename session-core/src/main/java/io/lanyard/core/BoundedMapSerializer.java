@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Reads Kryo's {@link MapSerializer} format (the writer is Kryo's, unchanged) within the limits of
  * a decode, as {@link BoundedCollectionSerializer} does for collections: the declared size is
- * checked and charged first, entries are read into arrays, and hash-based maps' keys pass
+ * checked, charged and reserved first, entries are read into arrays, and hash-based maps' keys pass
  * {@link HashGuard} before the first {@code put}. The reading steps mirror
  * {@code MapSerializer.read} of Kryo 5.6.
  */
@@ -38,7 +38,7 @@ class BoundedMapSerializer<T extends Map<Object, Object>> extends MapSerializer<
         if (length == 0) {
             return null;
         }
-        length = BoundedInput.countOf(input, length - 1);
+        length = BoundedInput.declare(input, length - 1, 2); // a key and a value, a byte each at least
         T map = create(kryo, input, type, length);
         kryo.reference(map);
         Object[] keys = new Object[length];
@@ -67,10 +67,12 @@ class BoundedMapSerializer<T extends Map<Object, Object>> extends MapSerializer<
             if (genericTypes != null) {
                 kryo.getGenerics().pushGenericType(genericTypes[0]);
             }
+            BoundedInput.next(input, 1);
             keys[i] = read(kryo, input, keyClass, keySerializer);
             if (genericTypes != null) {
                 kryo.getGenerics().popGenericType();
             }
+            BoundedInput.next(input, 1);
             values[i] = read(kryo, input, valueClass, valueSerializer);
         }
         kryo.getGenerics().popGenericType();

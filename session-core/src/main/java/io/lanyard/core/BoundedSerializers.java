@@ -52,7 +52,7 @@ final class BoundedSerializers {
         kryo.addDefaultSerializer(Object[].class, new SerializerFactory.BaseSerializerFactory<Serializer<?>>() {
             @Override
             public Serializer<?> newSerializer(Kryo k, Class type) {
-                return new CountChecked<>(new DefaultArraySerializers.ObjectArraySerializer(k, type));
+                return new ObjectArray(k, type);
             }
         });
 
@@ -89,8 +89,9 @@ final class BoundedSerializers {
     }
 
     /**
-     * Wraps one of Kryo's array serializers, which all start with the element count + 1 (0 = null)
-     * and allocate the array from it: the count is checked and charged before they run.
+     * Wraps one of Kryo's serializers of arrays whose elements hold no declarations themselves
+     * (primitives, strings). They all start with the element count + 1 (0 = null) and allocate the
+     * array from it: the count is checked and charged before they run.
      */
     static final class CountChecked<T> extends Serializer<T> {
         private final Serializer<T> delegate;
@@ -111,7 +112,7 @@ final class BoundedSerializers {
             int declared = input.readVarInt(true);
             input.setPosition(start);
             if (declared > 0) {
-                BoundedInput.countOf(input, declared - 1);
+                BoundedInput.declareLeaves(input, declared - 1);
             }
             return delegate.read(kryo, input, type);
         }
@@ -119,6 +120,39 @@ final class BoundedSerializers {
         @Override
         public T copy(Kryo kryo, T original) {
             return delegate.copy(kryo, original);
+        }
+    }
+
+    /**
+     * Arrays of objects: Kryo's {@code ObjectArraySerializer} format and writer; reading mirrors its
+     * {@code read} of Kryo 5.6, with the count declared (checked, charged, reserved) before the
+     * array is allocated, and released element by element.
+     */
+    private static final class ObjectArray extends DefaultArraySerializers.ObjectArraySerializer {
+        private final boolean sameType;
+
+        ObjectArray(Kryo kryo, Class<?> type) {
+            super(kryo, type);
+            this.sameType = java.lang.reflect.Modifier.isFinal(type.getComponentType().getModifiers());
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"})
+        public Object[] read(Kryo kryo, Input input, Class type) {
+            int n = input.readVarInt(true);
+            if (n == 0) {
+                return null;
+            }
+            Class elementClass = type.getComponentType();
+            Object[] array = (Object[]) java.lang.reflect.Array.newInstance(elementClass, BoundedInput.declare(input, n - 1, 1));
+            kryo.reference(array);
+            Serializer elementSerializer = sameType || kryo.isFinal(elementClass) ? kryo.getSerializer(elementClass) : null;
+            for (int i = 0; i < array.length; i++) {
+                BoundedInput.next(input, 1);
+                array[i] = elementSerializer == null ? kryo.readClassAndObject(input)
+                        : kryo.readObjectOrNull(input, elementClass, elementSerializer);
+            }
+            return array;
         }
     }
 

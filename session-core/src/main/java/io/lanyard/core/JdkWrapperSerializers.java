@@ -142,8 +142,9 @@ final class JdkWrapperSerializers {
 
     /** Reads into an array first (count checked), so a hash-based set's keys pass {@link HashGuard} before insertion. */
     private static <C extends Collection<Object>> C readElements(Kryo k, Input in, C into) {
-        Object[] items = new Object[BoundedInput.countOf(in, in.readVarInt(true))];
+        Object[] items = new Object[BoundedInput.declare(in, in.readVarInt(true), 1)];
         for (int i = 0; i < items.length; i++) {
+            BoundedInput.next(in, 1);
             items[i] = k.readClassAndObject(in);
         }
         if (into instanceof HashSet) {
@@ -168,11 +169,13 @@ final class JdkWrapperSerializers {
 
     /** As {@link #readElements}: a hash-based map's keys pass {@link HashGuard} before the first put. */
     private static <M extends Map<Object, Object>> M readEntries(Kryo k, Input in, M into) {
-        int n = BoundedInput.countOf(in, in.readVarInt(true));
+        int n = BoundedInput.declare(in, in.readVarInt(true), 2);
         Object[] keys = new Object[n];
         Object[] values = new Object[n];
         for (int i = 0; i < n; i++) {
+            BoundedInput.next(in, 1);
             keys[i] = k.readClassAndObject(in);
+            BoundedInput.next(in, 1);
             values[i] = k.readClassAndObject(in);
         }
         if (into instanceof HashMap) {
@@ -207,12 +210,13 @@ final class JdkWrapperSerializers {
 
         @Override
         public Object read(Kryo kryo, Input in, Class<?> type) {
-            int n = BoundedInput.countOf(in, in.readVarInt(true));
+            int n = BoundedInput.declare(in, in.readVarInt(true), 1);
             if (n < 1 || n > 65535) {
                 throw new IllegalArgumentException("bad proxy interface count " + n);
             }
             Class<?>[] interfaces = new Class<?>[n];
             for (int i = 0; i < n; i++) {
+                BoundedInput.next(in, 1);
                 Class<?> iface = kryo.readClass(in).getType();
                 if (!iface.isInterface()) {
                     throw new IllegalArgumentException(iface.getName() + " is not an interface");

@@ -74,6 +74,20 @@ final class Crafted {
         throw new AssertionError("pattern " + Arrays.toString(from) + " not found in " + Arrays.toString(in));
     }
 
+    /** Replaces every occurrence of the byte {@code from} (after the tag byte) with {@code to}. */
+    static byte[] replaceAll(byte[] in, byte from, byte[] to) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
+        out.write(in[0]);
+        for (int i = 1; i < in.length; i++) {
+            if (in[i] == from) {
+                out.writeBytes(to);
+            } else {
+                out.write(in[i]);
+            }
+        }
+        return out.toByteArray();
+    }
+
     /** Kryo's form of a class name: ASCII, the last char flagged with the high bit. */
     static byte[] className(String name) {
         byte[] b = name.getBytes(StandardCharsets.US_ASCII);

@@ -188,6 +188,21 @@ class HostileBytesIT extends StoreTestBase {
         assertEquals("alice", a.load(id).getAttribute("user"));
     }
 
+    @Test
+    void nestedCollectionsCannotEachClaimTheSameBytes() {
+        // 50 nested lists around a 1 MB string; each list claims 900,000 elements. Each claim alone
+        // fits in the bytes left, but all are open at once: unchecked, they would allocate 50 x 900,000
+        // slots before reading any. Each list's count is the byte 0x82 (one element, flagged "one type").
+        byte[] nested = Crafted.nested(codec, 50, "x".repeat(1_000_000));
+        byte[] claiming = Crafted.replaceAll(nested, (byte) 0x82, Crafted.varIntFlag(true, 900_001));
+        RedisSessionStore a = store(largeSessions("a"));
+        String id = session(a, Map.of("nested", claiming, "fine", nested));
+        SessionRecord r = a.load(id);
+        long allocated = allocatedByThisThread(() -> assertNull(r.getAttribute("nested")));
+        assertTrue(allocated < 20_000_000, allocated + " bytes allocated for " + claiming.length + " stored");
+        assertEquals(Crafted.nest(50, "x".repeat(1_000_000)), r.getAttribute("fine"));
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
