@@ -130,7 +130,9 @@ final class AttributeCodec {
                 if (w.input.position() != bytes.length) {
                     throw new DecodeException("trailing bytes after the value", null);
                 }
-                new StructureCheck(budget).checkAll(w.references.objectsRead());
+                if (w.references.referencedBack()) {
+                    new StructureCheck(budget).checkAll(w.references.objectsRead());
+                }
                 succeeded = true;
                 return value;
             } catch (RuntimeException e) {

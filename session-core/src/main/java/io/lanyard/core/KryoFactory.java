@@ -116,9 +116,32 @@ final class KryoFactory {
      * writer must agree on which classes are tracked, so changing this set needs a new format tag.
      */
     static final class ValueAwareReferenceResolver extends MapReferenceResolver {
+        private boolean referencedBack;
+
         @Override
         public boolean useReferences(Class type) {
             return !AttributeCodec.isImmutableType(type);
+        }
+
+        @Override
+        public Object getReadObject(Class type, int id) {
+            referencedBack = true;
+            return super.getReadObject(type, id);
+        }
+
+        @Override
+        public void reset() {
+            super.reset();
+            referencedBack = false;
+        }
+
+        /**
+         * True when the value read since the last reset refers back to an object read before it.
+         * Without such a reference the value is a tree as deep as Kryo read it: it can hold no
+         * cycle, no shared part and no nesting beyond Kryo's depth, and needs no structure check.
+         */
+        boolean referencedBack() {
+            return referencedBack;
         }
 
         /** Every tracked object read since the last reset (the structure check walks them). */
