@@ -29,8 +29,6 @@ import java.util.UUID;
  * to the next session with half-unwound state.
  */
 final class AttributeCodec {
-    private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
-
     static final byte KRYO = 'K';
 
     private final Pool<KryoFactory.Worker> pool;
@@ -224,7 +222,7 @@ final class AttributeCodec {
 
     /** True for values whose encoding cannot change without a setAttribute: no need to re-encode them to detect changes. */
     static boolean isImmutable(Object value) {
-        return IMMUTABLE_VALUE_TYPE.get(value.getClass());
+        return isImmutableType(value.getClass());
     }
 
     /** See {@link #IMMUTABLE_VALUE_TYPE}; also decides which classes Kryo tracks by reference. */

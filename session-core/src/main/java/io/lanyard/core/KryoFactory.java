@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * its own buffers.
  */
 final class KryoFactory {
+    // The codec's logger name, as before the split: log configurations keep working.
     private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
 
     private final ClassAllowlist allowlist;
