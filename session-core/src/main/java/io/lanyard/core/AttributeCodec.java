@@ -141,11 +141,16 @@ final class AttributeCodec {
                     throw new DecodeException(refused.getMessage(), refused);
                 }
                 throw new DecodeException("corrupt Kryo data: " + e, e);
-            } catch (LinkageError e) {
-                // An allowed class whose static initializer or dependencies fail: this attribute
-                // cannot be decoded on this node. (Stack and heap exhaustion are not caught: decoding
-                // is bounded so that they cannot come from the data.)
-                throw new DecodeException("class cannot be initialized: " + e, e);
+            } catch (Error e) {
+                // Stack and heap exhaustion are not handled here: decoding is bounded so that they
+                // cannot come from the data, and a caught StackOverflowError can leave a class
+                // half-initialized for the whole JVM. Any other Error (an allowed class whose static
+                // initializer or dependencies fail, an assertion in application code) means this
+                // attribute cannot be decoded on this node; it never fails the request.
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                throw new DecodeException("cannot decode: " + e, e);
             } finally {
                 release(w, succeeded);
             }
