@@ -1,27 +1,11 @@
 package io.lanyard.core;
 
-import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.Registration;
-import com.esotericsoftware.kryo.SerializerFactory;
-import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.serializers.FieldSerializer;
-import com.esotericsoftware.kryo.serializers.DefaultSerializers;
-import com.esotericsoftware.kryo.util.DefaultClassResolver;
-import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
-import com.esotericsoftware.kryo.util.MapReferenceResolver;
 import com.esotericsoftware.kryo.util.Pool;
-import org.objenesis.strategy.StdInstantiatorStrategy;
 
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns one attribute value into the bytes of one hash field and back.
@@ -34,31 +18,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * codec, and there is one codec per webapp, so per webapp class loader.
  *
  * <p>Safety: every class name read from Redis passes {@link ClassAllowlist} <em>before</em> it is
- * loaded ({@link SafeClassResolver#getTypeByName}), and it is then loaded only through the
- * webapp's class loader, never through Kryo's own fallback loader. Writing a class that is not
- * allowed fails at once on the writing node, so a forgotten {@code allowedClasses} entry shows up
- * in development rather than as refused data on another node.
+ * loaded ({@link KryoFactory}), and it is then loaded only through the webapp's class loader, never
+ * through Kryo's own fallback loader. Writing a class that is not allowed fails at once on the
+ * writing node, so a forgotten {@code allowedClasses} entry shows up in development rather than as
+ * refused data on another node.
+ *
+ * <p>Bytes from Redis are hostile until decoded: a decode is bounded in depth, declared lengths,
+ * elements and work ({@link BoundedInput}, {@link DecodeBudget}, {@link HashGuard},
+ * {@link StructureCheck}), and a pooled Kryo whose encode or decode failed is dropped, never handed
+ * to the next session with half-unwound state.
  */
 final class AttributeCodec {
-    private static final System.Logger LOG = System.getLogger(AttributeCodec.class.getName());
-
     static final byte KRYO = 'K';
 
-    private final ClassAllowlist allowlist;
-    private final ClassLoader classLoader;
-    private final MetricsRecorder metrics;
-    private final Pool<Worker> pool;
-    private final Set<String> refusedLogged = ConcurrentHashMap.newKeySet();
+    private final Pool<KryoFactory.Worker> pool;
 
     AttributeCodec(ClassAllowlist allowlist, ClassLoader classLoader, MetricsRecorder metrics) {
-        this.allowlist = allowlist;
-        this.classLoader = classLoader;
-        this.metrics = metrics;
+        KryoFactory factory = new KryoFactory(allowlist, classLoader, metrics);
         // Thread-safe, soft references so an idle webapp gives its Kryo instances back to the GC.
         this.pool = new Pool<>(true, true, 64) {
             @Override
-            protected Worker create() {
-                return new Worker(newKryo());
+            protected KryoFactory.Worker create() {
+                return factory.newWorker();
             }
         };
     }
@@ -87,13 +68,16 @@ final class AttributeCodec {
         } else if (value instanceof Byte b) {
             return text('y', b.toString());
         }
-        Worker w = pool.obtain();
+        KryoFactory.Worker w = pool.obtain();
+        boolean succeeded = false;
         try {
             Output out = w.output;
             out.reset();
             out.writeByte(KRYO);
             w.kryo.writeClassAndObject(out, value);
-            return out.toBytes();
+            byte[] bytes = out.toBytes();
+            succeeded = true;
+            return bytes;
         } catch (KryoException e) {
             LanyardException.ClassNotAllowedException refused = findRefusal(e);
             if (refused != null) {
@@ -102,36 +86,52 @@ final class AttributeCodec {
             throw new LanyardException(null, "cannot encode a " + value.getClass().getName() + ": " + e.getMessage(), e);
         } catch (LanyardException e) {
             throw e;
-        } catch (RuntimeException | StackOverflowError e) {
+        } catch (RuntimeException e) {
             // Kryo's reflection can throw InaccessibleObjectException (a user class extending a JDK
-            // class with private fields), a collection can change while it is written, a graph can
-            // nest too deeply: all mean "this attribute cannot be stored", never "fail the save".
+            // class with private fields), a collection can change while it is written: both mean
+            // "this attribute cannot be stored", never "fail the save". Too deep a graph is a
+            // KryoException (maxDepth), never a StackOverflowError.
             throw new LanyardException(null, "cannot encode a " + value.getClass().getName() + ": " + e, e);
         } finally {
-            w.kryo.reset();
-            pool.free(w);
+            release(w, succeeded);
         }
     }
 
+    private void release(KryoFactory.Worker w, boolean succeeded) {
+        if (w.release(succeeded)) {
+            pool.free(w);
+        }
+        // else: dropped; the pool creates a fresh one when it runs empty
+    }
+
     /**
-     * Decodes bytes written by {@link #encode}.
+     * Decodes bytes written by {@link #encode}, within the work budget their size allows.
      *
-     * @throws DecodeException when the bytes are corrupt or name a refused or missing class
+     * @throws DecodeException when the bytes are corrupt, exceed a limit, or name a refused or missing class
      */
     Object decode(byte[] bytes) throws DecodeException {
+        return decode(bytes, DecodeBudget.forBytes(bytes == null ? 0 : bytes.length));
+    }
+
+    /** As {@link #decode(byte[])} with an explicit budget. */
+    Object decode(byte[] bytes, DecodeBudget budget) throws DecodeException {
         if (bytes == null || bytes.length == 0) {
             throw new DecodeException("empty value", null);
         }
         byte tag = bytes[0];
         if (tag == KRYO) {
-            Worker w = pool.obtain();
+            KryoFactory.Worker w = pool.obtain();
+            boolean succeeded = false;
             try {
-                Input in = w.input;
-                in.setBuffer(bytes, 1, bytes.length - 1);
-                Object value = w.kryo.readClassAndObject(in);
-                if (in.position() != bytes.length) {
+                w.input.start(bytes, 1, bytes.length - 1, budget);
+                Object value = w.kryo.readClassAndObject(w.input);
+                if (w.input.position() != bytes.length) {
                     throw new DecodeException("trailing bytes after the value", null);
                 }
+                if (w.references.referencedBack()) {
+                    new StructureCheck(budget).checkAll(w.references.objectsRead());
+                }
+                succeeded = true;
                 return value;
             } catch (RuntimeException e) {
                 // Corrupt bytes can surface as almost any runtime exception inside Kryo or a
@@ -141,16 +141,18 @@ final class AttributeCodec {
                     throw new DecodeException(refused.getMessage(), refused);
                 }
                 throw new DecodeException("corrupt Kryo data: " + e, e);
-            } catch (StackOverflowError e) {
-                throw new DecodeException("value nests too deeply", null);
-            } catch (OutOfMemoryError e) {
-                // A corrupt length prefix asking for a huge array fails at allocation, before
-                // anything is filled: safe to report as corrupt data.
-                throw new DecodeException("corrupt Kryo data: array length too large", null);
+            } catch (Error e) {
+                // Stack and heap exhaustion are not handled here: decoding is bounded so that they
+                // cannot come from the data, and a caught StackOverflowError can leave a class
+                // half-initialized for the whole JVM. Any other Error (an allowed class whose static
+                // initializer or dependencies fail, an assertion in application code) means this
+                // attribute cannot be decoded on this node; it never fails the request.
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                throw new DecodeException("cannot decode: " + e, e);
             } finally {
-                w.kryo.reset();
-                w.input.setBuffer(new byte[0]);
-                pool.free(w);
+                release(w, succeeded);
             }
         }
         if (bytes.length < 2 || bytes[1] != ':') {
@@ -225,7 +227,12 @@ final class AttributeCodec {
 
     /** True for values whose encoding cannot change without a setAttribute: no need to re-encode them to detect changes. */
     static boolean isImmutable(Object value) {
-        return IMMUTABLE_VALUE_TYPE.get(value.getClass());
+        return isImmutableType(value.getClass());
+    }
+
+    /** See {@link #IMMUTABLE_VALUE_TYPE}; also decides which classes Kryo tracks by reference. */
+    static boolean isImmutableType(Class<?> type) {
+        return IMMUTABLE_VALUE_TYPE.get(type);
     }
 
     /**
@@ -247,21 +254,6 @@ final class AttributeCodec {
         }
     };
 
-    /**
-     * Kryo's reference tracking (needed for shared and cyclic user objects: order &lt;-&gt; customer)
-     * costs an identity-map lookup and insert per object written and a list entry per object read.
-     * Immutable JDK leaves (the strings and prices of every cart line) can neither be mutated
-     * through a shared reference nor close a cycle, so they are written inline and skip that
-     * bookkeeping (a repeated one is written again). This is part of the 'K' format: reader and
-     * writer must agree on which classes are tracked, so changing this set needs a new format tag.
-     */
-    private static final class ValueAwareReferenceResolver extends MapReferenceResolver {
-        @Override
-        public boolean useReferences(Class type) {
-            return !IMMUTABLE_VALUE_TYPE.get(type);
-        }
-    }
-
     private static byte[] text(char tag, String s) {
         byte[] body = s.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[body.length + 2];
@@ -278,113 +270,6 @@ final class AttributeCodec {
             }
         }
         return null;
-    }
-
-    private Kryo newKryo() {
-        SafeClassResolver resolver = new SafeClassResolver();
-        Kryo kryo = new Kryo(resolver, new ValueAwareReferenceResolver());
-        kryo.setRegistrationRequired(false);
-        kryo.setWarnUnregisteredClasses(false);
-        // Session graphs may be cyclic (order <-> customer); references keep them finite.
-        kryo.setReferences(true);
-        kryo.setClassLoader(classLoader);
-        // No-arg constructor when there is one, else Objenesis (works for Serializable POJOs
-        // without one, with no --add-opens: it uses jdk.unsupported's ReflectionFactory).
-        kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-        // User classes: fields by name, each length-prefixed, so a class that gained or lost a field
-        // in a rolling deploy still decodes, and a removed field is skipped without loading the
-        // classes it names (see NamedFieldSerializer).
-        FieldSerializer.FieldSerializerConfig config = new FieldSerializer.FieldSerializerConfig();
-        kryo.setDefaultSerializer(new SerializerFactory.BaseSerializerFactory<NamedFieldSerializer<?>>() {
-            @Override
-            public NamedFieldSerializer<?> newSerializer(Kryo k, Class type) {
-                return new NamedFieldSerializer<>(k, type, config.clone());
-            }
-        });
-        kryo.addDefaultSerializer(UUID.class, new DefaultSerializers.UUIDSerializer());
-        kryo.addDefaultSerializer(AtomicInteger.class, new DefaultSerializers.AtomicIntegerSerializer());
-        kryo.addDefaultSerializer(AtomicLong.class, new DefaultSerializers.AtomicLongSerializer());
-        kryo.addDefaultSerializer(AtomicBoolean.class, new DefaultSerializers.AtomicBooleanSerializer());
-        JdkWrapperSerializers.register(kryo);
-        kryo.addDefaultSerializer(Proxy.class, new JdkWrapperSerializers.ProxySerializer(classLoader));
-        return kryo;
-    }
-
-    private static final class Worker {
-        final Kryo kryo;
-        final Output output = new Output(4096, -1);
-        final Input input = new Input();
-
-        Worker(Kryo kryo) {
-            this.kryo = kryo;
-        }
-    }
-
-    /**
-     * The allowlist hook. Kryo asks {@link #getTypeByName} first for every class name it reads; we
-     * decide there, before anything is loaded, and load allowed classes with the webapp's loader.
-     */
-    private final class SafeClassResolver extends DefaultClassResolver {
-        private final ConcurrentHashMap<String, Class<?>> loaded = new ConcurrentHashMap<>();
-        /** Classes already checked against the allowlist, each mapped to whether it is a JDK proxy class. */
-        private final java.util.IdentityHashMap<Class<?>, Boolean> checkedTypes = new java.util.IdentityHashMap<>();
-
-        @Override
-        protected Class<?> getTypeByName(String className) {
-            if (className == null || className.isEmpty()) {
-                throw new KryoException("corrupt data: empty class name");
-            }
-            Class<?> known = loaded.get(className);
-            if (known != null) {
-                return known;
-            }
-            if (!allowlist.isAllowed(className)) {
-                metrics.classRefused();
-                if (refusedLogged.add(className) && refusedLogged.size() < 1000) {
-                    LOG.log(System.Logger.Level.WARNING, "Lanyard refused to load class " + LanyardException.printable(className)
-                            + " found in a session; it is not in the built-in safe set nor in allowedClasses");
-                }
-                throw new LanyardException.ClassNotAllowedException(className);
-            }
-            try {
-                Class<?> type = Class.forName(className, false, classLoader);
-                loaded.put(className, type);
-                return type;
-            } catch (ClassNotFoundException | LinkageError e) {
-                throw new KryoException("class " + className + " not found by the webapp's class loader", e);
-            }
-        }
-
-        @Override
-        public Registration getRegistration(Class type) {
-            Boolean proxy = checkedTypes.get(type);
-            if (proxy == null) {
-                proxy = Proxy.isProxyClass(type);
-                if (!proxy && !type.isPrimitive() && !allowlist.isAllowed(type.getName())) {
-                    // Kryo writes no class name for a value whose type is fixed by its declaration (a
-                    // final field type, a final generic element type), so getTypeByName never sees it;
-                    // every class still needs a registration before it is written or instantiated.
-                    metrics.classRefused();
-                    throw new LanyardException.ClassNotAllowedException(type.getName());
-                }
-                checkedTypes.put(type, proxy); // per Kryo instance, so per thread: the hot path is one lookup
-            }
-            if (proxy) {
-                // A proxy's generated class ($Proxy12) cannot be loaded by name on another node:
-                // write the marker java.lang.reflect.Proxy, and let ProxySerializer rebuild it.
-                return kryo.getRegistration(Proxy.class);
-            }
-            return super.getRegistration(type);
-        }
-
-        @Override
-        protected void writeName(Output output, Class type, Registration registration) {
-            Class<?> named = Proxy.isProxyClass(type) ? Proxy.class : type;
-            if (!allowlist.isAllowed(named.getName())) {
-                throw new LanyardException.ClassNotAllowedException(named.getName());
-            }
-            super.writeName(output, named, registration);
-        }
     }
 
     /** An attribute value that cannot be decoded. */

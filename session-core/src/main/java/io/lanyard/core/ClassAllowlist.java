@@ -1,6 +1,5 @@
 package io.lanyard.core;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -9,101 +8,109 @@ import java.util.Set;
  * Decides, from a class <em>name</em> alone, whether Kryo may load a class. The decision is made
  * before the class is loaded, so a refused class's static initializer never runs.
  *
- * <p>The built-in safe set covers values that cannot execute code when rebuilt: strings, boxed
- * primitives, big numbers, UUID, java.time, java.util collections and maps (including the
- * immutable and unmodifiable forms) and a few JDK enums. User classes come from
- * {@code allowedClasses} patterns: {@code a.b.C} or a bare {@code C} (one class), {@code a.b.*}
- * (one package), {@code a.b.**} (a package and its subpackages). Array names are decided by
- * their element type.
+ * <p>The built-in safe set is an exact list of class names ({@link #BUILT_IN}), no wildcards: the
+ * public JDK value and collection classes, plus, by exact name, the few non-public JDK classes that
+ * public factories return and that have a serializer here ({@code List.of}, {@code EnumSet},
+ * {@code Collections.unmodifiable*}, {@code ZoneId.of}...). User classes come from
+ * {@code allowedClasses} patterns: {@code a.b.C} (one class and its nested classes), {@code a.b.*}
+ * (one package), {@code a.b.**} (a package and its subpackages). A pattern without a dot names a
+ * class of the unnamed package exactly (it is that class's fully qualified name); it never matches
+ * a same-named class in a package. Array names are decided by their element type.
  */
 final class ClassAllowlist {
 
-    private static final Set<String> BUILT_IN_CLASSES = Set.of(
+    /** The built-in safe set, exactly; the README's security section lists the same names. */
+    static final List<String> BUILT_IN = List.of(
             "java.lang.String", "java.lang.Boolean", "java.lang.Byte", "java.lang.Short", "java.lang.Integer",
             "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.Character", "java.lang.Number",
-            "java.lang.StringBuilder", "java.lang.StringBuffer", "java.lang.Object",
+            "java.lang.Object", "java.lang.StringBuilder", "java.lang.StringBuffer",
             "java.lang.reflect.Proxy", // marker for dynamic proxies; interfaces and handler are checked one by one
             "java.math.BigDecimal", "java.math.BigInteger", "java.math.RoundingMode",
             "java.util.UUID", "java.util.Date", "java.util.Locale", "java.util.Currency", "java.util.BitSet",
             "java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong", "java.util.OptionalDouble",
             "java.util.ArrayList", "java.util.LinkedList", "java.util.Vector", "java.util.Stack", "java.util.ArrayDeque",
-            "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.Hashtable",
-            "java.util.IdentityHashMap",
+            "java.util.HashMap", "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.IdentityHashMap",
             "java.util.HashSet", "java.util.LinkedHashSet", "java.util.TreeSet", "java.util.PriorityQueue",
-            "java.util.EnumSet", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
-            "java.util.Arrays$ArrayList",
+            "java.util.EnumSet", // the name Kryo writes for every EnumSet
             "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentSkipListMap",
             "java.util.concurrent.ConcurrentSkipListSet", "java.util.concurrent.CopyOnWriteArrayList",
-            "java.util.concurrent.CopyOnWriteArraySet", "java.util.concurrent.ConcurrentLinkedQueue",
-            "java.util.concurrent.ConcurrentLinkedDeque", "java.util.concurrent.TimeUnit",
-            "java.util.concurrent.atomic.AtomicInteger", "java.util.concurrent.atomic.AtomicLong",
-            "java.util.concurrent.atomic.AtomicBoolean");
+            "java.util.concurrent.ConcurrentLinkedQueue", "java.util.concurrent.ConcurrentLinkedDeque",
+            "java.util.concurrent.TimeUnit", "java.util.concurrent.atomic.AtomicInteger",
+            "java.util.concurrent.atomic.AtomicLong", "java.util.concurrent.atomic.AtomicBoolean",
+            "java.time.Duration", "java.time.Instant", "java.time.LocalDate", "java.time.LocalTime",
+            "java.time.LocalDateTime", "java.time.OffsetTime", "java.time.OffsetDateTime", "java.time.ZonedDateTime",
+            "java.time.ZoneOffset", "java.time.Year", "java.time.YearMonth", "java.time.MonthDay", "java.time.Period",
+            "java.time.DayOfWeek", "java.time.Month", "java.time.temporal.ChronoUnit",
+            // Non-public classes behind public factories, each with a serializer that uses only public API:
+            "java.time.ZoneRegion", // ZoneId.of("Europe/Paris")
+            "java.util.RegularEnumSet", "java.util.JumboEnumSet", // EnumSet.of (checked when written)
+            "java.util.Arrays$ArrayList", // Arrays.asList
+            "java.util.ImmutableCollections$List12", "java.util.ImmutableCollections$ListN",
+            "java.util.ImmutableCollections$SubList", "java.util.ImmutableCollections$Set12",
+            "java.util.ImmutableCollections$SetN", "java.util.ImmutableCollections$Map1",
+            "java.util.ImmutableCollections$MapN",
+            "java.util.Collections$EmptyList", "java.util.Collections$EmptyMap", "java.util.Collections$EmptySet",
+            "java.util.Collections$SingletonList", "java.util.Collections$SingletonMap", "java.util.Collections$SingletonSet",
+            "java.util.Collections$UnmodifiableCollection", "java.util.Collections$UnmodifiableList",
+            "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableSet",
+            "java.util.Collections$UnmodifiableSortedSet", "java.util.Collections$UnmodifiableNavigableSet",
+            "java.util.Collections$UnmodifiableMap", "java.util.Collections$UnmodifiableSortedMap",
+            "java.util.Collections$UnmodifiableNavigableMap", "java.util.Collections$SynchronizedCollection",
+            "java.util.Collections$SynchronizedList", "java.util.Collections$SynchronizedRandomAccessList",
+            "java.util.Collections$SynchronizedSet", "java.util.Collections$SynchronizedSortedSet",
+            "java.util.Collections$SynchronizedNavigableSet", "java.util.Collections$SynchronizedMap",
+            "java.util.Collections$SynchronizedSortedMap", "java.util.Collections$SynchronizedNavigableMap");
+
+    private static final Set<String> BUILT_IN_SET = Set.copyOf(BUILT_IN);
+
+    /** The JDK's packages (names ending in '.'): no wildcard may reach into them. */
+    private static final List<String> JDK_PACKAGES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.");
 
     /**
-     * The JDK's immutable collections ({@code List.of}, {@code Map.of}...; Kryo's
-     * ImmutableCollectionsSerializers handle every nested class).
+     * Container and library packages known for deserialization gadgets: a wildcard may lie inside
+     * one ({@code org.apache.myapp.**}) but not contain it ({@code org.apache.**}).
      */
-    private static final List<String> BUILT_IN_NESTED_OF = List.of("java.util.ImmutableCollections$");
-
-    /**
-     * The {@code Collections} classes that have a serializer (Kryo's, or {@link JdkWrapperSerializers});
-     * others (checked, newSetFromMap, nCopies...) would not survive the round trip and are refused.
-     */
-    private static final Set<String> BUILT_IN_COLLECTIONS_NESTED = Set.of(
-            "EmptyList", "EmptyMap", "EmptySet", "SingletonList", "SingletonMap", "SingletonSet",
-            "UnmodifiableCollection", "UnmodifiableList", "UnmodifiableRandomAccessList", "UnmodifiableSet",
-            "UnmodifiableSortedSet", "UnmodifiableNavigableSet", "UnmodifiableMap", "UnmodifiableSortedMap",
-            "UnmodifiableNavigableMap", "SynchronizedCollection", "SynchronizedList", "SynchronizedRandomAccessList",
-            "SynchronizedSet", "SynchronizedSortedSet", "SynchronizedNavigableSet", "SynchronizedMap",
-            "SynchronizedSortedMap", "SynchronizedNavigableMap");
-
-    private static final List<String> BUILT_IN_PACKAGES_DEEP = List.of("java.time.");
+    private static final List<String> LIBRARY_PACKAGES = List.of("jakarta.", "org.apache.", "org.eclipse.jetty.",
+            "io.lanyard.shaded.", "org.springframework.", "org.codehaus.groovy.", "groovy.", "com.mchange.",
+            "org.hibernate.", "com.fasterxml.", "org.mozilla.javascript.", "org.jboss.", "org.python.", "bsh.", "clojure.",
+            "com.alibaba.", "org.mvel2.", "com.thoughtworks.xstream.", "org.yaml.snakeyaml.", "net.sf.json.",
+            "com.zaxxer.hikari.", "org.h2.");
 
     private final Set<String> exact;
-    private final Set<String> simpleNames;
     private final List<String> packages;
     private final List<String> packagesDeep;
     private final String source;
 
-    private ClassAllowlist(Set<String> exact, Set<String> simpleNames, List<String> packages, List<String> packagesDeep, String source) {
+    private ClassAllowlist(Set<String> exact, List<String> packages, List<String> packagesDeep, String source) {
         this.exact = exact;
-        this.simpleNames = simpleNames;
         this.packages = packages;
         this.packagesDeep = packagesDeep;
         this.source = source;
     }
 
+    /** @throws LanyardException.ConfigurationException for a malformed or too broad pattern */
     static ClassAllowlist parse(String patterns) {
         Set<String> exact = new HashSet<>();
-        Set<String> simple = new HashSet<>();
-        List<String> pkgs = new ArrayList<>();
-        List<String> deep = new ArrayList<>();
+        Set<String> pkgs = new HashSet<>();
+        Set<String> deep = new HashSet<>();
         if (patterns != null) {
             for (String raw : patterns.split(",")) {
                 String p = raw.trim();
                 if (p.isEmpty()) {
                     continue;
                 }
-                if (p.endsWith(".**")) {
-                    String pkg = p.substring(0, p.length() - 2);
-                    checkName(p, pkg.substring(0, pkg.length() - 1));
-                    deep.add(pkg);
-                } else if (p.endsWith(".*")) {
-                    String pkg = p.substring(0, p.length() - 1);
-                    checkName(p, pkg.substring(0, pkg.length() - 1));
-                    pkgs.add(pkg);
+                if (p.endsWith(".**") || p.endsWith(".*")) {
+                    String pkg = p.substring(0, p.lastIndexOf('.'));
+                    checkName(p, pkg);
+                    checkWildcard(p, pkg + ".");
+                    (p.endsWith(".**") ? deep : pkgs).add(pkg + ".");
                 } else {
                     checkName(p, p);
-                    if (p.indexOf('.') < 0) {
-                        simple.add(p);
-                    } else {
-                        exact.add(p);
-                    }
+                    exact.add(p);
                 }
             }
         }
-        return new ClassAllowlist(Set.copyOf(exact), Set.copyOf(simple), List.copyOf(pkgs), List.copyOf(deep),
-                patterns == null ? "" : patterns);
+        return new ClassAllowlist(Set.copyOf(exact), List.copyOf(pkgs), List.copyOf(deep), patterns == null ? "" : patterns);
     }
 
     private static void checkName(String pattern, String name) {
@@ -115,13 +122,29 @@ final class ClassAllowlist {
                 throw bad(pattern);
             }
         }
-        String dotted = name + ".";
-        if (dotted.startsWith("java.") || dotted.startsWith("javax.") || dotted.startsWith("sun.")
-                || dotted.startsWith("jdk.") || dotted.startsWith("com.sun.")) {
-            // Opening JDK packages wholesale would let gadget classes (TemplatesImpl, ...) in.
-            if (!name.contains(".") || pattern.endsWith("*")) {
+    }
+
+    /**
+     * A wildcard must name at least two package levels ({@code com.example.**}, never {@code com.**}),
+     * must not lie inside the JDK, and must not contain a platform or gadget-library package
+     * ({@code org.apache.**} would open commons-collections); it may lie inside a library's
+     * package ({@code org.apache.myapp.**}).
+     */
+    private static void checkWildcard(String pattern, String pkg) {
+        if (pkg.indexOf('.') == pkg.length() - 1) {
+            throw new LanyardException.ConfigurationException("allowedClasses pattern '" + pattern
+                    + "' opens a whole top-level domain; name your application's package (e.g. 'com.example.shop.**')");
+        }
+        for (String jdk : JDK_PACKAGES) {
+            if (jdk.startsWith(pkg) || pkg.startsWith(jdk)) {
                 throw new LanyardException.ConfigurationException("allowedClasses pattern '" + pattern
                         + "' opens a JDK package; name the JDK classes you need one by one");
+            }
+        }
+        for (String library : LIBRARY_PACKAGES) {
+            if (library.startsWith(pkg)) {
+                throw new LanyardException.ConfigurationException("allowedClasses pattern '" + pattern
+                        + "' opens the library package " + library + "*; name your application's own package");
             }
         }
     }
@@ -134,68 +157,42 @@ final class ClassAllowlist {
     /** True when the class named {@code name} (binary name, or a JVM array name) may be loaded. */
     boolean isAllowed(String name) {
         if (name.startsWith("[")) {
-            String element = name.replaceFirst("^\\[+", "");
+            int dims = 0;
+            while (dims < name.length() && name.charAt(dims) == '[') {
+                dims++;
+            }
+            String element = name.substring(dims);
             if (element.length() == 1) {
-                return true; // primitive array
+                return "ZBCSIJFD".contains(element); // primitive array
             }
-            if (element.startsWith("L") && element.endsWith(";")) {
-                return isAllowed(element.substring(1, element.length() - 1));
-            }
-            return false;
+            return element.startsWith("L") && element.endsWith(";") && isAllowed(element.substring(1, element.length() - 1));
         }
-        if (BUILT_IN_CLASSES.contains(name) || exact.contains(name)) {
+        if (BUILT_IN_SET.contains(name) || exact.contains(name)) {
             return true;
-        }
-        if (name.startsWith("java.util.Collections$")
-                && BUILT_IN_COLLECTIONS_NESTED.contains(name.substring("java.util.Collections$".length()))) {
-            return true;
-        }
-        for (String outer : BUILT_IN_NESTED_OF) {
-            if (name.startsWith(outer)) {
-                return true;
-            }
-        }
-        for (String p : BUILT_IN_PACKAGES_DEEP) {
-            if (name.startsWith(p)) {
-                return true;
-            }
         }
         int dot = name.lastIndexOf('.');
-        String pkg = dot < 0 ? "" : name.substring(0, dot + 1);
-        String simple = name.substring(dot + 1);
-        if ((simpleNames.contains(simple) || (simple.contains("$") && simpleNames.contains(simple.substring(0, simple.indexOf('$')))))
-                && !isPlatformPackage(pkg)) {
-            // A bare "Cart" names the application's class; it must not open java.beans.EventHandler
-            // or a same-named class of the JDK.
+        String pkg = name.substring(0, dot + 1);
+        if (packages.contains(pkg)) {
             return true;
         }
-        for (String p : packages) {
-            if (pkg.equals(p)) {
-                return true;
-            }
-        }
         for (String p : packagesDeep) {
-            // "com.**" or "org.**" must not open com.sun.* or the gadget classes of
-            // org.apache.commons.collections: a wildcard reaches into a platform or library
-            // package only when the pattern itself names that package (org.apache.myapp.**).
-            if (pkg.startsWith(p) && (!isPlatformPackage(pkg) || isPlatformPackage(p))) {
+            if (pkg.startsWith(p)) {
                 return true;
             }
         }
-        // A nested class of an allowed class is allowed: com.shop.Cart$Line with com.shop.Cart.
-        int dollar = name.indexOf('$');
-        return dollar > 0 && exact.contains(name.substring(0, dollar));
+        // A nested class of an allowed application class is allowed: com.shop.Cart$Line with
+        // com.shop.Cart. Not for JDK or library classes named exactly (java.util.Collections$...).
+        int dollar = name.indexOf('$', dot + 1);
+        return dollar > 0 && exact.contains(name.substring(0, dollar)) && !isPlatformPackage(pkg);
     }
 
-    /** JDK, container and library packages known for deserialization gadgets (a package name ending in '.'). */
-    private static final List<String> PLATFORM_PACKAGES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
-            "jakarta.", "org.apache.", "org.eclipse.jetty.", "io.lanyard.shaded.", "org.springframework.",
-            "org.codehaus.groovy.", "groovy.", "com.mchange.", "org.hibernate.", "com.fasterxml.", "org.mozilla.javascript.",
-            "org.jboss.", "org.python.", "bsh.", "clojure.", "com.alibaba.", "org.mvel2.", "com.thoughtworks.xstream.",
-            "org.yaml.snakeyaml.", "net.sf.json.", "com.zaxxer.hikari.", "org.h2.");
-
     private static boolean isPlatformPackage(String pkg) {
-        for (String p : PLATFORM_PACKAGES) {
+        for (String p : JDK_PACKAGES) {
+            if (pkg.startsWith(p)) {
+                return true;
+            }
+        }
+        for (String p : LIBRARY_PACKAGES) {
             if (pkg.startsWith(p)) {
                 return true;
             }

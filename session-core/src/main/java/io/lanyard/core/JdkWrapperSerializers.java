@@ -8,20 +8,26 @@ import com.esotericsoftware.kryo.io.Output;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Serializers for JDK types Kryo would otherwise reach into with reflection (which needs
@@ -35,26 +41,26 @@ final class JdkWrapperSerializers {
 
     static void register(Kryo kryo) {
         List<Object> list = new ArrayList<>(List.of(1));
-        List<Object> linked = new java.util.LinkedList<>(List.of(1));
+        List<Object> linked = new LinkedList<>(List.of(1));
         TreeSet<Object> treeSet = new TreeSet<>(List.of(1));
         TreeMap<Object, Object> treeMap = new TreeMap<>(Map.of(1, 1));
         Map<Object, Object> map = new LinkedHashMap<>(Map.of(1, 1));
-        java.util.Set<Object> set = new LinkedHashSet<>(List.of(1));
+        Set<Object> set = new LinkedHashSet<>(List.of(1));
 
-        collection(kryo, Collections.unmodifiableCollection(list), Collections::unmodifiableCollection);
-        collection(kryo, Collections.unmodifiableList(list), c -> Collections.unmodifiableList((List<Object>) c));
-        collection(kryo, Collections.unmodifiableList(linked), c -> Collections.unmodifiableList(new java.util.LinkedList<>(c)));
-        collection(kryo, Collections.unmodifiableSet(set), c -> Collections.unmodifiableSet(new LinkedHashSet<>(c)));
+        collection(kryo, Collections.unmodifiableCollection(list), ArrayList::new, Collections::unmodifiableCollection);
+        collection(kryo, Collections.unmodifiableList(list), ArrayList::new, c -> Collections.unmodifiableList((List<Object>) c));
+        collection(kryo, Collections.unmodifiableList(linked), LinkedList::new, c -> Collections.unmodifiableList((List<Object>) c));
+        collection(kryo, Collections.unmodifiableSet(set), LinkedHashSet::new, c -> Collections.unmodifiableSet((Set<Object>) c));
         sortedSet(kryo, Collections.unmodifiableSortedSet(treeSet), Collections::unmodifiableSortedSet);
         sortedSet(kryo, Collections.unmodifiableNavigableSet(treeSet), Collections::unmodifiableNavigableSet);
         map(kryo, Collections.unmodifiableMap(map), Collections::unmodifiableMap);
         sortedMap(kryo, Collections.unmodifiableSortedMap(treeMap), Collections::unmodifiableSortedMap);
         sortedMap(kryo, Collections.unmodifiableNavigableMap(treeMap), Collections::unmodifiableNavigableMap);
 
-        collection(kryo, Collections.synchronizedCollection(list), Collections::synchronizedCollection);
-        collection(kryo, Collections.synchronizedList(list), c -> Collections.synchronizedList((List<Object>) c));
-        collection(kryo, Collections.synchronizedList(linked), c -> Collections.synchronizedList(new java.util.LinkedList<>(c)));
-        collection(kryo, Collections.synchronizedSet(set), c -> Collections.synchronizedSet(new LinkedHashSet<>(c)));
+        collection(kryo, Collections.synchronizedCollection(list), ArrayList::new, Collections::synchronizedCollection);
+        collection(kryo, Collections.synchronizedList(list), ArrayList::new, c -> Collections.synchronizedList((List<Object>) c));
+        collection(kryo, Collections.synchronizedList(linked), LinkedList::new, c -> Collections.synchronizedList((List<Object>) c));
+        collection(kryo, Collections.synchronizedSet(set), LinkedHashSet::new, c -> Collections.synchronizedSet((Set<Object>) c));
         sortedSet(kryo, Collections.synchronizedSortedSet(treeSet), Collections::synchronizedSortedSet);
         sortedSet(kryo, Collections.synchronizedNavigableSet(treeSet), Collections::synchronizedNavigableSet);
         map(kryo, Collections.synchronizedMap(map), Collections::synchronizedMap);
@@ -62,7 +68,8 @@ final class JdkWrapperSerializers {
         sortedMap(kryo, Collections.synchronizedNavigableMap(treeMap), Collections::synchronizedNavigableMap);
     }
 
-    private static void collection(Kryo kryo, Collection<?> sample, Function<Collection<Object>, Collection<?>> wrap) {
+    private static void collection(Kryo kryo, Collection<?> sample, Supplier<Collection<Object>> content,
+                                   Function<Collection<Object>, Collection<?>> wrap) {
         kryo.addDefaultSerializer(sample.getClass(), new Serializer<Collection<?>>() {
             @Override
             public void write(Kryo k, Output out, Collection<?> c) {
@@ -71,7 +78,7 @@ final class JdkWrapperSerializers {
 
             @Override
             public Collection<?> read(Kryo k, Input in, Class<? extends Collection<?>> type) {
-                return wrap.apply(readElements(k, in, new ArrayList<>()));
+                return wrap.apply(readElements(k, in, content.get()));
             }
         });
     }
@@ -133,11 +140,17 @@ final class JdkWrapperSerializers {
         }
     }
 
+    /** Reads into an array first (count checked), so a hash-based set's keys pass {@link HashGuard} before insertion. */
     private static <C extends Collection<Object>> C readElements(Kryo k, Input in, C into) {
-        int n = in.readVarInt(true);
-        for (int i = 0; i < n; i++) {
-            into.add(k.readClassAndObject(in));
+        Object[] items = new Object[BoundedInput.declare(in, in.readVarInt(true), 1)];
+        for (int i = 0; i < items.length; i++) {
+            BoundedInput.next(in, 1);
+            items[i] = k.readClassAndObject(in);
         }
+        if (into instanceof HashSet) {
+            HashGuard.checkHashed(items, items.length, ((BoundedInput) in).budget());
+        }
+        into.addAll(Arrays.asList(items));
         return into;
     }
 
@@ -154,11 +167,22 @@ final class JdkWrapperSerializers {
         }
     }
 
+    /** As {@link #readElements}: a hash-based map's keys pass {@link HashGuard} before the first put. */
     private static <M extends Map<Object, Object>> M readEntries(Kryo k, Input in, M into) {
-        int n = in.readVarInt(true);
+        int n = BoundedInput.declare(in, in.readVarInt(true), 2);
+        Object[] keys = new Object[n];
+        Object[] values = new Object[n];
         for (int i = 0; i < n; i++) {
-            Object key = k.readClassAndObject(in);
-            into.put(key, k.readClassAndObject(in));
+            BoundedInput.next(in, 1);
+            keys[i] = k.readClassAndObject(in);
+            BoundedInput.next(in, 1);
+            values[i] = k.readClassAndObject(in);
+        }
+        if (into instanceof HashMap) {
+            HashGuard.checkHashed(keys, n, ((BoundedInput) in).budget());
+        }
+        for (int i = 0; i < n; i++) {
+            into.put(keys[i], values[i]);
         }
         return into;
     }
@@ -186,12 +210,13 @@ final class JdkWrapperSerializers {
 
         @Override
         public Object read(Kryo kryo, Input in, Class<?> type) {
-            int n = in.readVarInt(true);
+            int n = BoundedInput.declare(in, in.readVarInt(true), 1);
             if (n < 1 || n > 65535) {
                 throw new IllegalArgumentException("bad proxy interface count " + n);
             }
             Class<?>[] interfaces = new Class<?>[n];
             for (int i = 0; i < n; i++) {
+                BoundedInput.next(in, 1);
                 Class<?> iface = kryo.readClass(in).getType();
                 if (!iface.isInterface()) {
                     throw new IllegalArgumentException(iface.getName() + " is not an interface");

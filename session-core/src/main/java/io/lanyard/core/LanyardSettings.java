@@ -288,6 +288,10 @@ public final class LanyardSettings {
         String application = getApplication();
         if (application == null || application.isBlank()) {
             values[APPLICATION.index] = application = applicationFromContextPath(contextPath);
+            if ("/ROOT".equals(contextPath)) {
+                problems.add("the context path /ROOT would share Redis keys with the root context (both 'ROOT');"
+                        + " set application explicitly");
+            }
         }
         String nodeName = getNodeName();
         if (nodeName == null || nodeName.isBlank()) {
@@ -360,8 +364,9 @@ public final class LanyardSettings {
             return;
         }
         for (char c : value.toCharArray()) {
-            if (c <= ' ' || c == '{' || c == '}' || c == 127) {
-                problems.add(name + " must not contain spaces, control characters or braces, was '" + value + "'");
+            // ':' separates key parts: keyPrefix=a + application=b:c would share keys with a:b + c.
+            if (c <= ' ' || c == '{' || c == '}' || c == ':' || c == 127) {
+                problems.add(name + " must not contain spaces, control characters, braces or ':', was '" + value + "'");
                 return;
             }
         }

@@ -144,13 +144,14 @@ final class NamedFieldSerializer<T> extends FieldSerializer<T> {
     }
 
     private CachedField[] readFields(Kryo kryo, Input input) {
-        int count = input.readVarInt(true);
-        if (count < 0 || count > MAX_FIELDS) {
+        int count = BoundedInput.declare(input, input.readVarInt(true), 1); // each name takes at least one byte
+        if (count > MAX_FIELDS) {
             throw new KryoException("corrupt data: " + count + " fields for " + getType().getName());
         }
         CachedField[] fields = new CachedField[count];
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < count; i++) {
+            BoundedInput.next(input, 1);
             String name = input.readString();
             List<CachedField> named = name == null ? null : byName.get(name);
             if (named != null) {

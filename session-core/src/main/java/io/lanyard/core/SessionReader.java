@@ -2,9 +2,6 @@ package io.lanyard.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The read side of the store, one command per call: the load (which also touches the session:
@@ -15,6 +12,8 @@ final class SessionReader {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
     private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
+    private static final byte[] PEEK = RedisLayout.utf8("peek");
+    private static final byte[] EMPTY = new byte[0];
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -22,9 +21,12 @@ final class SessionReader {
     private final LanyardSettings settings;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
-    private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
+    private final LogOnce loggedDrops = new LogOnce();
+    private final LogOnce loggedTooLarge = new LogOnce();
     private final byte[] graceMillis;
     private final byte[] node;
+    private final byte[] loadMaxFields;
+    private final byte[] loadMaxBytes;
 
     SessionReader(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
                   AttributeCodec codec) {
@@ -36,8 +38,23 @@ final class SessionReader {
         this.codec = codec;
         this.graceMillis = RedisSessionStore.ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
+        this.loadMaxFields = RedisSessionStore.ascii(loadMaxFields(settings.getMaxSessionBytes()));
+        this.loadMaxBytes = RedisSessionStore.ascii(loadMaxBytes(settings.getMaxSessionBytes()));
     }
 
+    /**
+     * Most bytes (field names and values) a session hash may hold to be loaded: twice
+     * maxSessionBytes, since two nodes saving different attributes of one session, each under the
+     * limit, can together leave more than the limit in Redis; plus 64 KiB for names and metadata.
+     */
+    static long loadMaxBytes(int maxSessionBytes) {
+        return 2L * maxSessionBytes + 65_536;
+    }
+
+    /** Most fields a session hash may hold to be loaded: one per 16 bytes of maxSessionBytes, at least 1024. */
+    static long loadMaxFields(int maxSessionBytes) {
+        return Math.max(1024, maxSessionBytes / 16);
+    }
 
     SessionRecord load(String id, boolean includeExpired) {
         long start = System.nanoTime();
@@ -46,23 +63,19 @@ final class SessionReader {
             return null;
         }
         long now = store.now();
-        Object reply = redis.eval(LOAD, layout.sessionKey(id), List.of(RedisSessionStore.ascii(now), graceMillis, node), id);
-        if (reply == null) {
+        List<?> parts;
+        try {
+            parts = fetch(id, now, false);
+        } catch (LanyardException.UnreadableSessionException e) {
+            metrics.load(System.nanoTime() - start, 0, false);
+            throw e;
+        }
+        long status = parts == null ? 0 : (Long) parts.get(0);
+        if (status == 0 || (status == 2 && !includeExpired)) {
             metrics.load(System.nanoTime() - start, 0, false);
             return null;
         }
-        List<?> parts = (List<?>) reply;
-        long status = (Long) parts.get(0);
         List<?> hash = (List<?>) parts.get(1);
-        if (status == 3) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
-        }
-        if (status == 2 && !includeExpired) {
-            metrics.load(System.nanoTime() - start, 0, false);
-            return null;
-        }
         long[] bytes = new long[1];
         SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
         if (status == 1) {
@@ -72,26 +85,52 @@ final class SessionReader {
         return record;
     }
 
+    /** Reads a session without touching it, also when it has expired; {@code null} when absent or too large. */
     SessionRecord peek(String id) {
         if (!SessionIds.isValid(id)) {
             return null;
         }
-        byte[] key = layout.sessionKey(id);
-        List<byte[]> flat = redis.call(id, jedis -> {
-            metrics.command();
-            Map<byte[], byte[]> m = jedis.hgetAll(key);
-            List<byte[]> out = new ArrayList<>(m.size() * 2);
-            m.forEach((k, v) -> {
-                out.add(k);
-                out.add(v);
-            });
-            return out;
-        });
-        if (flat.isEmpty()) {
+        List<?> parts = fetch(id, store.now(), true);
+        if (parts == null) {
             return null;
         }
+        List<?> hash = (List<?>) parts.get(1);
         long[] bytes = new long[1];
-        return withCookieSet(decode(id, flat, bytes), flat);
+        return withCookieSet(decode(id, hash, bytes), hash);
+    }
+
+    /**
+     * Runs {@code load.lua} (with {@code peek}: without touching). Returns its reply, or
+     * {@code null} for no session: absent, or too large to load (logged once per session).
+     *
+     * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
+     */
+    private List<?> fetch(String id, long now, boolean peek) {
+        List<byte[]> args = List.of(RedisSessionStore.ascii(now), graceMillis, node, loadMaxFields, loadMaxBytes,
+                peek ? PEEK : EMPTY);
+        List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
+        if (parts == null) {
+            return null;
+        }
+        long status = (Long) parts.get(0);
+        if (status == 3) {
+            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + ")", null);
+        }
+        if (status == 4) {
+            // Not "Redis unreachable": Redis answered at once, the record itself is refused.
+            metrics.error();
+            if (loggedTooLarge.first(id)) {
+                long bytes = (Long) parts.get(2);
+                LOG.log(System.Logger.Level.WARNING, "Lanyard: session too large: " + layout.sessionKeyText(SessionIds.abbreviate(id))
+                        + " has " + parts.get(1) + " fields" + (bytes < 0 ? "" : " and " + bytes + " bytes")
+                        + " in Redis, over the load limit of " + RedisLayout.text(loadMaxFields) + " fields and "
+                        + RedisLayout.text(loadMaxBytes) + " bytes (from maxSessionBytes); it is treated as no session and left"
+                        + " untouched in Redis to expire");
+            }
+            return null;
+        }
+        return parts;
     }
 
     private static SessionRecord withCookieSet(SessionRecord record, List<?> flat) {
@@ -150,7 +189,7 @@ final class SessionReader {
                     Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
         } catch (NumberFormatException e) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + e.getMessage(), e);
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
         }
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);
@@ -167,7 +206,7 @@ final class SessionReader {
             metrics.attributeDropped();
             // One line per attribute and reason, not one per request that reads the session.
             String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-            if (loggedDrops.add(name + '\u0000' + reason) && loggedDrops.size() < 1000) {
+            if (loggedDrops.first(name + '\u0000' + reason)) {
                 LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
                         + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
                         + LanyardException.printable(e.getMessage()));

@@ -5,8 +5,6 @@ import redis.clients.jedis.params.ZAddParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +26,7 @@ final class SessionWriter {
     private final LanyardSettings settings;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
-    private final Set<String> loggedFailures = ConcurrentHashMap.newKeySet();
+    private final LogOnce loggedFailures = new LogOnce();
     private final byte[] graceMillis;
     private final byte[] node;
 
@@ -208,9 +206,10 @@ final class SessionWriter {
         for (Map.Entry<String, String> f : failures.entrySet()) {
             metrics.error();
             // One line per attribute name, not one per request.
-            if (loggedFailures.add(f.getKey()) && loggedFailures.size() < 1000) {
-                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + f.getKey() + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
-                        + f.getValue() + " [session " + SessionIds.abbreviate(id) + "]");
+            if (loggedFailures.first(f.getKey())) {
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: attribute '" + LanyardException.printable(f.getKey())
+                        + "' cannot be stored (the other attributes were saved; Redis keeps its previous value, if any): "
+                        + LanyardException.printable(f.getValue()) + " [session " + SessionIds.abbreviate(id) + "]");
             }
         }
     }

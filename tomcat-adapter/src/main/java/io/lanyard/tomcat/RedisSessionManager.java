@@ -258,7 +258,7 @@ public class RedisSessionManager extends ManagerBase {
         try {
             return load.get();
         } catch (LanyardException.UnreadableSessionException e) {
-            if (unreadableLogged.add(id) && unreadableLogged.size() < 1000) {
+            if (unreadableLogged.size() < 1000 && unreadableLogged.add(id)) {
                 log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
             }
             return null;

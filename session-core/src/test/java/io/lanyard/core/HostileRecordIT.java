@@ -1,0 +1,190 @@
+package io.lanyard.core;
+
+import io.lanyard.core.fixtures.NameComparator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 15, items 5-7: what hostile records in Redis can do to logs and loads, and the exact
+ * allowlist, through the store against a real Redis.
+ */
+class HostileRecordIT extends StoreTestBase {
+    private final List<LogRecord> logged = Collections.synchronizedList(new ArrayList<>());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private final List<Logger> loggers = List.of(Logger.getLogger(AttributeCodec.class.getName()),
+            Logger.getLogger(RedisSessionStore.class.getName()));
+
+    @BeforeEach
+    void captureLogs() {
+        loggers.forEach(l -> l.addHandler(capture));
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        loggers.forEach(l -> l.removeHandler(capture));
+    }
+
+    private List<String> messages(String containing) {
+        synchronized (logged) {
+            return logged.stream().map(LogRecord::getMessage).filter(m -> m.contains(containing)).toList();
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ---- 5. log-once sets are bounded; values from Redis are escaped in log lines ----
+
+    @Test
+    void refusedNamesFromRedisAreLoggedAtMostAThousandTimes() {
+        LanyardSettings s = settings("a");
+        s.setMaxSessionBytes(8 * 1024 * 1024);
+        RedisSessionStore a = store(s);
+        AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"),
+                getClass().getClassLoader(), MetricsRecorder.create(false));
+        byte[] template = codec.encode(new io.lanyard.core.fixtures.Safe());
+        String id = newId();
+        a.save(a.create(id, 1800));
+        String pad = "x".repeat(2000);
+        Map<byte[], byte[]> fields = new HashMap<>();
+        for (int i = 0; i < 1100; i++) { // distinct long class names under distinct long attribute names
+            fields.put(utf8("a:attribute-" + i + pad), Crafted.renameClass(template, "io.lanyard.core.fixtures.Safe",
+                    "com.evil.Gadget" + i + pad));
+        }
+        raw.hset(utf8(a.sessionKey(id)), fields);
+
+        SessionRecord r = a.load(id);
+        for (int i = 0; i < 1100; i++) {
+            assertNull(r.getAttribute("attribute-" + i + pad));
+        }
+        assertEquals(1100, a.metrics().getRefusedClasses(), "every refusal is counted");
+        assertEquals(LogOnce.CAPACITY, messages("refused to load class").size(), "one line per distinct name, at most 1000");
+        assertEquals(LogOnce.CAPACITY, messages("dropped attribute").size());
+        assertTrue(messages("refused to load class").stream().allMatch(m -> m.length() < 600), "names are cut in log lines");
+    }
+
+    @Test
+    void valuesFromRedisCannotForgeLogLines() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        a.save(r);
+        raw.hset(utf8(a.sessionKey(id)), utf8("a:x\nSEVERE: forged attribute line"), new byte[]{'K', 1, 2, 3});
+        SessionRecord loaded = a.load(id);
+        assertNull(loaded.getAttribute("x\nSEVERE: forged attribute line"));
+        List<String> drops = messages("dropped attribute");
+        assertEquals(1, drops.size());
+        assertFalse(drops.get(0).contains("\n"), drops.get(0));
+        assertTrue(drops.get(0).contains("x\\u000aSEVERE"), drops.get(0));
+
+        raw.hset(a.sessionKey(id), "created", "1\nSEVERE: forged metadata line");
+        LanyardException.UnreadableSessionException e = assertThrows(LanyardException.UnreadableSessionException.class,
+                () -> a.load(id));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains("\\u000aSEVERE"), e.getMessage());
+    }
+
+    // ---- 6. loads are bounded in Redis ----
+
+    @Test
+    void aSessionTooLargeToLoadIsNoSessionNeverAnOutage() {
+        LanyardSettings s = settings("a");
+        s.setMaxSessionBytes(16 * 1024); // load limits: 1,024 fields, 2 x 16 KiB + 64 KiB bytes
+        RedisSessionStore a = store(s);
+        assertEquals(1024, SessionReader.loadMaxFields(s.getMaxSessionBytes()));
+        assertEquals(98_304, SessionReader.loadMaxBytes(s.getMaxSessionBytes()));
+
+        String manyFields = newId();
+        a.save(a.create(manyFields, 1800));
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i < 1100; i++) {
+            fields.put("a:f" + i, "i:" + i);
+        }
+        raw.hset(a.sessionKey(manyFields), fields);
+        String manyBytes = newId();
+        a.save(a.create(manyBytes, 1800));
+        raw.hset(a.sessionKey(manyBytes), "a:big", "s:" + "x".repeat(100_000));
+        String fine = newId();
+        SessionRecord f = a.create(fine, 1800);
+        f.setAttribute("user", "alice");
+        a.save(f);
+        String accessedBefore = raw.hget(a.sessionKey(manyBytes), "accessed");
+        clock.advance(java.time.Duration.ofSeconds(5));
+
+        for (int i = 0; i < 3; i++) {
+            assertNull(a.load(manyFields));
+            assertNull(a.load(manyBytes));
+            assertNull(a.peek(manyBytes), "the expiry scavenger's read is bounded too");
+            assertEquals("alice", a.load(fine).getAttribute("user"));
+        }
+        assertFalse(a.isRedisDown(), "Redis answered: no breaker");
+        assertEquals(accessedBefore, raw.hget(a.sessionKey(manyBytes), "accessed"), "a refused record is not touched");
+        List<String> tooLarge = messages("session too large");
+        assertEquals(2, tooLarge.size(), "one line per session: " + tooLarge);
+        assertTrue(tooLarge.stream().anyMatch(m -> m.contains("1107 fields")), tooLarge.toString());
+        assertTrue(tooLarge.stream().noneMatch(m -> m.contains("unreachable")), tooLarge.toString());
+    }
+
+    // ---- 7. the allowlist is exact ----
+
+    @Test
+    void aJavaTimeInternalIsRefusedBeforeItIsLoaded() {
+        RefusedClassTest.RecordingLoader loader = new RefusedClassTest.RecordingLoader(getClass().getClassLoader());
+        LanyardSettings s = settings("a");
+        s.validate("/shop");
+        RedisSessionStore a = RedisSessionStore.start(s, loader, clock);
+        try {
+            TreeMap<String, String> sorted = new TreeMap<>(new NameComparator());
+            sorted.put("b", "2");
+            sorted.put("a", "1");
+            AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"),
+                    getClass().getClassLoader(), MetricsRecorder.create(false));
+            byte[] bytes = codec.encode(sorted);
+            String id = newId();
+            SessionRecord r = a.create(id, 1800);
+            r.setAttribute("user", "alice");
+            a.save(r);
+            raw.hset(utf8(a.sessionKey(id)), utf8("a:legit"), bytes);
+            // java.time.format.DateTimeTextProvider$1: a comparator java.time.** used to admit
+            raw.hset(utf8(a.sessionKey(id)), utf8("a:sorted"), RefusedClassTest.replace(bytes,
+                    "io.lanyard.core.fixtures.NameComparator", "java.time.format.DateTimeTextProvider$1"));
+            SessionRecord loaded = a.load(id);
+            assertEquals(sorted, loaded.getAttribute("legit"));
+            assertNull(loaded.getAttribute("sorted"));
+            assertEquals("alice", loaded.getAttribute("user"));
+            assertFalse(loader.requested.contains("java.time.format.DateTimeTextProvider$1"), "the class loader was asked");
+            assertEquals(1, a.metrics().getRefusedClasses());
+        } finally {
+            a.close();
+        }
+    }
+}
