@@ -105,6 +105,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStart() throws Exception {
+        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
@@ -149,6 +150,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         claimed.clear();
         expiring.clear();
         renaming.clear();
+        Slf4jBridge.uninstall();
     }
 
     @Override
