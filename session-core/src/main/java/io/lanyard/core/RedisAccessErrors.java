@@ -46,13 +46,15 @@ final class RedisAccessErrors {
     static String explain(LanyardSettings settings, String redisError) {
         String uri = settings.maskedRedisUri();
         if (redisError.startsWith("NOPERM")) {
-            String user = RedisEndpoint.parse(settings.getRedisUri()).user();
-            user = user == null || user.isEmpty() ? "default" : user;
+            RedisEndpoint endpoint = RedisEndpoint.parse(settings.getRedisUri());
+            String user = endpoint.user() == null || endpoint.user().isEmpty() ? "default" : endpoint.user();
             String prefix = settings.getKeyPrefix();
+            // A Cluster client reads the slot map with CLUSTER SLOTS, which is in no category but @slow.
+            String cluster = endpoint.mode() == RedisEndpoint.Mode.CLUSTER ? " +cluster|slots" : "";
             return "Redis at " + uri + " refused a command or key to the ACL user '" + user + "' (" + redisError
                     + "). Fix the user's ACL rules, e.g. ACL SETUSER " + user + " resetkeys resetchannels ~" + prefix + ":* &"
-                    + prefix + ":* -@all +@read +@write +@scripting +@connection +@keyspace -@admin -@dangerous,"
-                    + " or name another user in redisUri";
+                    + prefix + ":* -@all +@read +@write +@scripting +@connection +@keyspace" + cluster
+                    + " -@admin -@dangerous, or name another user in redisUri";
         }
         return "Redis at " + uri + " refused Lanyard's credentials (" + redisError + "). Fix the password or ACL user in"
                 + " redisUri: redis://<user>:<password>@host:port for an ACL user, redis://:<password>@host:port for"

@@ -3,6 +3,7 @@ package io.lanyard.core;
 import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.LogCapture;
 import io.lanyard.testsupport.MutableClock;
+import io.lanyard.testsupport.RedisCluster;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -238,6 +239,44 @@ class StartupCheckIT {
                 return false;
             }
         });
+    }
+
+    /**
+     * On Cluster the client also reads the slot map ({@code CLUSTER SLOTS}): a user without it is
+     * refused at start with the rule to add; with it, the least-privilege user is enough.
+     */
+    @Test
+    void onClusterTheStartCheckNamesTheMissingRuleAndAWrongPassword() {
+        try (RedisCluster cluster = RedisCluster.start(3, 0)) {
+            aclUserOn(cluster, concat(LEAST_PRIVILEGE, ">" + PASSWORD));
+            String seeds = "@" + cluster.uri().substring("redis-cluster://".length());
+            LanyardException.ConfigurationException wrong = assertThrows(LanyardException.ConfigurationException.class,
+                    () -> start("redis-cluster://app:" + WRONG + seeds));
+            assertTrue(wrong.getMessage().contains("WRONGPASS") && wrong.getMessage().contains("redis-cluster://app:****@"),
+                    wrong.getMessage());
+            LanyardException.ConfigurationException slots = assertThrows(LanyardException.ConfigurationException.class,
+                    () -> start("redis-cluster://app:" + PASSWORD + seeds));
+            assertTrue(slots.getMessage().contains("NOPERM") && slots.getMessage().contains("+@keyspace +cluster|slots -@admin"),
+                    slots.getMessage());
+            assertEquals(2, log.messages(Level.SEVERE).size(), log.toString());
+            assertEquals(List.of(), log.messages(Level.WARNING), "refused, not unreachable: " + log);
+
+            aclUserOn(cluster, "+cluster|slots");
+            RedisSessionStore store = start("redis-cluster://app:" + PASSWORD + seeds);
+            String id = newId();
+            SessionRecord s = store.create(id, 60);
+            s.setAttribute("user", "alice");
+            assertEquals(SaveResult.SAVED, store.save(s));
+            assertEquals("alice", store.load(id).getAttribute("user"));
+        }
+    }
+
+    private static void aclUserOn(RedisCluster cluster, String... rules) {
+        for (RedisCluster.Node master : cluster.masters()) {
+            try (Jedis admin = master.admin()) {
+                admin.aclSetUser("app", rules);
+            }
+        }
     }
 
     private static String[] concat(String[] rules, String more) {
