@@ -72,7 +72,7 @@ final class RedisCalls implements AutoCloseable {
     private final MetricsRecorder metrics;
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
-    /** Set while the breaker is open because Redis refused the credentials: that is logged once, apart. */
+    /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
     private final AtomicBoolean accessDenied = new AtomicBoolean();
     private volatile long downSince;
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -88,7 +89,7 @@ public final class RedisSessionStore implements AutoCloseable {
         }
         // Every effective setting (passwords masked), so the log alone tells how a node was configured.
         LOG.log(System.Logger.Level.INFO, "Lanyard session store started: " + LanyardSettings.SETTINGS.stream()
-                .map(s -> s.name() + "=" + settings.get(s.name())).collect(java.util.stream.Collectors.joining(", ")));
+                .map(s -> s.name() + "=" + settings.get(s.name())).collect(Collectors.joining(", ")));
         return store;
     }
 
