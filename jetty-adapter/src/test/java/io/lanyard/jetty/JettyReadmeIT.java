@@ -137,6 +137,20 @@ class JettyReadmeIT {
                 && started.contains("poolSize=16,"), "every effective setting, the password masked: " + started);
         assertFalse(out.contains(PASSWORD), out);
         assertOneFormat(out);
+
+        // At run time a revoked permission is one ERROR (not an outage WARN) and 503 for sessions.
+        try (Jedis admin = redis.jedis()) {
+            admin.aclSetUser("app", "resetkeys", "~other:*");
+        }
+        for (int i = 0; i < 5; i++) {
+            JettyNode.Reply refused = JettyNode.Reply.get(port, "/shop/s?op=get&name=user", cookie);
+            assertEquals(503, refused.status(), refused.body());
+        }
+        String after = read(log);
+        List<String> errors = lanyardLines(after).stream().filter(l -> l.contains(":ERROR:")).toList();
+        assertEquals(1, errors.size(), "one error line, not one per request:\n" + after);
+        assertTrue(errors.get(0).contains(":ERROR:ilc.RedisCalls:") && errors.get(0).contains("NOPERM"), errors.get(0));
+        assertTrue(lanyardLines(after).stream().noneMatch(l -> l.contains(":WARN :")), after);
     }
 
     @Test

@@ -84,7 +84,7 @@ class StartupCheckTomcatIT {
     }
 
     @Test
-    void theLeastPrivilegeUserServesSessions() throws Exception {
+    void theLeastPrivilegeUserServesSessionsAndARevokedPermissionIsOneSevereLineAnd503() throws Exception {
         node = new EmbeddedNode("a", "redis://app:" + PASSWORD + "@127.0.0.1:" + redis.port(), m -> { });
         Browser browser = new Browser();
         assertTrue(browser.get(node.url("/s/create")).endsWith("new=true"));
@@ -92,5 +92,17 @@ class StartupCheckTomcatIT {
         assertEquals("alice", browser.get(node.url("/s/get?name=user")));
         assertEquals(List.of(), lanyard.messages(Level.SEVERE), lanyard.toString());
         assertEquals(List.of(), lanyard.messages(Level.WARNING), lanyard.toString());
+
+        try (Jedis admin = redis.jedis()) {
+            admin.aclSetUser("app", "resetkeys", "~other:*"); // at run time: applies to open connections at once
+        }
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = browser.send(node.url("/s/get?name=user"));
+            assertEquals(503, r.statusCode(), r.body());
+        }
+        List<String> severe = lanyard.messages(Level.SEVERE);
+        assertEquals(1, severe.size(), "one line, not one per request: " + lanyard);
+        assertTrue(severe.get(0).contains("NOPERM") && severe.get(0).contains("~lanyard:*"), severe.get(0));
+        assertEquals(List.of(), lanyard.messages(Level.WARNING), "not reported as an outage: " + lanyard);
     }
 }
