@@ -80,6 +80,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStart() throws Exception {
+        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
@@ -116,6 +117,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         renaming.clear();
         firing.clear();
         failedLoads.clear();
+        Slf4jBridge.uninstall();
     }
 
     @Override

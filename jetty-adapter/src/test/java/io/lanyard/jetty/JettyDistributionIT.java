@@ -119,7 +119,7 @@ class JettyDistributionIT {
         // The properties reached the store (a missing one would leave the default 127.0.0.1:6379).
         for (Path base : List.of(baseA, baseB)) {
             String log = Files.readString(base.resolve("jetty.log"));
-            assertTrue(log.contains("redis=" + redis.uri()) && log.contains("allowedClasses=[" + ALLOWED + "]"),
+            assertTrue(log.contains("redisUri=" + redis.uri() + ",") && log.contains("allowedClasses=" + ALLOWED + ","),
                     "Lanyard's start line shows the configured URI and allowedClasses: " + log);
             assertFalse(log.contains(MISSPELT_SECRET), "a value of an unknown property was logged: " + log);
         }
@@ -214,7 +214,7 @@ class JettyDistributionIT {
         }
     }
 
-    private static String javaBin() {
+    static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
@@ -238,7 +238,7 @@ class JettyDistributionIT {
     }
 
     /** shop.war: the test servlet and its listener, nothing of Lanyard. */
-    private static void buildWar(Path war) throws IOException {
+    static void buildWar(Path war) throws IOException {
         String webXml = """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">

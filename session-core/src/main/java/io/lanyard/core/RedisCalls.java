@@ -39,6 +39,11 @@ import java.util.function.Function;
  * for the current master, so a missed {@code +switch-master} cannot pin the store to a demoted
  * node. Errors Redis sends while it is failing over or starting ({@code READONLY}, {@code LOADING},
  * {@code CLUSTERDOWN}, {@code TRYAGAIN}...) count as unavailability, not as refused commands.
+ *
+ * <p>Refused credentials or permissions ({@link RedisAccessErrors}: a rotated password, a changed
+ * ACL) open the breaker too, so requests get 503, but are logged once at ERROR naming the fix:
+ * they are configuration errors, not outages. {@link #checkAtStart} finds them before the first
+ * request.
  */
 final class RedisCalls implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisCalls.class.getName());
@@ -47,8 +52,8 @@ final class RedisCalls implements AutoCloseable {
     private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
             "TRYAGAIN", "BUSY", "NOREPLICAS",
             // Not transient, but equally "Redis cannot serve sessions now": full memory (maxmemory
-            // with noeviction) or rotated credentials. 503 and one log line, not a 500 per request.
-            "OOM", "NOAUTH", "WRONGPASS");
+            // with noeviction). 503 and one log line, not a 500 per request.
+            "OOM");
     /** At most one log line per this interval about an exhausted connection pool. */
     private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** At most one probe starts per this interval while Redis is down. */
@@ -76,6 +81,8 @@ final class RedisCalls implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final byte[] probeKey;
     private final AtomicBoolean down = new AtomicBoolean();
+    /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
+    private final AtomicBoolean accessDenied = new AtomicBoolean();
     private volatile long downSince;
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
@@ -116,6 +123,10 @@ final class RedisCalls implements AutoCloseable {
             return op.apply(used);
         } catch (JedisDataException e) {
             metrics.error();
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                throw denied(sessionId, used, refused, e);
+            }
             if (isTransient(e)) {
                 throw unavailable(sessionId, used, "cannot serve requests now", e);
             }
@@ -138,6 +149,10 @@ final class RedisCalls implements AutoCloseable {
                 throw new LanyardException.RedisUnavailableException(sessionId, "no free connection to Redis at "
                         + settings.maskedRedisUri() + " within " + settings.getConnectTimeoutMillis() + " ms", e);
             }
+            String refused = RedisAccessErrors.find(e); // e.g. a Cluster client's seed nodes all refused
+            if (refused != null) {
+                throw denied(sessionId, used, refused, e);
+            }
             // Cluster "no reachable node" / retries exhausted, sentinels unreachable...
             throw unavailable(sessionId, used, "failed", e);
         }
@@ -158,6 +173,7 @@ final class RedisCalls implements AutoCloseable {
             metrics.command();
             used.exists(probeKey);
             if (down.compareAndSet(true, false)) {
+                accessDenied.set(false);
                 LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
                         + (System.currentTimeMillis() - downSince) + " ms");
             }
@@ -193,6 +209,58 @@ final class RedisCalls implements AutoCloseable {
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
                 + " " + what + ": " + cause, e);
+    }
+
+    /**
+     * As {@link #unavailable}, for refused credentials or permissions: logged at ERROR with the fix,
+     * once until Redis accepts Lanyard again (also when the outage began as "unreachable": a Redis
+     * restarted with a new password first drops the pooled connections).
+     */
+    private LanyardException.RedisUnavailableException denied(String sessionId, UnifiedJedis used, String refused,
+                                                              RuntimeException e) {
+        String why = RedisAccessErrors.explain(settings, refused);
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
+        if (down.compareAndSet(false, true)) {
+            downSince = System.currentTimeMillis();
+            scheduleProbe(PROBE_INTERVAL_MILLIS);
+        }
+        discard(used);
+        return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    /**
+     * The start-up check, one {@code EXISTS} on the probe key (a key of this application: an ACL
+     * user limited to the key prefix may touch it; no admin command is needed). Bounded by the connect and
+     * read timeouts.
+     *
+     * <ul>
+     * <li>Refused credentials or permissions: logged at ERROR naming the fix, and thrown, so the
+     *     webapp does not start, as with a bad setting.</li>
+     * <li>Redis unreachable: one WARNING naming the (masked) URI, and the breaker opens; the webapp
+     *     starts anyway, since Redis may come up later; the breaker's probe finds it back.</li>
+     * </ul>
+     *
+     * @throws LanyardException.ConfigurationException when Redis refuses Lanyard's credentials or permissions
+     */
+    void checkAtStart() {
+        UnifiedJedis used = null;
+        try {
+            used = client(null, false);
+            metrics.command();
+            used.exists(probeKey);
+        } catch (JedisException e) {
+            metrics.error();
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                String why = RedisAccessErrors.explain(settings, refused);
+                LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". The webapp is not started.");
+                throw new LanyardException.ConfigurationException(why);
+            }
+            unavailable(null, used, "cannot be reached at start", e); // logs the WARNING; starting anyway
+        }
     }
 
     /** Opens the breaker; the first call of an outage logs it. */
@@ -246,7 +314,9 @@ final class RedisCalls implements AutoCloseable {
                     try {
                         c = connector.connect();
                     } catch (JedisException e) {
-                        open("is unreachable", describe(e)); // before the lock is released
+                        if (RedisAccessErrors.find(e) == null) { // refused credentials are logged by the caller
+                            open("is unreachable", describe(e)); // before the lock is released
+                        }
                         throw e;
                     }
                     client = c;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.stream.Collectors;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
@@ -75,10 +76,13 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * Starts a store for one webapp.
+     * Starts a store for one webapp. Sends one command to check the connection: refused
+     * credentials or permissions fail the start (logged at ERROR with the fix); an unreachable
+     * Redis is logged as one WARNING and the store starts anyway. Then logs every effective setting.
      *
      * @param settings    validated settings ({@link LanyardSettings#validate(String)})
      * @param classLoader the webapp's class loader: attribute classes are resolved with it
+     * @throws LanyardException.ConfigurationException when Redis refuses Lanyard's password, ACL user or key prefix
      */
     public static RedisSessionStore start(LanyardSettings settings, ClassLoader classLoader) {
         return start(settings, classLoader, Clock.systemUTC());
@@ -87,9 +91,15 @@ public final class RedisSessionStore implements AutoCloseable {
     /** As {@link #start(LanyardSettings, ClassLoader)} with an explicit clock (tests move time instead of sleeping). */
     public static RedisSessionStore start(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         RedisSessionStore store = new RedisSessionStore(settings, classLoader, clock);
-        LOG.log(System.Logger.Level.INFO, "Lanyard session store started: application=" + settings.getApplication()
-                + ", redis=" + settings.maskedRedisUri() + ", node=" + settings.getNodeName()
-                + ", allowedClasses=[" + settings.getAllowedClasses() + "]");
+        try {
+            store.redis.checkAtStart();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        // Every effective setting (passwords masked), so the log alone tells how a node was configured.
+        LOG.log(System.Logger.Level.INFO, "Lanyard session store started: " + LanyardSettings.SETTINGS.stream()
+                .map(s -> s.name() + "=" + settings.get(s.name())).collect(Collectors.joining(", ")));
         return store;
     }
 

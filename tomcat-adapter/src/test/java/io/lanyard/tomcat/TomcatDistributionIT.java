@@ -71,7 +71,7 @@ class TomcatDistributionIT {
             int[] ports = {RedisServer.freePort(), RedisServer.freePort()};
             for (int i = 0; i < 2; i++) {
                 String node = (i == 0 ? "a" : "b");
-                Path base = createBase(home, work.resolve("base-" + node), jar, webapp, ports[i], node, app);
+                Path base = createBase(home, work.resolve("base-" + node), jar, webapp, ports[i], node, app, redis.uri());
                 bases.add(base);
                 processes.add(start(home, base));
             }
@@ -113,6 +113,55 @@ class TomcatDistributionIT {
                 + " is not a Lanyard setting and was ignored; did you mean redisUri?"), "misspelt attribute reported:\n" + outB);
     }
 
+    /**
+     * Misconfiguration found at start, before any request, as catalina.out shows it (JULI's format):
+     * node c has a wrong password (one SEVERE from Lanyard naming the fix; /app does not start),
+     * node d a Redis port where nothing listens (one WARNING naming it; /app starts).
+     */
+    @ParameterizedTest(name = "Tomcat {0}")
+    @MethodSource("versions")
+    void aWrongPasswordAndAnUnreachableRedisAreReportedAtStart(String version) throws Exception {
+        Path home = Path.of(System.getProperty("lanyard.tomcatDistDir")).resolve("apache-tomcat-" + version);
+        Path jar = Path.of(System.getProperty("lanyard.tomcatJar"));
+        Path work = Path.of(System.getProperty("lanyard.workDir")).resolve("tomcat-misconfigured-" + version);
+        deleteTree(work);
+        Path webapp = buildWebapp(work.resolve("webapp"));
+        int[] ports = {RedisServer.freePort(), RedisServer.freePort()};
+        int nobody = RedisServer.freePort();
+        String wrong = "redis://app:" + MISSPELT_SECRET + "@127.0.0.1:" + redis.port();
+        Path c = createBase(home, work.resolve("base-c"), jar, webapp, ports[0], "c", "app", wrong);
+        Path d = createBase(home, work.resolve("base-d"), jar, webapp, ports[1], "d", "app", "redis://127.0.0.1:" + nobody);
+        List<Process> processes = new ArrayList<>();
+        try {
+            processes.add(start(home, c));
+            processes.add(start(home, d));
+            awaitUp(ports[1], processes.get(1), d);
+            Await.until(Duration.ofSeconds(120), () -> "Tomcat c started:\n" + catalinaOut(c),
+                    () -> catalinaOut(c).contains("Server startup in"));
+            assertEquals(404, new Browser().send("http://127.0.0.1:" + ports[0] + "/app/s/names").statusCode(),
+                    "node c has no /app");
+            assertEquals(503, new Browser("0123456789abcdef0123.d").send("http://127.0.0.1:" + ports[1] + "/app/s/get?name=x")
+                    .statusCode(), "node d answers 503 for a session while Redis is unreachable");
+        } finally {
+            for (Process p : processes) {
+                stop(p);
+            }
+        }
+        List<String> outC = catalinaOut(c).lines().filter(l -> l.contains("io.lanyard")).toList();
+        List<String> severe = outC.stream().filter(l -> l.contains(" SEVERE ")).toList();
+        assertEquals(1, severe.size(), "one SEVERE line from Lanyard:\n" + String.join("\n", outC));
+        assertTrue(severe.get(0).contains("io.lanyard.core.RedisCalls") && severe.get(0).contains("WRONGPASS")
+                && severe.get(0).contains("redis://app:****@127.0.0.1:" + redis.port())
+                && severe.get(0).contains("Fix the password or ACL user in redisUri"), severe.get(0));
+        assertFalse(catalinaOut(c).contains(MISSPELT_SECRET), "the password was logged:\n" + catalinaOut(c));
+        List<String> outD = catalinaOut(d).lines().filter(l -> l.contains("io.lanyard")).toList();
+        List<String> warnings = outD.stream().filter(l -> l.contains(" WARNING ")).toList();
+        assertEquals(1, warnings.size(), "one WARNING line from Lanyard:\n" + String.join("\n", outD));
+        assertTrue(warnings.get(0).contains("redis://127.0.0.1:" + nobody + " cannot be reached at start"), warnings.get(0));
+        assertFalse(catalinaOut(d).contains("SEVERE"), catalinaOut(d));
+        assertTrue(outD.stream().anyMatch(l -> l.contains("Lanyard session store started: redisUri=")), String.join("\n", outD));
+    }
+
     /** The test webapp as an exploded directory: io.lanyard.testapp classes (annotated) in WEB-INF/classes. */
     private static Path buildWebapp(Path dir) throws IOException {
         Path classes = Path.of(System.getProperty("lanyard.testClasses"));
@@ -127,8 +176,8 @@ class TomcatDistributionIT {
         return dir;
     }
 
-    private static Path createBase(Path home, Path base, Path jar, Path webapp, int port, String node, String app)
-            throws IOException {
+    private static Path createBase(Path home, Path base, Path jar, Path webapp, int port, String node, String app,
+                                   String redisUri) throws IOException {
         for (String d : List.of("conf", "lib", "logs", "temp", "webapps", "work")) {
             Files.createDirectories(base.resolve(d));
         }
@@ -152,7 +201,7 @@ class TomcatDistributionIT {
         Path contextXml = base.resolve("conf/context.xml");
         String misspelt = node.equals("b") ? " " + MISSPELT + "=\"redis://:" + MISSPELT_SECRET + "@elsewhere:6379\"" : "";
         String context = Files.readString(contextXml).replace("</Context>",
-                "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redis.uri()
+                "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redisUri
                         + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\"" + misspelt + "/>\n</Context>");
         Files.writeString(contextXml, context);
         copyTree(webapp, base.resolve("webapps/app"));
