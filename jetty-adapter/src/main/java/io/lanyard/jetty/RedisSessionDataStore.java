@@ -97,6 +97,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             loader = Thread.currentThread().getContextClassLoader();
         }
         store = RedisSessionStore.start(settings, loader, clock);
+        store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
+        _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
         String app = settings.getApplication();
@@ -111,6 +113,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         mbeanName = null; // unregistered when the store closes
         RedisSessionStore st = store;
         store = null;
+        _context.getContext().removeAttribute(io.lanyard.api.SessionControl.ATTRIBUTE);
         if (st != null) {
             st.close();
         }
@@ -392,7 +395,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     public String toString() {
-        return String.format("%s@%x[application=%s,redis=%s]", getClass().getSimpleName(), hashCode(),
-                settings.getApplication(), settings.maskedRedisUri());
+        return String.format("%s@%x[application=%s,redis=%s]", getClass().getSimpleName(), hashCode(), settings.getApplication(), settings.maskedRedisUri());
     }
 }

@@ -77,6 +77,42 @@ final class Changes {
         return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total);
     }
 
+    /**
+     * {@code d} without the changes of the attributes {@code names}, which it removes instead: a
+     * sign-in writes them later, with the principal they name ({@link SessionWriter}).
+     */
+    static Delta withheld(Delta d, List<String> names) {
+        Map<String, byte[]> changed = new HashMap<>(d.changed());
+        Map<String, Object> values = new HashMap<>(d.values());
+        changed.keySet().removeAll(names);
+        values.keySet().removeAll(names);
+        List<String> removed = new ArrayList<>(d.removed());
+        removed.removeAll(names);
+        removed.addAll(names);
+        return new Delta(changed, values, removed, d.failures(), d.metadataChanged(), d.metadataGiven(), d.totalBytes());
+    }
+
+    /** The attributes {@code names} as the record holds them now (absent or unencodable ones left out), to be written again. */
+    static Delta only(SessionRecord r, AttributeCodec codec, List<String> names) {
+        Map<String, byte[]> changed = new HashMap<>();
+        Map<String, Object> values = new HashMap<>();
+        long total = 0;
+        for (String name : names) {
+            Object value = r.getAttribute(name);
+            if (value != null) {
+                try {
+                    byte[] bytes = codec.encode(value);
+                    changed.put(name, bytes);
+                    values.put(name, value);
+                    total += bytes.length;
+                } catch (LanyardException e) {
+                    // Reported by the save's own delta, which met it first.
+                }
+            }
+        }
+        return new Delta(changed, values, List.of(), Map.of(), false, false, total);
+    }
+
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
     static FullCopy allEncoded(SessionRecord r, AttributeCodec codec) {
         Map<String, Object> values = new HashMap<>(r.attributes); // before encoding: what the bytes can be older than

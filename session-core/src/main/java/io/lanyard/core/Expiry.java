@@ -30,6 +30,12 @@ import java.util.function.Consumer;
  *     on the store's scheduler; one pass at a time per store.</li>
  * <li>A failing pass logs one WARNING per cause until a pass succeeds again (then one INFO), not
  *     one per run; an unreachable Redis is the breaker's to log ({@link RedisCalls}).</li>
+ * <li>A signed-out session ({@link PrincipalIndex}) has a second entry, {@code r:<id>}, and a
+ *     {@code revoked} field in its hash. Its listeners run through that entry only: its plain
+ *     entry, whose lease may be held by a node that re-checks it right then, is dropped instead. The
+ *     node that signs a session out writes the {@code r:} entry already leased to itself, and hands
+ *     the session over at once ({@link #expireRevokedSoon}); if it stops first, the lease runs out
+ *     and a scan hands it over. So it fires once whichever node claims what.</li>
  * </ul>
  */
 final class Expiry {
@@ -37,9 +43,14 @@ final class Expiry {
 
     private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
     private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
+    /** The expiry-index member of a signed-out session is this prefix plus its id. */
+    static final String REVOKED_MEMBER_PREFIX = "r:";
+    private static final byte[][] STATE_FIELDS = {RedisLayout.utf8(RedisLayout.EXPIRY), RedisLayout.utf8(RedisLayout.PRINCIPAL),
+            RedisLayout.utf8(RedisLayout.REVOKED)};
 
     private final RedisSessionStore store;
     private final SessionWriter writer;
+    private final PrincipalIndex principals;
     private final RedisCalls redis;
     private final RedisLayout layout;
     private final LanyardSettings settings;
@@ -50,10 +61,11 @@ final class Expiry {
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
     private volatile Consumer<SessionRecord> handler;
 
-    Expiry(RedisSessionStore store, SessionWriter writer, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
-           Clock clock, ScheduledExecutorService scheduler) {
+    Expiry(RedisSessionStore store, SessionWriter writer, PrincipalIndex principals, RedisCalls redis, RedisLayout layout,
+           LanyardSettings settings, MetricsRecorder metrics, Clock clock, ScheduledExecutorService scheduler) {
         this.store = store;
         this.writer = writer;
+        this.principals = principals;
         this.redis = redis;
         this.layout = layout;
         this.settings = settings;
@@ -163,8 +175,8 @@ final class Expiry {
 
     /**
      * Claims due entries of one shard and re-checks each against its hash: sessions touched since
-     * are re-indexed at their real expiry, vanished ones are dropped from the index. Returns the
-     * ids that are really expired and now leased to this node.
+     * are re-indexed at their real expiry (and their principal's index kept as long), vanished ones
+     * are dropped from the index. Returns the ids that are really expired and now leased to this node.
      */
     private List<String> claimShard(int shard, long now) {
         List<String> expired = new ArrayList<>();
@@ -174,21 +186,58 @@ final class Expiry {
                 RedisSessionStore.ascii(settings.getScavengeBatchSize())), null);
         for (Object o : (List<?>) reply) {
             byte[] member = (byte[]) o;
-            String id = RedisLayout.text(member);
+            String text = RedisLayout.text(member);
+            boolean revokedEntry = text.startsWith(REVOKED_MEMBER_PREFIX);
+            String id = revokedEntry ? text.substring(REVOKED_MEMBER_PREFIX.length()) : text;
             if (!SessionIds.isValid(id)) {
                 writer.removeFromIndex(indexKey, member);
                 continue;
             }
-            long e = storedExpiry(id);
-            if (e < 0 || e == 0) {
-                writer.removeFromIndex(indexKey, member); // invalidated, gone after its TTL, or never expires
+            List<byte[]> state = storedState(id);
+            long e = state.get(0) == null ? -1 : SessionReader.parseLongOr(state.get(0), -1);
+            boolean revoked = state.get(2) != null;
+            if (e <= 0 || revoked != revokedEntry) {
+                // Invalidated, gone after its TTL, never expires; or a signed-out session's plain
+                // entry (its r: entry fires it), or an r: entry whose sign-out did not happen.
+                writer.removeFromIndex(indexKey, member);
             } else if (e > now) {
                 writer.index(id, e, false);                // touched since it was indexed: check again then
+                if (state.get(1) != null) {
+                    principals.keepUntil(RedisLayout.text(state.get(1)), e);
+                }
             } else {
                 expired.add(id);
             }
         }
         return expired;
+    }
+
+    /**
+     * Hands a session this node just signed out to the handler, on the scheduler (the request
+     * that signed it out does not wait for its listeners). Its {@code r:} entry was leased to this
+     * node at {@code leasedAt}; the half-lease rule applies as to a scan's claims.
+     */
+    void expireRevokedSoon(String id, long leasedAt) {
+        Consumer<SessionRecord> h = handler;
+        if (h == null) {
+            return; // no scheduled passes on this store: the next scan after the lease hands it over
+        }
+        try {
+            scheduler.execute(() -> {
+                if (clock.millis() - leasedAt >= settings.getClaimLeaseSeconds() * 500L) {
+                    return; // left to its lease, as in scavenge
+                }
+                try {
+                    expireOne(id, h);
+                } catch (RuntimeException e) {
+                    // Its r: entry stays: once the lease runs out, a scan hands it over.
+                    LOG.log(System.Logger.Level.DEBUG, "Lanyard: handing over signed-out session " + SessionIds.abbreviate(id)
+                            + " is left to a later expiry scan: " + e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the store is closing
+        }
     }
 
     private boolean expireOne(String id, Consumer<SessionRecord> handler) {
@@ -209,29 +258,31 @@ final class Expiry {
             }
             metrics.expiryProcessed();
         }
-        deleteExpired(id);
+        if (deleteExpired(id) && record != null && record.storedPrincipal != null) {
+            principals.removed(record.storedPrincipal, id);
+        }
         return record != null;
     }
 
-    /** The expiry field of a stored session; -1 when there is no hash or no readable expiry. One command. */
-    private long storedExpiry(String id) {
-        byte[] expiry = redis.call(id, jedis -> {
+    /** The expiry, principal and revoked fields of a stored session (nulls when there is no hash). One command. */
+    private List<byte[]> storedState(String id) {
+        return redis.call(id, jedis -> {
             metrics.command();
-            return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
+            return jedis.hmget(layout.sessionKey(id), STATE_FIELDS);
         });
-        return expiry == null ? -1 : SessionReader.parseLongOr(expiry, -1);
     }
 
     /**
-     * Deletes a claimed expired session and its index entry. The hash is deleted only if it is
+     * Deletes a claimed expired session and its index entries; true when it deleted the hash. The hash is deleted only if it is
      * still expired; a session that is live again (touched by a node whose clock is behind) keeps
      * its index entry, which the next claim re-checks and moves to the real expiry, so that
      * expiry still reaches a listener.
      */
-    void deleteExpired(String id) {
+    boolean deleteExpired(String id) {
         long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(RedisSessionStore.ascii(clock.millis())), id);
         if (deleted != 0) {
-            writer.removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id));
+            writer.removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id), RedisLayout.utf8(REVOKED_MEMBER_PREFIX + id));
         }
+        return deleted == 1;
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.lanyard.core.SettingKind.BOOLEAN;
+import static io.lanyard.core.SettingKind.COUNT;
 import static io.lanyard.core.SettingKind.POSITIVE;
 import static io.lanyard.core.SettingKind.SECRET;
 import static io.lanyard.core.SettingKind.TEXT;
@@ -115,6 +116,16 @@ public final class LanyardSettings {
     private static final Setting TRUST_STORE_TYPE = define("trustStoreType", TEXT, "PKCS12", "Type of trustStore (PKCS12 or JKS).");
     public String getTrustStoreType() { return text(TRUST_STORE_TYPE); }
     public void setTrustStoreType(String v) { put(TRUST_STORE_TYPE, v); }
+
+    private static final Setting PRINCIPAL_ATTRIBUTE = define("principalAttribute", TEXT, "",
+            "Session attribute naming the signed-in user (a String, or a java.security.Principal by its name) when the container has no login of its own; empty = the container's login only.");
+    public String getPrincipalAttribute() { return text(PRINCIPAL_ATTRIBUTE); }
+    public void setPrincipalAttribute(String v) { put(PRINCIPAL_ATTRIBUTE, v); }
+
+    private static final Setting MAX_SESSIONS_PER_PRINCIPAL = define("maxSessionsPerPrincipal", COUNT, "0",
+            "Most sessions one user may have; a sign-in beyond it signs out that user's least recently used other sessions. 0 = unlimited.");
+    public int getMaxSessionsPerPrincipal() { return number(MAX_SESSIONS_PER_PRINCIPAL); }
+    public void setMaxSessionsPerPrincipal(int v) { put(MAX_SESSIONS_PER_PRINCIPAL, v); }
 
     /** Name, default and meaning of every setting, in the order the README table lists them. */
     public static final List<Setting> SETTINGS = List.copyOf(DEFINED);
@@ -310,8 +321,10 @@ public final class LanyardSettings {
             problems.add(e.getMessage());
         }
         for (Setting s : SETTINGS) {
-            if (s.kind == POSITIVE) {
-                positive(s.name, number(s), problems);
+            if (s.kind == POSITIVE && number(s) <= 0) {
+                problems.add(s.name + " must be greater than 0, was " + number(s));
+            } else if (s.kind == COUNT && number(s) < 0) {
+                problems.add(s.name + " must be 0 or more, was " + number(s));
             }
         }
         int expiryShards = getExpiryShards();
@@ -372,12 +385,6 @@ public final class LanyardSettings {
         }
     }
 
-    private static void positive(String name, long value, List<String> problems) {
-        if (value <= 0) {
-            problems.add(name + " must be greater than 0, was " + value);
-        }
-    }
-
     /** The Redis URI with any password replaced by {@code ****}: the only form that may be logged. */
     public String maskedRedisUri() {
         return RedisEndpoint.mask(getRedisUri());
@@ -385,11 +392,7 @@ public final class LanyardSettings {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("LanyardSettings{");
-        for (Setting s : SETTINGS) {
-            sb.append(s.name()).append('=').append(get(s.name())).append(", ");
-        }
-        sb.setLength(sb.length() - 2);
-        return sb.append('}').toString();
+        return SETTINGS.stream().map(s -> s.name() + "=" + get(s.name()))
+                .collect(java.util.stream.Collectors.joining(", ", "LanyardSettings{", "}"));
     }
 }

@@ -1,11 +1,13 @@
 package io.lanyard.core;
 
+import java.util.List;
 import java.util.Map;
 
 /**
  * The JMX view of one webapp's Lanyard store on one node, the same on both containers: the
  * store's counters since start (all zero when {@code metricsEnabled=false}), its state and the
- * effective settings, passwords masked. Tomcat registers it as
+ * effective settings, passwords masked; and operations on a user's sessions, as the application
+ * API ({@code io.lanyard.api.SessionControl}) offers them. Tomcat registers it as
  * {@code <engine>:type=LanyardSessionStore,host=<host>,context=<path>}, Jetty as
  * {@code io.lanyard:type=LanyardSessionStore,context=<application>}.
  */
@@ -75,4 +77,16 @@ public interface LanyardStoreMXBean {
 
     /** Every setting by name, as text; passwords masked. */
     Map<String, String> getSettings();
+
+    /**
+     * The live sessions of a principal (a user), most recently used first, one line each:
+     * {@code <id> created=<instant> lastAccessed=<instant> node=<node>}.
+     */
+    List<String> sessionsOf(String principal);
+
+    /** Signs a principal out of every session, on every node; returns how many were signed out. */
+    int signOutAll(String principal);
+
+    /** Signs a principal out of every session but {@code keepSessionId}; returns how many were signed out. */
+    int signOutAllBut(String principal, String keepSessionId);
 }

@@ -11,7 +11,11 @@ import java.util.zip.CRC32;
  *    created lastAccessed accessed maxInactive expiry version node [cookieSet]   metadata, readable text
  *    a:&lt;attribute name&gt;                                              one field per attribute
  * {prefix}:{application}:expiry:&lt;n&gt;    sorted set shard n: member = session id, score = expiry ms
+ * {prefix}:{application}:p:{&lt;hash&gt;}   sorted set per principal: member = session id, score = sign-in or
+ *                                       last known access (ms); the principal's name hashed in a hash tag
  * </pre>
+ * A session that belongs to a principal names it in its {@code principal} field; a signed-out
+ * (revoked) one has {@code expiry} {@value #REVOKED_EXPIRY} and the time of its revocation in {@code revoked}.
  * Attribute fields always start with {@code a:} and metadata fields never contain a colon, so the
  * two can never collide.
  */
@@ -25,16 +29,44 @@ final class RedisLayout {
     static final String NODE = "node";
     /** Jetty's cookie-set time; written only by stores that know it. */
     static final String COOKIE_SET = "cookieSet";
+    /** The principal the session belongs to (readable name), absent for anonymous sessions. */
+    static final String PRINCIPAL = "principal";
+    /** When the session was signed out by {@code revoke.lua} (epoch ms). */
+    static final String REVOKED = "revoked";
+    /**
+     * The expiry a revoked session gets: long past on every node's clock, so no node serves it
+     * whatever its clock says, and the expiry index hands it over at once.
+     */
+    static final long REVOKED_EXPIRY = 1;
     static final String ATTRIBUTE_PREFIX = "a:";
 
     private final String sessionKeyPrefix;
     private final String indexKeyPrefix;
+    private final String principalKeyPrefix;
     private final int shards;
 
     RedisLayout(String keyPrefix, String application, int shards) {
         this.sessionKeyPrefix = keyPrefix + ":" + application + ":s:{";
         this.indexKeyPrefix = keyPrefix + ":" + application + ":expiry:";
+        this.principalKeyPrefix = keyPrefix + ":" + application + ":p:{";
         this.shards = shards;
+    }
+
+    /**
+     * The index key of a principal's sessions. The name is hashed (SHA-256, 128 bits in hex): any
+     * name makes a safe key part, and the hash tag gives each principal its own Cluster slot.
+     */
+    String principalKeyText(String principal) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(utf8(principal));
+            return principalKeyPrefix + java.util.HexFormat.of().formatHex(digest, 0, 16) + "}";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    byte[] principalKey(String principal) {
+        return utf8(principalKeyText(principal));
     }
 
     byte[] sessionKey(String id) {

@@ -1,5 +1,7 @@
 package io.lanyard.core;
 
+import io.lanyard.api.SessionControl;
+
 import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -46,6 +48,8 @@ public final class RedisSessionStore implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final RedisCalls redis;
     private final SessionWriter writer;
+    private final Principals principals;
+    private final PrincipalIndex index;
     private final Expiry expiry;
     private final ActiveSessions table = new ActiveSessions();
     private final SessionReader reader;
@@ -69,10 +73,12 @@ public final class RedisSessionStore implements AutoCloseable {
         });
         scheduler.setRemoveOnCancelPolicy(true);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
-        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
+        this.principals = new Principals(settings);
+        this.index = new PrincipalIndex(this, redis, layout, settings, metrics);
+        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index);
         this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
-        this.expiry = new Expiry(this, writer, redis, layout, settings, metrics, clock, scheduler);
-        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size);
+        this.expiry = new Expiry(this, writer, index, redis, layout, settings, metrics, clock, scheduler);
+        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index);
     }
 
     /**
@@ -146,6 +152,25 @@ public final class RedisSessionStore implements AutoCloseable {
         return view.register(name);
     }
 
+    /**
+     * The application API ({@link SessionControl}) of this store: a principal's sessions, and
+     * signing them out. Adapters publish it as the {@code ServletContext} attribute
+     * {@link SessionControl#ATTRIBUTE}.
+     */
+    public SessionControl sessionControl() {
+        return index;
+    }
+
+    /**
+     * Tells the store where the container keeps its login (Tomcat's, Jetty's): the session
+     * attribute {@code attribute}, whose value {@code userName} turns into the user's name (null
+     * when it holds none). A session with a login belongs to that user; otherwise to the value of
+     * {@code principalAttribute}, if set. Call it once, before the first request.
+     */
+    public void containerLogin(String attribute, java.util.function.Function<Object, String> userName) {
+        principals.containerLogin(attribute, userName);
+    }
+
     /** True while the breaker considers Redis unreachable. */
     public boolean isRedisDown() {
         return redis.isDown();
@@ -154,6 +179,11 @@ public final class RedisSessionStore implements AutoCloseable {
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) {
         return layout.sessionKeyText(id);
+    }
+
+    /** The Redis key of a principal's index of sessions (for operators and tests). */
+    public String principalKey(String principal) {
+        return layout.principalKeyText(principal);
     }
 
     /** The longest a request waits for Redis: connect plus read timeout. */
@@ -271,16 +301,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return true when it existed
      */
     public boolean delete(String id) {
-        if (!SessionIds.isValid(id)) {
-            return false;
-        }
-        byte[] key = layout.sessionKey(id);
-        // The index entry is left behind on purpose: the scavenger drops entries whose hash is gone,
-        // and a second write here would be a second command on a shared key.
-        return redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.del(key);
-        }) > 0;
+        return SessionIds.isValid(id) && writer.delete(id);
     }
 
     /**
@@ -344,6 +365,10 @@ public final class RedisSessionStore implements AutoCloseable {
 
     void deleteExpired(String id) {
         expiry.deleteExpired(id);
+    }
+
+    void expireRevokedSoon(String id, long leasedAt) {
+        expiry.expireRevokedSoon(id, leasedAt);
     }
 
     static byte[] ascii(long v) {

@@ -160,7 +160,8 @@ final class SessionReader {
     }
 
     private SessionRecord decode(String id, List<?> flat, long[] bytes) {
-        String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null;
+        String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null,
+                principal = null;
         List<Object[]> attrs = new ArrayList<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             byte[] field = (byte[]) flat.get(i);
@@ -180,6 +181,7 @@ final class SessionReader {
                 case RedisLayout.EXPIRY -> expiry = text;
                 case RedisLayout.VERSION -> version = text;
                 case RedisLayout.NODE -> lastNode = text;
+                case RedisLayout.PRINCIPAL -> principal = text;
                 default -> { } // a field from a newer Lanyard: ignore
             }
         }
@@ -191,6 +193,7 @@ final class SessionReader {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
                     + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
         }
+        record.storedPrincipal = principal;
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);
         }

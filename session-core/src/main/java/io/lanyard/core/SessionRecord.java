@@ -50,6 +50,8 @@ public final class SessionRecord {
     private volatile long storedExpiryTime;
     private volatile String storedLastNode;
     private volatile boolean loadTouched;
+    /** The principal as Redis holds it (the {@code principal} field), or null: what a save compares with. */
+    volatile String storedPrincipal;
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
@@ -99,9 +101,7 @@ public final class SessionRecord {
         loadTouched = true;
     }
 
-    void cookieSetTime(long millis) {
-        this.cookieSetTime = millis;
-    }
+    void cookieSetTime(long millis) { this.cookieSetTime = millis; }
 
     static long expiryFor(long accessedTime, int maxInactiveSeconds) {
         return maxInactiveSeconds <= 0 ? 0 : accessedTime + maxInactiveSeconds * 1000L;

@@ -5,6 +5,7 @@ import redis.clients.jedis.params.ZAddParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +19,7 @@ final class SessionWriter {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
     private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
+    private static final RedisCalls.Script DELETE = RedisCalls.Script.load("delete");
     private static final byte[] EMPTY = new byte[0];
 
     private final RedisSessionStore store;
@@ -26,12 +28,16 @@ final class SessionWriter {
     private final LanyardSettings settings;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
+    private final Principals principals;
+    private final PrincipalIndex index;
     private final LogOnce loggedFailures = new LogOnce();
     private final byte[] graceMillis;
     private final byte[] node;
 
     SessionWriter(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings,
-                  MetricsRecorder metrics, AttributeCodec codec) {
+                  MetricsRecorder metrics, AttributeCodec codec, Principals principals, PrincipalIndex index) {
+        this.principals = principals;
+        this.index = index;
         this.store = store;
         this.redis = redis;
         this.layout = layout;
@@ -69,6 +75,62 @@ final class SessionWriter {
             // against the hash anyway, and a later entry would be wrong if this save then failed.
             index(id, record.expiryTime(), timeoutChanged);
         }
+        if (principals.mayHaveChanged(record, delta)) {
+            String principal = principals.of(record);
+            if (!Objects.equals(principal, record.storedPrincipal)) {
+                return savePrincipalChange(record, delta, principal, start);
+            }
+        }
+        return write(record, delta, null, start) == 0 ? SaveResult.GONE : SaveResult.SAVED;
+    }
+
+    /**
+     * A save that changes the session's principal, in the order {@link PrincipalIndex} relies on:
+     * the hash loses its old principal (a new session is created without one) before the session
+     * leaves the old index; it enters the new index before one write adds the principal field
+     * together with the attributes it is read from.
+     */
+    private SaveResult savePrincipalChange(SessionRecord record, Changes.Delta delta, String principal, long start) {
+        String id = record.id();
+        String before = record.storedPrincipal;
+        Changes.Delta rest = delta;
+        if (record.isNew() || before != null) {
+            Changes.Delta first = principal == null ? delta : Changes.withheld(delta, principals.sources());
+            if (write(record, first, before == null ? null : "", start) == 0) {
+                return SaveResult.GONE;
+            }
+            record.storedPrincipal = null;
+            if (before != null) {
+                index.removed(before, id);
+            }
+            if (principal == null) {
+                return SaveResult.SAVED;
+            }
+            rest = Changes.only(record, codec, principals.sources());
+        }
+        return signIn(record, rest, principal, start);
+    }
+
+    /** The last step of a sign-in: the index (and its limit), then the principal with the attributes it is read from. */
+    private SaveResult signIn(SessionRecord record, Changes.Delta delta, String principal, long start) {
+        String id = record.id();
+        index.signIn(principal, id, record.expiryTime());
+        if (write(record, delta, principal, start) == 0) {
+            index.removed(principal, id); // signed out (or invalidated) while signing in
+            return SaveResult.GONE;
+        }
+        record.storedPrincipal = principal;
+        return SaveResult.SAVED;
+    }
+
+    /**
+     * One {@code save.lua} call: {@code delta}, plus metadata when the record is new.
+     *
+     * @param principal the principal field to write; {@code ""} removes it, {@code null} leaves it
+     * @return the new version, or 0 when the session is gone or expired (nothing was written)
+     */
+    private long write(SessionRecord record, Changes.Delta delta, String principal, long start) {
+        String id = record.id();
         List<byte[]> args = new ArrayList<>();
         args.add(RedisSessionStore.ascii(store.now()));
         args.add(graceMillis);
@@ -86,24 +148,29 @@ final class SessionWriter {
             pairs.add(RedisLayout.attributeField(name));
             pairs.add(bytes);
         });
+        if (principal != null && !principal.isEmpty()) {
+            pair(pairs, RedisLayout.PRINCIPAL, RedisLayout.utf8(principal));
+        }
         args.add(RedisSessionStore.ascii(pairs.size() / 2));
         args.addAll(pairs);
         for (String name : delta.removed()) {
             args.add(RedisLayout.attributeField(name));
         }
-        long result = (Long) redis.eval(SAVE, layout.sessionKey(id), args, id);
-        if (result == 0) {
-            return SaveResult.GONE;
+        if ("".equals(principal)) {
+            args.add(RedisLayout.utf8(RedisLayout.PRINCIPAL));
         }
+        long result = (Long) redis.eval(SAVE, layout.sessionKey(id), args, id);
         if (result == -1) {
             throw new LanyardException.SessionIdCollisionException(id);
         }
         if (result == -2) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
-        record.committed(delta, result);
-        metrics.save(System.nanoTime() - start, delta.bytesWritten());
-        return SaveResult.SAVED;
+        if (result > 0) {
+            record.committed(delta, result);
+            metrics.save(System.nanoTime() - start, delta.bytesWritten());
+        }
+        return result;
     }
 
     boolean changeId(SessionRecord record, String newId) {
@@ -112,18 +179,25 @@ final class SessionWriter {
         }
         lock(record);
         try {
+            long start = System.nanoTime();
             String oldId = record.id();
             Changes.FullCopy copy = record.allEncoded(codec);
             checkSize(oldId, copy.totalBytes());
-            if (!record.isNew() && !store.delete(oldId)) {
+            String principal = principals.of(record);
+            if (!record.isNew() && !delete(oldId)) { // also drops the old id from its principal's index
                 return false;
             }
             record.id(newId);
+            record.storedPrincipal = null;
+            // A signed-in session is written without its login, which a sign-in then adds (as in a save).
+            List<String> withheld = principal == null ? List.of() : principals.sources();
             List<byte[]> pairs = new ArrayList<>();
             addMetadata(pairs, record);
             copy.bytes().forEach((name, bytes) -> {
-                pairs.add(RedisLayout.attributeField(name));
-                pairs.add(bytes);
+                if (!withheld.contains(name)) {
+                    pairs.add(RedisLayout.attributeField(name));
+                    pairs.add(bytes);
+                }
             });
             List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
                     RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
@@ -136,10 +210,29 @@ final class SessionWriter {
                 throw new LanyardException.SessionIdCollisionException(newId);
             }
             record.committedAll(copy, result);
+            withheld.forEach(record.stored::remove);
+            if (principal != null) {
+                signIn(record, Changes.only(record, codec, withheld), principal, start);
+            }
             return true;
         } finally {
             record.saveLock.unlock();
         }
+    }
+
+    /**
+     * Deletes a session (invalidate) in one command, then drops it from its principal's index.
+     *
+     * @return true when it existed
+     */
+    boolean delete(String id) {
+        List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(), id);
+        // The expiry-index entry is left behind on purpose: the scavenger drops entries whose hash
+        // is gone, and a write here would be a second command on a shared key.
+        if (reply.get(1) instanceof byte[] principal) {
+            index.removed(RedisLayout.text(principal), id);
+        }
+        return (Long) reply.get(0) > 0;
     }
 
     void index(String id, long expiry, boolean onlyEarlier) {
@@ -151,10 +244,10 @@ final class SessionWriter {
         });
     }
 
-    void removeFromIndex(byte[] indexKey, byte[] member) {
+    void removeFromIndex(byte[] indexKey, byte[]... members) {
         redis.call(null, jedis -> {
             metrics.command();
-            return jedis.zrem(indexKey, member);
+            return jedis.zrem(indexKey, members);
         });
     }
 

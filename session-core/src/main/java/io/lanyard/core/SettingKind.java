@@ -12,6 +12,8 @@ enum SettingKind {
     SECRET,
     /** A whole number; {@link LanyardSettings#validate} requires it to be greater than 0. */
     POSITIVE,
+    /** A whole number; {@link LanyardSettings#validate} requires it to be 0 or more. */
+    COUNT,
     /** {@code true} or {@code false}. */
     BOOLEAN;
 
@@ -25,7 +27,7 @@ enum SettingKind {
         return switch (this) {
             case TEXT, URI -> v.trim();
             case SECRET -> v;
-            case POSITIVE -> {
+            case POSITIVE, COUNT -> {
                 try {
                     yield Integer.parseInt(v.trim());
                 } catch (NumberFormatException e) {

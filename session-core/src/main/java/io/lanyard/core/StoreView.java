@@ -1,11 +1,14 @@
 package io.lanyard.core;
 
+import io.lanyard.api.SessionControl;
+
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -18,6 +21,7 @@ final class StoreView implements LanyardStoreMXBean {
     private final LanyardSettings settings;
     private final MetricsRecorder.Counters m;
     private final RedisCalls redis;
+    private final SessionControl sessions;
     private final System.Logger log;
     private final AtomicLong lostSaves = new AtomicLong();
     private final RateLimitedLog lostSaveWarnings;
@@ -25,8 +29,9 @@ final class StoreView implements LanyardStoreMXBean {
     private volatile ObjectName registered;
 
     StoreView(LanyardSettings settings, MetricsRecorder.Counters counters, RedisCalls redis, System.Logger log,
-              IntSupplier sessionsInUse) {
+              IntSupplier sessionsInUse, SessionControl sessions) {
         this.settings = settings;
+        this.sessions = sessions;
         this.m = counters;
         this.redis = redis;
         this.log = log;
@@ -102,5 +107,21 @@ final class StoreView implements LanyardStoreMXBean {
             out.put(s.name(), settings.get(s.name()));
         }
         return out;
+    }
+
+    @Override
+    public List<String> sessionsOf(String principal) {
+        return sessions.sessionsOf(principal).stream().map(i -> i.id() + " created=" + i.created() + " lastAccessed="
+                + i.lastAccessed() + " node=" + i.lastNode()).toList();
+    }
+
+    @Override
+    public int signOutAll(String principal) {
+        return sessions.signOutAll(principal);
+    }
+
+    @Override
+    public int signOutAllBut(String principal, String keepSessionId) {
+        return sessions.signOutOthers(principal, keepSessionId);
     }
 }

@@ -112,6 +112,11 @@ final class RedisSession extends StandardSession {
         }
     }
 
+    /** The user's name in a value of {@link #AUTH_ATTRIBUTE}, or null: who the session belongs to. */
+    static String userName(Object authAttribute) {
+        return authAttribute instanceof List<?> values && values.size() >= 2 ? String.valueOf(values.get(1)) : null;
+    }
+
     private void storeAuthentication() {
         if (principal == null) {
             record.removeAttribute(AUTH_ATTRIBUTE);

@@ -1,5 +1,6 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.api.SessionControl;
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
@@ -156,6 +157,8 @@ public class RedisSessionManager extends ManagerBase {
         // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
         store = RedisSessionStore.start(settings, context.getLoader().getClassLoader(), clock);
         lastStore = store;
+        store.containerLogin(RedisSession.AUTH_ATTRIBUTE, RedisSession::userName);
+        context.getServletContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
         store.startExpiry(this::expired);
         mbeanName = store.registerMBean(getDomain() + ":" + getObjectNameKeyProperties()
                 .replace("type=Manager", "type=LanyardSessionStore"));
@@ -169,6 +172,7 @@ public class RedisSessionManager extends ManagerBase {
         RedisSessionStore s = store;
         store = null;
         sessions.clear();
+        getContext().getServletContext().removeAttribute(SessionControl.ATTRIBUTE);
         if (s != null) {
             s.close();
         }
