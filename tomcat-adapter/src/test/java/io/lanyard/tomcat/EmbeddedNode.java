@@ -1,5 +1,6 @@
 package io.lanyard.tomcat;
 
+import io.lanyard.testapp.AccountServlet;
 import io.lanyard.testapp.ErrorPageServlet;
 import io.lanyard.testapp.RequestEvents;
 import io.lanyard.testapp.SessionEvents;
@@ -51,6 +52,8 @@ final class EmbeddedNode implements AutoCloseable {
         context.setManager(manager);
         Tomcat.addServlet(context, "s", new SessionServlet()).setAsyncSupported(true);
         context.addServletMappingDecoded("/s/*", "s");
+        Tomcat.addServlet(context, "account", new AccountServlet());
+        context.addServletMappingDecoded("/account/*", "account");
         Tomcat.addServlet(context, "error", new ErrorPageServlet());
         context.addServletMappingDecoded("/error-page", "error");
         ErrorPage gone = new ErrorPage();

@@ -96,6 +96,17 @@ class TomcatDistributionIT {
             assertTrue(redis.exists(key), "the session's hash " + key);
             browser.get(b + "/s/invalidate");
             assertEquals("no-session", browser.get(a + "/s/get?name=user"));
+
+            // The application API, from the drop-in jar in lib/ (io.lanyard.api is not relocated):
+            // the webapp's servlet uses it to sign a user out of the session on the other node.
+            Browser phone = new Browser();
+            phone.get(a + "/s/set?name=user&value=carol"); // principalAttribute="user"
+            Browser laptop = new Browser();
+            laptop.get(b + "/s/set?name=user&value=carol");
+            assertEquals(2, phone.get(b + "/account/sessions?user=carol").lines().count());
+            assertEquals("1", phone.get(b + "/account/sign-out-others?user=carol"));
+            assertEquals("no-session", laptop.get(a + "/s/get?name=user"), "signed out on the other Tomcat at once");
+            assertEquals("carol", phone.get(a + "/s/get?name=user"));
         } finally {
             for (Process p : processes) {
                 stop(p);
@@ -202,7 +213,8 @@ class TomcatDistributionIT {
         String misspelt = node.equals("b") ? " " + MISSPELT + "=\"redis://:" + MISSPELT_SECRET + "@elsewhere:6379\"" : "";
         String context = Files.readString(contextXml).replace("</Context>",
                 "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redisUri
-                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\"" + misspelt + "/>\n</Context>");
+                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\" principalAttribute=\"user\""
+                        + misspelt + "/>\n</Context>");
         Files.writeString(contextXml, context);
         copyTree(webapp, base.resolve("webapps/app"));
         return base;
