@@ -1,5 +1,6 @@
 package io.lanyard.jetty;
 
+import io.lanyard.jetty.testapp.AccountServlet;
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
 import java.io.IOException;
@@ -65,6 +66,8 @@ public final class JettyNode implements AutoCloseable {
         context.setContextPath("/shop");
         context.setInitParameter("node", name);
         context.addServlet(SessionServlet.class, "/s");
+        context.addServlet(AccountServlet.class, "/account/*");
+        context.addServlet(JettyLoginServlet.class, "/jetty-login");
         context.addEventListener(new SessionServlet.Listener());
         server.setHandler(context);
         server.start();

@@ -85,30 +85,24 @@ final class SessionWriter {
     }
 
     /**
-     * A save that changes the session's principal, in the order {@link PrincipalIndex} relies on:
-     * the hash loses its old principal (a new session is created without one) before the session
-     * leaves the old index; it enters the new index before one write adds the principal field
-     * together with the attributes it is read from.
+     * A save that changes the session's principal, in the order {@link PrincipalIndex} relies on.
+     * First everything but the attributes the principal is read from, removing the old principal
+     * (a new session is created without one): this also proves the session still exists, so a
+     * session invalidated or signed out meanwhile never enters an index and pushes a live one out
+     * over the limit. Then the session leaves its old index, and a sign-in follows.
      */
     private SaveResult savePrincipalChange(SessionRecord record, Changes.Delta delta, String principal, long start) {
         String id = record.id();
         String before = record.storedPrincipal;
-        Changes.Delta rest = delta;
-        if (record.isNew() || before != null) {
-            Changes.Delta first = principal == null ? delta : Changes.withheld(delta, principals.sources());
-            if (write(record, first, before == null ? null : "", start) == 0) {
-                return SaveResult.GONE;
-            }
-            record.storedPrincipal = null;
-            if (before != null) {
-                index.removed(before, id);
-            }
-            if (principal == null) {
-                return SaveResult.SAVED;
-            }
-            rest = Changes.only(record, codec, principals.sources());
+        Changes.Delta first = principal == null ? delta : Changes.withheld(delta, principals.sources());
+        if (write(record, first, before == null ? null : "", start) == 0) {
+            return SaveResult.GONE;
         }
-        return signIn(record, rest, principal, start);
+        record.storedPrincipal = null;
+        if (before != null) {
+            index.removed(before, id);
+        }
+        return principal == null ? SaveResult.SAVED : signIn(record, Changes.only(record, codec, principals.sources()), principal, start);
     }
 
     /** The last step of a sign-in: the index (and its limit), then the principal with the attributes it is read from. */
