@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.core.LanyardSettings;
+import io.lanyard.jetty.testapp.AccountServlet;
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
@@ -123,6 +124,15 @@ class JettyDistributionIT {
                     "Lanyard's start line shows the configured URI and allowedClasses: " + log);
             assertFalse(log.contains(MISSPELT_SECRET), "a value of an unknown property was logged: " + log);
         }
+        // The application API from the module's lib/redis (the server class path): visible to the
+        // webapp, which signs a user out of the session on the other node with it.
+        String phone = JettyNode.Reply.get(portA, "/shop/s?op=create&name=user&value=carol", null).setCookie();
+        String laptop = JettyNode.Reply.get(portB, "/shop/s?op=create&name=user&value=carol", null).setCookie();
+        assertEquals(2, JettyNode.Reply.get(portB, "/shop/account/sessions?user=carol", phone).body().lines().count());
+        assertEquals("1", JettyNode.Reply.get(portB, "/shop/account/sign-out-others?user=carol", phone).body());
+        assertEquals(404, JettyNode.Reply.get(portA, "/shop/s?op=get&name=user", laptop).status(), "signed out on the other Jetty at once");
+        assertEquals("carol", JettyNode.Reply.get(portA, "/shop/s?op=get&name=user", phone).body());
+
         String logB = Files.readString(baseB.resolve("jetty.log"));
         assertTrue(logB.contains("WARN") && logB.contains("property jetty.session.redis.url is not a Lanyard setting and was ignored;"
                 + " did you mean jetty.session.redis.uri / redisUri?"), "misspelt property reported: " + logB);
@@ -160,6 +170,7 @@ class JettyDistributionIT {
                 uriProperty + "=" + redis.uri(),
                 "jetty.session.redis.allowedClasses=" + ALLOWED,
                 "jetty.session.redis.nodeName=" + node,
+                "jetty.session.redis.principalAttribute=user",
                 // B also has a misspelt one, which must be reported with the right name.
                 node.equals("B") ? "jetty.session.redis.url=redis://:" + MISSPELT_SECRET + "@elsewhere:6379" : "", ""),
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
@@ -237,7 +248,7 @@ class JettyDistributionIT {
         }
     }
 
-    /** shop.war: the test servlet and its listener, nothing of Lanyard. */
+    /** shop.war: the test servlet and its listener, and a servlet that uses Lanyard's application API (io.lanyard.api). */
     static void buildWar(Path war) throws IOException {
         String webXml = """
                 <?xml version="1.0" encoding="UTF-8"?>
@@ -246,13 +257,15 @@ class JettyDistributionIT {
                   <listener><listener-class>io.lanyard.jetty.testapp.SessionServlet$Listener</listener-class></listener>
                   <servlet><servlet-name>s</servlet-name><servlet-class>io.lanyard.jetty.testapp.SessionServlet</servlet-class></servlet>
                   <servlet-mapping><servlet-name>s</servlet-name><url-pattern>/s</url-pattern></servlet-mapping>
+                  <servlet><servlet-name>account</servlet-name><servlet-class>io.lanyard.jetty.testapp.AccountServlet</servlet-class></servlet>
+                  <servlet-mapping><servlet-name>account</servlet-name><url-pattern>/account/*</url-pattern></servlet-mapping>
                 </web-app>
                 """;
         try (OutputStream fos = Files.newOutputStream(war); ZipOutputStream out = new ZipOutputStream(fos)) {
             out.putNextEntry(new ZipEntry("WEB-INF/web.xml"));
             out.write(webXml.getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
-            for (Class<?> c : new Class<?>[]{SessionServlet.class, SessionServlet.Listener.class}) {
+            for (Class<?> c : new Class<?>[]{SessionServlet.class, SessionServlet.Listener.class, AccountServlet.class}) {
                 String path = c.getName().replace('.', '/') + ".class";
                 out.putNextEntry(new ZipEntry("WEB-INF/classes/" + path));
                 try (InputStream in = c.getClassLoader().getResourceAsStream(path)) {
