@@ -30,6 +30,7 @@ final class JettyNode implements DemoLauncher.Part {
         store.setRedisUri(redisUri);
         store.setAllowedClasses("com.example.shop.**");
         store.set("nodeName", name);
+        store.set("principalAttribute", TomcatNode.SHOP_USER_ATTRIBUTE);
         server.addBean(store);
 
         // Non-sticky: never keep a session in memory between requests (another node may change it meanwhile),

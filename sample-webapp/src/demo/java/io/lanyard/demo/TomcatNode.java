@@ -15,11 +15,14 @@ import java.nio.file.Path;
 /**
  * One embedded Tomcat serving shop.war at {@code /shop}, its sessions managed by Lanyard's
  * {@code RedisSessionManager}. The manager is created and configured exactly as Tomcat's digester does for
- * <pre>{@code <Manager className="io.lanyard.tomcat.RedisSessionManager" redisUri="..." allowedClasses="com.example.shop.**"/>}</pre>
+ * <pre>{@code <Manager className="io.lanyard.tomcat.RedisSessionManager" redisUri="..." allowedClasses="com.example.shop.**"
+ *          principalAttribute="auth.user"/>}</pre>
  * from the drop-in jar, loaded by {@link AdapterClassLoader}.
  */
 final class TomcatNode implements DemoLauncher.Part {
     private static final String MANAGER_CLASS = "io.lanyard.tomcat.RedisSessionManager";
+    /** Where the shop's LoginServlet keeps the signed-in user's name: Lanyard's principalAttribute for the shop. */
+    static final String SHOP_USER_ATTRIBUTE = "auth.user";
 
     private final Tomcat tomcat = new Tomcat();
     private final String label;
@@ -70,6 +73,8 @@ final class TomcatNode implements DemoLauncher.Part {
         setProperty(manager, "redisUri", redisUri);
         setProperty(manager, "allowedClasses", allowedClasses);
         setProperty(manager, "nodeName", nodeName);
+        // The shop keeps its signed-in user in this attribute (LoginServlet): that makes a session the user's.
+        setProperty(manager, "principalAttribute", SHOP_USER_ATTRIBUTE);
         return manager;
     }
 

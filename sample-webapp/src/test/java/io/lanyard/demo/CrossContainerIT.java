@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.JettyNode;
 import io.lanyard.jetty.RedisSessionDataStore;
+import io.lanyard.jetty.testapp.AccountServlet;
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.RedisServer;
 import java.io.IOException;
@@ -63,7 +64,10 @@ class CrossContainerIT {
             redis = RedisServer.start();
             jedis = redis.jedis();
             tomcat = startTomcat(redis.uri());
-            jetty = JettyNode.start("jetty", redis.uri(), f -> f.setAllowedClasses(ALLOWED));
+            jetty = JettyNode.start("jetty", redis.uri(), f -> {
+                f.setAllowedClasses(ALLOWED);
+                f.set("principalAttribute", TomcatNode.SHOP_USER_ATTRIBUTE); // as the Tomcat side (TomcatNode)
+            });
             // As Tomcat's default, so sessions created on Jetty get a TTL in Redis too.
             jetty.context.getSessionHandler().setMaxInactiveInterval(1800);
         } catch (Exception | Error e) {
@@ -117,6 +121,8 @@ class CrossContainerIT {
         context.setManager(tomcatManager);
         Tomcat.addServlet(context, "s", new SessionServlet());
         context.addServletMappingDecoded("/s", "s");
+        Tomcat.addServlet(context, "account", new AccountServlet());
+        context.addServletMappingDecoded("/account/*", "account");
         context.addApplicationListener(SessionServlet.Listener.class.getName());
         try {
             t.start();
@@ -163,18 +169,27 @@ class CrossContainerIT {
         }
         assertEquals(1, jettyCore.size(), "the Jetty node's core comes from one jar: " + jettyCore);
         assertNotEquals(dropIn, jettyCore.iterator().next(), "the Jetty node's core is not the drop-in jar's copy");
+        // Except the application API, which both nodes' webapps see as one class (from the class path, as a real
+        // Tomcat's webapps see $CATALINA_BASE/lib): the Tomcat node's core implements that one.
+        Class<?> api = Class.forName("io.lanyard.api.SessionControl", false, adapterLoader);
+        assertEquals(Class.forName("io.lanyard.api.SessionControl", false, jettySide), api);
+        assertTrue(api.isAssignableFrom(Class.forName("io.lanyard.core.PrincipalIndex", false, adapterLoader)));
     }
 
     private static URL location(Class<?> type) {
         return type.getProtectionDomain().getCodeSource().getLocation();
     }
 
-    /** The Lanyard classes the drop-in jar shares with session-core: all but the adapter's own and the shaded libraries. */
+    /**
+     * The Lanyard classes the drop-in jar shares with session-core: all but the adapter's own, the shaded libraries
+     * and the application API.
+     */
     private static List<String> sharedClassNames(Path jar) throws IOException {
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             return zip.stream().map(e -> e.getName())
                     .filter(n -> n.startsWith("io/lanyard/") && n.endsWith(".class"))
-                    .filter(n -> !n.startsWith("io/lanyard/tomcat/") && !n.startsWith("io/lanyard/shaded/"))
+                    .filter(n -> !n.startsWith("io/lanyard/tomcat/") && !n.startsWith("io/lanyard/shaded/")
+                            && !n.startsWith("io/lanyard/api/"))
                     .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
                     .toList();
         }
@@ -285,5 +300,23 @@ class CrossContainerIT {
         assertEquals("alice admin=true", body(onTomcat("op=user", cookie)));
         assertEquals("[apple, pear]", body(onTomcat("op=get&name=cart", cookie)));
         assertEquals("[cart, theme, user]", body(onTomcat("op=names", cookie)));
+    }
+
+    @Test
+    void signingOutOnOneContainerEndsTheSessionsOnTheOtherAtOnce() throws Exception {
+        int tomcatPort = tomcat.getConnector().getLocalPort();
+        String user = "op=create&name=" + TomcatNode.SHOP_USER_ATTRIBUTE + "&value=zoe";
+        String get = "op=get&name=" + TomcatNode.SHOP_USER_ATTRIBUTE;
+        String onTomcat = onTomcat(user, null).setCookie();
+        String onJetty = onJetty(user, null).setCookie();
+        assertEquals("1", body(JettyNode.Reply.get(tomcatPort, "/shop/account/sign-out-others?user=zoe", onTomcat)));
+        assertEquals(404, onJetty(get, onJetty).status(), "signed out on Jetty by Tomcat, at once");
+        assertEquals("zoe", body(onJetty(get, onTomcat)), "the session that signed out the others stays");
+
+        String laptop = onTomcat(user, null).setCookie();
+        assertEquals("1", body(JettyNode.Reply.get(jetty.port(), "/shop/account/sign-out-others?user=zoe", onTomcat)));
+        assertEquals(404, onTomcat(get, laptop).status(), "signed out on Tomcat by Jetty, at once");
+        assertEquals(onTomcat.replaceAll("\\..*", "") + " jetty this",
+                body(JettyNode.Reply.get(jetty.port(), "/shop/account/sessions?user=zoe", onTomcat)));
     }
 }

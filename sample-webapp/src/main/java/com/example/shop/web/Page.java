@@ -147,6 +147,7 @@ final class Page {
         h.append("</nav><div class=\"who\">");
         if (user != null) {
             h.append("<span>Signed in as <b id=\"user\">").append(esc(user)).append("</b></span>")
+                    .append("<a href=\"").append(ctx).append("/account/sessions\" id=\"account-sessions\">Your sessions</a>")
                     .append("<form method=\"post\" action=\"").append(ctx).append("/logout\">")
                     .append("<button class=\"secondary\" id=\"sign-out\">Sign out</button></form>");
         } else {
