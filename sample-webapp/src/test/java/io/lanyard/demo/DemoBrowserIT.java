@@ -55,7 +55,8 @@ class DemoBrowserIT {
     private static RedisServer redis;
     private static Process demo;
     private static Path demoLog;
-    private static Path userDataDir;
+    /** Each browser's own profile (cookies): deleted after the test. */
+    private static final List<Path> userDataDirs = new ArrayList<>();
     private static WebDriver browser;
     private static String shopUrl;
 
@@ -86,7 +87,10 @@ class DemoBrowserIT {
                 if (redis != null) {
                     redis.close();
                 }
-                deleteTree(userDataDir);
+                for (Path dir : userDataDirs) {
+                    deleteTree(dir);
+                }
+                userDataDirs.clear();
             }
         }
     }
@@ -168,6 +172,51 @@ class DemoBrowserIT {
         screenshot(System.getProperty("shop.screenshot", "target/shop-final.png"));
     }
 
+    @Test
+    void signingOutTheOtherDeviceEndsItsSessionOnTheOtherContainerAtOnce() throws Exception {
+        WebDriver laptop = startBrowser(); // a second browser: its own profile, its own cookies
+        try {
+            signIn(browser, "carol");
+            signIn(laptop, "carol");
+
+            open(shopUrl + "account/sessions");
+            List<WebElement> rows = browser.findElements(By.cssSelector(".session-row"));
+            assertEquals(2, rows.size(), "both devices listed");
+            assertEquals(1, browser.findElements(By.cssSelector(".session-row[data-this='true']")).size(), "this device marked");
+            assertTrue(browser.findElement(By.cssSelector(".session-row[data-this='true']")).getText().contains("this device"));
+
+            clickAndWait(By.id("sign-out-others"));
+            assertTrue(browser.getCurrentUrl().contains("/shop/account/sessions"), "back on the page: " + browser.getCurrentUrl());
+            String signedOutBy = browser.findElement(By.id("flash")).getAttribute("data-handled-by");
+            assertEquals(1, browser.findElements(By.cssSelector(".session-row")).size(), "only this device is left");
+            assertEquals("carol", facts().user, "this device stays signed in");
+
+            // The laptop's very next page, served by the container that did NOT sign it out: signed out.
+            String otherNode = other(signedOutBy);
+            Set<String> nodesSeen = new LinkedHashSet<>();
+            for (int attempt = 0; attempt < 6 && !nodesSeen.contains(otherNode); attempt++) {
+                laptop.get(shopUrl);
+                WebElement body = laptop.findElement(By.tagName("body"));
+                nodesSeen.add(body.getAttribute("data-node"));
+                assertEquals("", body.getAttribute("data-user"), "the laptop is signed out on " + body.getAttribute("data-node"));
+            }
+            assertTrue(nodesSeen.contains(otherNode), "the laptop reached " + otherNode + ": " + nodesSeen);
+            laptop.get(shopUrl + "account/sessions");
+            assertTrue(laptop.getCurrentUrl().contains("/shop/login"), "not signed in: to the sign-in page, " + laptop.getCurrentUrl());
+        } finally {
+            laptop.quit();
+        }
+    }
+
+    /** Signs {@code driver} in as {@code user} on the sign-in page. */
+    private void signIn(WebDriver driver, String user) {
+        driver.get(shopUrl + "login");
+        driver.findElement(By.id("username")).sendKeys(user);
+        driver.findElement(By.id("password")).sendKeys("demo");
+        clickAndWait(driver, By.id("login"));
+        assertEquals(user, driver.findElement(By.tagName("body")).getAttribute("data-user"));
+    }
+
     /** Reloads the catalogue until the node we need did NOT render it (bounded: round robin needs at most one). */
     private Facts openCatalogueRenderedBy(String node, String session, int cartCount) {
         for (int attempt = 0; attempt < 6; attempt++) {
@@ -218,6 +267,10 @@ class DemoBrowserIT {
 
     /** Clicks something that navigates, and waits until the next page has replaced this one. */
     private void clickAndWait(By by) {
+        clickAndWait(browser, by);
+    }
+
+    private static void clickAndWait(WebDriver browser, By by) {
         WebElement oldBody = null;
         for (int attempt = 1; ; attempt++) {
             try {
@@ -320,9 +373,11 @@ class DemoBrowserIT {
         assertFalse(log.contains("Lanyard demo: stopping"), "no part failed to stop:\n" + log);
     }
 
+    /** A new Chromium with its own profile: its own cookies, as a second device of the same user. */
     private static WebDriver startBrowser() throws IOException {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString()); // no Selenium Manager lookup
-        userDataDir = Files.createTempDirectory("lanyard-chromium");
+        Path userDataDir = Files.createTempDirectory("lanyard-chromium");
+        userDataDirs.add(userDataDir);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
