@@ -8,6 +8,7 @@ import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,6 +132,20 @@ class SignOutJettyIT {
         assertEquals(1, destroyed(jettyLogin.id()), SessionServlet.DESTROYED.toString());
         assertTrue(SessionServlet.DESTROYED.contains("A:" + laptop.id() + ":alice"), "run on the node that signed it out, "
                 + "attributes readable: " + SessionServlet.DESTROYED);
+    }
+
+    @Test
+    void operatorsSignOutAUserThroughJmx() throws Exception {
+        startNodes(0);
+        Client phone = signedIn(a, "alice");
+        Client laptop = signedIn(b, "alice");
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName bean = a.store().getStoreObjectName();
+        String[] sessions = (String[]) server.invoke(bean, "sessionsOf", new Object[]{"alice"}, new String[]{String.class.getName()});
+        assertEquals(2, sessions.length, String.join("\n", sessions));
+        assertEquals(2, server.invoke(bean, "signOutAll", new Object[]{"alice"}, new String[]{String.class.getName()}));
+        assertEquals(404, phone.get(b, "/s?op=get&name=user").status());
+        assertEquals(404, laptop.get(a, "/s?op=get&name=user").status());
     }
 
     @Test

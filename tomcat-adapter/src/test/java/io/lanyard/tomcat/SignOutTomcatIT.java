@@ -11,6 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +118,26 @@ class SignOutTomcatIT {
         assertEquals(1, destroyed(laptop.sessionId()).size(), SessionEvents.EVENTS.toString());
         assertEquals(1, destroyed(tablet.sessionId()).size(), SessionEvents.EVENTS.toString());
         assertTrue(destroyed(tablet.sessionId()).get(0).endsWith(" a cart=none"), "run on the node that signed it out");
+    }
+
+    @Test
+    void operatorsListAndSignOutAUserThroughJmx() throws Exception {
+        startNodes(0);
+        Browser phone = login(a);
+        Browser laptop = login(b);
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName bean = b.manager.getStoreObjectName();
+        String[] sessions = (String[]) server.invoke(bean, "sessionsOf", new Object[]{"alice"}, new String[]{String.class.getName()});
+        assertEquals(2, sessions.length, String.join("\n", sessions));
+        assertEquals(Set.of(phone.sessionId(), laptop.sessionId()),
+                Set.of(sessions[0].split(" ")[0], sessions[1].split(" ")[0]), String.join("\n", sessions));
+        assertTrue(sessions[0].matches("\\S+ created=\\S+ lastAccessed=\\S+ node=[ab]"), sessions[0]);
+        assertEquals(1, server.invoke(bean, "signOutAllBut", new Object[]{"alice", phone.sessionId()},
+                new String[]{String.class.getName(), String.class.getName()}));
+        assertEquals("anonymous", laptop.get(a.url("/s/user")));
+        assertEquals(1, server.invoke(a.manager.getStoreObjectName(), "signOutAll", new Object[]{"alice"},
+                new String[]{String.class.getName()}));
+        assertEquals("anonymous", phone.get(b.url("/s/user")));
     }
 
     @Test
