@@ -209,10 +209,6 @@ final class PrincipalIndex implements SessionControl {
             }
             return false;
         }
-        ActiveSession local = store.table().active(id);
-        if (local != null) {
-            local.invalidated(); // requests of this node that join one still running see no session
-        }
         if (ours) {
             store.expireRevokedSoon(id, leasedAt);
         }

@@ -33,6 +33,9 @@ import java.util.stream.Collectors;
  *     handed to exactly one node's callback ({@link #startExpiry}), then deleted.</li>
  * <li>One scheduler thread pool per store runs the expiry passes and, while Redis is down, the
  *     breaker's probes ({@link RedisCalls}); request threads never probe.</li>
+ * <li>Sessions of a principal (a signed-in user) are indexed per principal, for the application
+ *     API {@link #sessionControl()} and the per-principal limit ({@link PrincipalIndex}); the index
+ *     is written only when a session's principal changes, never per request.</li>
  * <li>Attributes are decoded with the webapp's class loader, given here explicitly, so background
  *     threads resolve webapp classes too.</li>
  * </ul>
