@@ -174,11 +174,12 @@ final class RedisCalls implements AutoCloseable {
             used = client(null, true);
             metrics.command();
             used.exists(probeKey);
-            if (down.compareAndSet(true, false)) {
-                accessDenied.set(false);
-                LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
-                        + (System.currentTimeMillis() - downSince) + " ms");
-            }
+            // Only the probe closes the breaker (one probe at a time), so it logs first: no call
+            // succeeds before the recovery line is written.
+            LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
+                    + (System.currentTimeMillis() - downSince) + " ms");
+            accessDenied.set(false);
+            down.set(false);
         } catch (RuntimeException e) {
             // Still down (or a transient error): drop the client so the next probe starts afresh.
             String refused = RedisAccessErrors.find(e);
