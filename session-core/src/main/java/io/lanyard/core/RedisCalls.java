@@ -178,6 +178,12 @@ final class RedisCalls implements AutoCloseable {
                         + (System.currentTimeMillis() - downSince) + " ms");
             }
         } catch (RuntimeException e) {
+            // An outage that began as "unreachable" (a Redis restarted with a new password first drops
+            // the pooled connections) may turn out to be refused credentials: that is logged, once.
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                logDenied(RedisAccessErrors.explain(settings, refused));
+            }
             // Still down (or a transient error): drop the client so the next probe starts afresh.
             discard(used);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -219,16 +225,21 @@ final class RedisCalls implements AutoCloseable {
     private LanyardException.RedisUnavailableException denied(String sessionId, UnifiedJedis used, String refused,
                                                               RuntimeException e) {
         String why = RedisAccessErrors.explain(settings, refused);
-        if (accessDenied.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
-                    + " Further failures are not logged until recovery.");
-        }
+        logDenied(why);
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    /** Logs refused credentials or permissions at ERROR, once until Redis accepts Lanyard again. */
+    private void logDenied(String why) {
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
     }
 
     /**
