@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 abstract class ShopServlet extends HttpServlet {
     private static final Logger LOG = Logger.getLogger(ShopServlet.class.getName());
     /** Seconds a client is asked to wait before retrying while the orders' Redis is unreachable. */
-    static final String RETRY_AFTER_SECONDS = "10";
+    private static final String RETRY_AFTER_SECONDS = "10";
 
     /** Name of the signed-in user (String). */
     static final String USER = "auth.user";
