@@ -116,7 +116,7 @@ class CrossContainerIT {
         tomcatManager = TomcatNode.redisSessionManager(adapterLoader, redisUri, ALLOWED, "tomcat");
         context.setManager(tomcatManager);
         Tomcat.addServlet(context, "s", new SessionServlet());
-        context.addServletMappingDecoded("/s", "s");
+        context.addServletMapping("/s", "s");
         context.addApplicationListener(SessionServlet.Listener.class.getName());
         try {
             t.start();

@@ -231,16 +231,21 @@ final class RedisCalls implements AutoCloseable {
                                                               RuntimeException e) {
         String why = RedisAccessErrors.explain(settings, refused);
         downCause = why;
-        if (accessDenied.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
-                    + " Further failures are not logged until recovery.");
-        }
+        logDenied(why);
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    /** Logs refused credentials or permissions at ERROR, once until Redis accepts Lanyard again. */
+    private void logDenied(String why) {
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
     }
 
     /**
