@@ -1,7 +1,7 @@
 package io.lanyard.bench;
 
 /**
- * Run sizes. The default run fits in about 15 minutes on 2 cores; {@code quick} is a CI-sized smoke run
+ * Run sizes. The default run takes about 12 minutes on 2 cores; {@code quick} is a CI-sized smoke run
  * whose numbers only show that everything works.
  */
 public record Params(boolean quick, int rounds, int connections, int sessions, double warmupSeconds, double cellWarmupSeconds,

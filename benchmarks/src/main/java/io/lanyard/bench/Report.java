@@ -91,7 +91,7 @@ final class Report {
     }
 
     private void goals() {
-        p("## Goals (issue 7) against what was measured");
+        p("## Goals against what was measured");
         p("");
         p("Goals are stated up front and were not used to tune anything; \"met\" compares the median.");
         p("");

@@ -21,6 +21,7 @@ import org.eclipse.jetty.session.SessionCache;
  * One embedded Jetty 12 (ee10) node with the test servlet at /shop/s and Lanyard as its store.
  * Public for the cross-container tests in sample-webapp, which use it from this module's test-jar.
  */
+@SuppressWarnings("try") // close() is Jetty's Server.stop(), which declares Exception
 public final class JettyNode implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 

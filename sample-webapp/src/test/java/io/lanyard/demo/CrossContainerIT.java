@@ -120,9 +120,9 @@ class CrossContainerIT {
         tomcatManager = TomcatNode.redisSessionManager(adapterLoader, redisUri, ALLOWED, "tomcat");
         context.setManager(tomcatManager);
         Tomcat.addServlet(context, "s", new SessionServlet());
-        context.addServletMappingDecoded("/s", "s");
+        context.addServletMapping("/s", "s");
         Tomcat.addServlet(context, "account", new AccountServlet());
-        context.addServletMappingDecoded("/account/*", "account");
+        context.addServletMapping("/account/*", "account");
         context.addApplicationListener(SessionServlet.Listener.class.getName());
         try {
             t.start();

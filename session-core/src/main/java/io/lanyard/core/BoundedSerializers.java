@@ -197,7 +197,7 @@ final class BoundedSerializers {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array: Map.Entry<Object, Object>[]
         Map<Object, Object> finish(Map<Object, Object> ignored, Object[] keys, Object[] values, Input input) {
             HashGuard.checkProbed(keys, keys.length, ((BoundedInput) input).budget());
             Map.Entry<Object, Object>[] entries = new Map.Entry[keys.length];

@@ -113,6 +113,17 @@ final class ClassAllowlist {
         return new ClassAllowlist(Set.copyOf(exact), List.copyOf(pkgs), List.copyOf(deep), patterns == null ? "" : patterns);
     }
 
+    /**
+     * Warns once per pattern without a package ({@code Cart}): most likely meant as "my class Cart,
+     * wherever it is", it allows only that class of the unnamed package. Called when a store starts.
+     */
+    void warnAboutBareNames(System.Logger log) {
+        exact.stream().filter(name -> name.indexOf('.') < 0).sorted().forEach(name -> log.log(System.Logger.Level.WARNING,
+                "Lanyard: allowedClasses pattern '" + name + "' has no package: it allows only the class " + name
+                        + " of the unnamed package, never a " + name + " in a package; write the fully qualified name"
+                        + " (e.g. com.example.shop." + name + ")"));
+    }
+
     private static void checkName(String pattern, String name) {
         if (name.isEmpty() || name.startsWith(".") || name.endsWith(".") || name.contains("..")) {
             throw bad(pattern);

@@ -41,6 +41,7 @@ final class KryoFactory {
         this.metrics = metrics;
     }
 
+    @SuppressWarnings("rawtypes") // Kryo's SerializerFactory takes a raw Class
     Worker newWorker() {
         ValueAwareReferenceResolver references = new ValueAwareReferenceResolver();
         Kryo kryo = new Kryo(new SafeClassResolver(), references);
@@ -116,6 +117,7 @@ final class KryoFactory {
      * bookkeeping (a repeated one is written again). This is part of the 'K' format: reader and
      * writer must agree on which classes are tracked, so changing this set needs a new format tag.
      */
+    @SuppressWarnings("rawtypes") // Kryo's ReferenceResolver takes raw Classes
     static final class ValueAwareReferenceResolver extends MapReferenceResolver {
         private boolean referencedBack;
 
@@ -155,6 +157,7 @@ final class KryoFactory {
      * The allowlist hook. Kryo asks {@link #getTypeByName} first for every class name it reads; we
      * decide there, before anything is loaded, and load allowed classes with the webapp's loader.
      */
+    @SuppressWarnings("rawtypes") // Kryo's ClassResolver takes raw Classes
     private final class SafeClassResolver extends DefaultClassResolver {
         private final ConcurrentHashMap<String, Class<?>> loaded = new ConcurrentHashMap<>();
         /** Classes already checked against the allowlist, each mapped to whether it is a JDK proxy class. */

@@ -34,7 +34,7 @@ public final class LanyardSettings {
     // ---- the settings: definition, then typed accessors; README order ----
 
     private static final Setting REDIS_URI = define("redisUri", URI, "redis://127.0.0.1:6379",
-            "Where Redis is: redis://, rediss:// (TLS), redis-sentinel:// or redis-cluster:// (see README).");
+            "Where Redis is: redis://host:port, rediss:// (TLS), redis-sentinel://s1:p1,s2:p2/master or redis-cluster://n1:p1,n2:p2.");
     public String getRedisUri() { return text(REDIS_URI); }
     public void setRedisUri(String v) { put(REDIS_URI, v); }
 
@@ -95,7 +95,7 @@ public final class LanyardSettings {
     public void setScavengeBatchSize(int v) { put(SCAVENGE_BATCH_SIZE, v); }
 
     private static final Setting NODE_NAME = define("nodeName", TEXT, null,
-            "This node's name, written to the 'node' field of every session it touches; when empty: Tomcat's jvmRoute, else the host name.");
+            "This node's name, written to the 'node' field of every session it touches; when empty: Tomcat's jvmRoute, else the host name and process id, as in vm-4711.");
     public String getNodeName() { return text(NODE_NAME); }
     public void setNodeName(String v) { put(NODE_NAME, v); }
 
@@ -363,12 +363,15 @@ public final class LanyardSettings {
         return contextPath.startsWith("/") ? contextPath.substring(1) : contextPath;
     }
 
+    /** Host name and process id: two nodes on one host (two Tomcats, a Tomcat and a Jetty) are told apart. */
     private static String defaultNodeName() {
+        String host;
         try {
-            return InetAddress.getLocalHost().getHostName();
+            host = InetAddress.getLocalHost().getHostName();
         } catch (Exception e) {
-            return "node";
+            host = "node";
         }
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     private static void checkKeyPart(String name, String value, List<String> problems) {

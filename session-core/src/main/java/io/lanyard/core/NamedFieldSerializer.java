@@ -55,6 +55,7 @@ final class NamedFieldSerializer<T> extends FieldSerializer<T> {
     }
 
     @Override
+    @SuppressWarnings("unchecked") // Kryo's graph context is a raw ObjectMap
     public void write(Kryo kryo, Output output, T object) {
         if (output.getOutputStream() != null) {
             throw new KryoException("NamedFieldSerializer needs an in-memory Output");
@@ -109,6 +110,7 @@ final class NamedFieldSerializer<T> extends FieldSerializer<T> {
     }
 
     @Override
+    @SuppressWarnings("unchecked") // Kryo's graph context is a raw ObjectMap
     public T read(Kryo kryo, Input input, Class<? extends T> type) {
         int pop = pushTypeVariables();
         T object = create(kryo, input, type);
@@ -143,6 +145,7 @@ final class NamedFieldSerializer<T> extends FieldSerializer<T> {
         return object;
     }
 
+    @SuppressWarnings("unchecked") // Kryo's graph context is a raw ObjectMap
     private CachedField[] readFields(Kryo kryo, Input input) {
         int count = BoundedInput.declare(input, input.readVarInt(true), 1); // each name takes at least one byte
         if (count > MAX_FIELDS) {

@@ -84,6 +84,8 @@ final class RedisCalls implements AutoCloseable {
     /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
     private final AtomicBoolean accessDenied = new AtomicBoolean();
     private volatile long downSince;
+    /** Why the breaker is open (the last failure seen), for the fail-fast messages of an outage. */
+    private volatile String downCause = "";
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
@@ -115,7 +117,7 @@ final class RedisCalls implements AutoCloseable {
             metrics.error();
             throw new LanyardException.RedisUnavailableException(sessionId,
                     "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
-                            + (System.currentTimeMillis() - downSince) + " ms)", null);
+                            + (System.currentTimeMillis() - downSince) + " ms: " + downCause + ")", null);
         }
         UnifiedJedis used = null;
         try {
@@ -172,13 +174,22 @@ final class RedisCalls implements AutoCloseable {
             used = client(null, true);
             metrics.command();
             used.exists(probeKey);
-            if (down.compareAndSet(true, false)) {
-                accessDenied.set(false);
-                LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
-                        + (System.currentTimeMillis() - downSince) + " ms");
-            }
+            // Only the probe closes the breaker (one probe at a time), so it logs first: no call
+            // succeeds before the recovery line is written.
+            LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
+                    + (System.currentTimeMillis() - downSince) + " ms");
+            accessDenied.set(false);
+            down.set(false);
         } catch (RuntimeException e) {
             // Still down (or a transient error): drop the client so the next probe starts afresh.
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                // An outage that began as "unreachable" (a restart with a new password drops the
+                // pooled connections first) is now known to be refused credentials: say so, once.
+                denied(null, null, refused, e);
+            } else {
+                downCause = describe(e);
+            }
             discard(used);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             scheduleProbe(Math.max(0, PROBE_INTERVAL_MILLIS - elapsedMillis));
@@ -219,16 +230,22 @@ final class RedisCalls implements AutoCloseable {
     private LanyardException.RedisUnavailableException denied(String sessionId, UnifiedJedis used, String refused,
                                                               RuntimeException e) {
         String why = RedisAccessErrors.explain(settings, refused);
-        if (accessDenied.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
-                    + " Further failures are not logged until recovery.");
-        }
+        downCause = why;
+        logDenied(why);
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    /** Logs refused credentials or permissions at ERROR, once until Redis accepts Lanyard again. */
+    private void logDenied(String why) {
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
     }
 
     /**
@@ -265,6 +282,7 @@ final class RedisCalls implements AutoCloseable {
 
     /** Opens the breaker; the first call of an outage logs it. */
     private void open(String what, String cause) {
+        downCause = cause;
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             // The call that failed was the first probe: the next one starts an interval later.

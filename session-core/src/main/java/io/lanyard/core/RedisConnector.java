@@ -46,6 +46,9 @@ final class RedisConnector {
     private final JedisClientConfig sentinelConfig;
     private final Set<HostAndPort> hosts = new LinkedHashSet<>();
 
+    // Jedis 8 deprecates ssl(boolean)/sslSocketFactory for SslOptions; these still work, and the factory built
+    // from trustStore here is what TlsIT covers. Moving to SslOptions is a change of its own.
+    @SuppressWarnings("deprecation")
     RedisConnector(LanyardSettings settings) {
         this.settings = settings;
         this.endpoint = RedisEndpoint.parse(settings.getRedisUri());

@@ -65,7 +65,9 @@ public final class RedisSessionStore implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.metrics = MetricsRecorder.create(settings.isMetricsEnabled());
-        this.codec = new AttributeCodec(ClassAllowlist.parse(settings.getAllowedClasses()), classLoader, metrics);
+        ClassAllowlist allowlist = ClassAllowlist.parse(settings.getAllowedClasses());
+        allowlist.warnAboutBareNames(LOG);
+        this.codec = new AttributeCodec(allowlist, classLoader, metrics);
         this.layout = new RedisLayout(settings.getKeyPrefix(), settings.getApplication(), settings.getExpiryShards());
         // Two threads: an expiry pass (listeners may be slow) never delays a probe, nor the other way round.
         this.scheduler = new ScheduledThreadPoolExecutor(2, r -> {

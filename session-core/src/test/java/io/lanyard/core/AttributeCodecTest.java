@@ -58,6 +58,7 @@ class AttributeCodecTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // casts to List<Object> only to call add() on the decoded lists
     void jdkValuesRoundTripWithoutAddOpens() throws Exception {
         List<Object> values = List.of(
                 List.of(1, 2, 3), List.of(), Map.of("a", 1, "b", 2), Set.of("x", "y"), Map.of(),

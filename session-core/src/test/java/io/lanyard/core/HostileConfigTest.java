@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import io.lanyard.testsupport.LogCapture;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -46,6 +47,13 @@ class HostileConfigTest {
         }
         ClassAllowlist bare = ClassAllowlist.parse("Cart");
         assertFalse(bare.isAllowed("com.example.shop.Cart"), "a name without a package never matches in a package");
+        try (LogCapture log = LogCapture.of("io.lanyard.core.test")) {
+            bare.warnAboutBareNames(System.getLogger("io.lanyard.core.test"));
+            List<String> warnings = log.messages(java.util.logging.Level.WARNING);
+            assertEquals(1, warnings.size(), log.toString());
+            assertTrue(warnings.get(0).contains("'Cart' has no package") && warnings.get(0).contains("com.example.shop.Cart"),
+                    warnings.get(0));
+        }
     }
 
     @Test

@@ -22,6 +22,16 @@ class LanyardSettingsTest {
     }
 
     @Test
+    void theDefaultNodeNameTellsTwoProcessesOnOneHostApart() {
+        String name = new LanyardSettings().validate("/shop").getNodeName();
+        assertTrue(name.endsWith("-" + ProcessHandle.current().pid()), name);
+        assertTrue(name.length() > ("-" + ProcessHandle.current().pid()).length(), "a host name comes first: " + name);
+        LanyardSettings named = new LanyardSettings();
+        named.setNodeName("tomcat-1");
+        assertEquals("tomcat-1", named.validate("/shop").getNodeName(), "a configured name is kept as it is");
+    }
+
+    @Test
     void aFreshBeanHoldsTheDefinedDefaults() {
         LanyardSettings s = new LanyardSettings();
         for (LanyardSettings.Setting setting : LanyardSettings.SETTINGS) {

@@ -68,6 +68,7 @@ class FrozenRedisIT {
         assertEquals("no-session", new Browser(invented).get(node.url("/s/get?name=user")));
     }
 
+    @SuppressWarnings("try") // the frozen Redis is a scope, not a value: Redis is frozen while the body runs
     private void measureFrozen(String cookie, String what) throws Exception {
         List<Long> millis;
         try (FrozenRedis frozen = FrozenRedis.freeze(redis.host(), redis.port())) {

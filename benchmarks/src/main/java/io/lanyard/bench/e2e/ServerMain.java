@@ -84,7 +84,7 @@ public final class ServerMain {
         Context ctx = tomcat.addContext("/shop", docBase.toString());
         ctx.setSessionTimeout(SESSION_TIMEOUT_MINUTES);
         Tomcat.addServlet(ctx, "shop", new ShopServlet());
-        ctx.addServletMappingDecoded("/*", "shop");
+        ctx.addServletMapping("/*", "shop");
         AutoCloseable extra = () -> { };
         switch (cfg) {
             case TOMCAT_MEMORY -> ctx.setManager(memoryManager());

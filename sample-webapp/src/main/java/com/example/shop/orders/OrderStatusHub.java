@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -26,6 +25,7 @@ public final class OrderStatusHub {
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     private volatile Subscriber subscriber;
     private volatile boolean running = true;
+    private final OutageLog outage = new OutageLog(LOG, () -> "order status subscription");
     private Thread thread;
 
     public OrderStatusHub(UnifiedJedis redis, Orders orders) {
@@ -93,9 +93,9 @@ public final class OrderStatusHub {
                 if (!running) {
                     return;
                 }
-                LOG.log(Level.WARNING, "order status subscription lost: " + e.getMessage() + "; resubscribing in 2 s");
+                outage.failed(e);
                 try {
-                    Thread.sleep(2000);
+                    Thread.sleep(OutageLog.RETRY_MILLIS);
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -104,6 +104,11 @@ public final class OrderStatusHub {
     }
 
     private final class Subscriber extends JedisPubSub {
+        @Override
+        public void onSubscribe(String channel, int subscribedChannels) {
+            outage.succeeded(); // runs on the listening thread, inside subscribe()
+        }
+
         @Override
         public void onMessage(String channel, String message) {
             String[] parsed = Orders.parseMessage(message);

@@ -5,7 +5,6 @@ import redis.clients.jedis.args.ListDirection;
 import redis.clients.jedis.params.SetParams;
 
 import java.util.UUID;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -39,6 +38,7 @@ public final class OrderWorker implements Runnable {
     /** This instance's heartbeat value: tells its own heartbeat (after a Redis hiccup) from another node's. */
     private final String token = UUID.randomUUID().toString();
     private volatile boolean running = true;
+    private final OutageLog outage = new OutageLog(LOG, () -> "order worker " + name());
     private Thread thread;
 
     /**
@@ -87,11 +87,12 @@ public final class OrderWorker implements Runnable {
                     requeueOrphans();
                     registered = true;
                 } else {
-                    redis.setex(Orders.HEARTBEAT_PREFIX + worker, HEARTBEAT_SECONDS, token);
+                    redis.set(Orders.HEARTBEAT_PREFIX + worker, token, SetParams.setParams().ex(HEARTBEAT_SECONDS));
                     // Again every loop: a rescuer that saw this worker before its first heartbeat may have
                     // dropped it from the set.
                     redis.sadd(Orders.WORKERS, worker);
                 }
+                outage.succeeded();
                 if (System.nanoTime() - nextRescue >= 0) {
                     rescueDeadWorkers();
                     nextRescue = System.nanoTime() + RESCUE_INTERVAL_NANOS;
@@ -107,9 +108,9 @@ public final class OrderWorker implements Runnable {
             } catch (RuntimeException e) {
                 // Redis unreachable or similar: the job (if any) stays in our in-flight list and is re-queued
                 // by the recovery that runs again once Redis answers.
-                LOG.log(Level.WARNING, "order worker " + worker + ": " + e.getMessage() + "; retrying in 2 s");
+                outage.failed(e);
                 registered = false;
-                if (!pause(2000)) {
+                if (!pause(OutageLog.RETRY_MILLIS)) {
                     return;
                 }
             }
@@ -134,7 +135,7 @@ public final class OrderWorker implements Runnable {
             LOG.warning("order worker name " + worker + " is in use by a live node; this one runs as " + unique);
             worker = unique;
             processing = Orders.PROCESSING_PREFIX + unique;
-            redis.setex(Orders.HEARTBEAT_PREFIX + unique, HEARTBEAT_SECONDS, token);
+            redis.set(Orders.HEARTBEAT_PREFIX + unique, token, SetParams.setParams().ex(HEARTBEAT_SECONDS));
         }
         redis.sadd(Orders.WORKERS, worker);
     }

@@ -38,4 +38,12 @@ public final class OrderStatusServlet extends ShopServlet {
                 + "\",\"processedBy\":\"" + Html.json(order.getOrDefault("processedBy", "")) + "\",\"servedBy\":\""
                 + Html.json(shop().node()) + "\"}");
     }
+
+    /** The order page's script retries after a failed poll; it needs no page, only the status. */
+    @Override
+    void ordersUnavailable(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("application/json;charset=UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.getWriter().write("{\"error\":\"orders unavailable, retry later\"}");
+    }
 }

@@ -18,7 +18,9 @@ import java.util.logging.Logger;
  *
  * <p>Configuration, first match wins:
  * <ul>
- *   <li>node name: context init parameter or system property {@code lanyard.demo.node}, else the host name;</li>
+ *   <li>node name: context init parameter or system property {@code lanyard.demo.node}, else
+ *       {@code <host name>-<process id>} (two nodes on one host are told apart, as in Lanyard's default
+ *       {@code nodeName});</li>
  *   <li>Redis: context init parameter {@code shop.redisUri}, else env {@code SHOP_REDIS_URI}, else env
  *       {@code LANYARD_REDIS_URI} or {@code REDIS_URL} when it is a {@code redis://} or {@code rediss://} URI
  *       (the shop's queue needs one server; a Sentinel or Cluster URI there is skipped with a log line),
@@ -30,6 +32,7 @@ public final class ShopLifecycle implements ServletContextListener {
     /** Context init parameter / system property naming the node, e.g. {@code tomcat-1}. */
     public static final String NODE_PARAMETER = "lanyard.demo.node";
     private static final Logger LOG = Logger.getLogger(ShopLifecycle.class.getName());
+    private static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
 
     private RedisClient redis;
     private OrderWorker worker;
@@ -38,9 +41,11 @@ public final class ShopLifecycle implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
-        String node = firstNonBlank(ctx.getInitParameter(NODE_PARAMETER), System.getProperty(NODE_PARAMETER), hostName());
-        String uri = firstNonBlank(ctx.getInitParameter("shop.redisUri"), System.getenv("SHOP_REDIS_URI"),
-                singleServer("LANYARD_REDIS_URI"), singleServer("REDIS_URL"), "redis://127.0.0.1:6379");
+        String node = firstNonBlank(ctx.getInitParameter(NODE_PARAMETER), System.getProperty(NODE_PARAMETER),
+                hostName() + "-" + ProcessHandle.current().pid());
+        String configured = firstNonBlank(ctx.getInitParameter("shop.redisUri"), System.getenv("SHOP_REDIS_URI"),
+                singleServer("LANYARD_REDIS_URI"), singleServer("REDIS_URL"), "");
+        String uri = configured.isEmpty() ? DEFAULT_REDIS_URI : configured;
         long processingMillis = Long.parseLong(firstNonBlank(ctx.getInitParameter("shop.orderProcessingMillis"), "1500"));
 
         redis = RedisClient.create(URI.create(uri)); // connects lazily: the shop starts even while Redis is down
@@ -50,7 +55,9 @@ public final class ShopLifecycle implements ServletContextListener {
         hub.start();
         worker.start();
         ctx.setAttribute(Shop.ATTRIBUTE, new Shop(node, orders, hub));
-        LOG.info("shop started on node " + node + ", orders in " + masked(uri));
+        // Lanyard's redisUri is the session store's business, invisible to a plain webapp: say where the orders go.
+        LOG.info("shop started on node " + node + ", orders in " + masked(uri) + (configured.isEmpty()
+                ? " (the default; set SHOP_REDIS_URI or the context parameter shop.redisUri to use another Redis)" : ""));
     }
 
     @Override
@@ -91,13 +98,14 @@ public final class ShopLifecycle implements ServletContextListener {
         }
     }
 
+    /** The first value that is not blank, trimmed; the last value is the default and is returned as it is. */
     private static String firstNonBlank(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v.trim();
+        for (int i = 0; i < values.length - 1; i++) {
+            if (values[i] != null && !values[i].isBlank()) {
+                return values[i].trim();
             }
         }
-        throw new IllegalStateException("no default");
+        return values[values.length - 1];
     }
 
     /** The URI without its password, for logs. */

@@ -2,13 +2,27 @@ package com.example.shop.web;
 
 import com.example.shop.model.Cart;
 import com.example.shop.model.Preferences;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
-/** Base of the shop's servlets: session attribute names and small helpers. */
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Base of the shop's servlets: session attribute names and small helpers, and the answer when the shop's own Redis
+ * (orders) cannot be reached: a 503 page with {@code Retry-After} instead of the container's error page with a
+ * stack trace. The outage itself is logged once by the order worker; a request only logs at FINE.
+ */
 abstract class ShopServlet extends HttpServlet {
+    private static final Logger LOG = Logger.getLogger(ShopServlet.class.getName());
+    /** Seconds a client is asked to wait before retrying while the orders' Redis is unreachable. */
+    private static final String RETRY_AFTER_SECONDS = "10";
+
     /** Name of the signed-in user (String). */
     static final String USER = "auth.user";
     /** Random token issued at sign-in (String); present exactly when a user is signed in. */
@@ -19,6 +33,32 @@ abstract class ShopServlet extends HttpServlet {
     static final String PREFS = "prefs";
     /** Id of the last order placed in this session (String). */
     static final String LAST_ORDER = "lastOrder";
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+        try {
+            super.service(req, resp);
+        } catch (JedisConnectionException e) {
+            LOG.log(Level.FINE, "the orders' Redis is unreachable: " + req.getRequestURI() + " answered 503", e);
+            if (resp.isCommitted()) {
+                return; // the page is already on its way; nothing better to send
+            }
+            resp.resetBuffer();
+            resp.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            resp.setHeader("Retry-After", RETRY_AFTER_SECONDS);
+            ordersUnavailable(req, resp);
+        }
+    }
+
+    /** The body of the 503 answer while the orders' Redis is unreachable: a page; JSON endpoints override it. */
+    void ordersUnavailable(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        page(req, "Orders unavailable")
+                .add("<h1>Orders are unavailable for a moment</h1><p class=\"lead\" id=\"orders-unavailable\">"
+                        + "The shop cannot reach its order queue right now. Your cart and sign-in are kept: "
+                        + "please try again in a minute.</p><p><a href=\"" + req.getContextPath()
+                        + "/cart\">Back to the cart</a></p>")
+                .write(resp);
+    }
 
     Shop shop() {
         return (Shop) getServletContext().getAttribute(Shop.ATTRIBUTE);

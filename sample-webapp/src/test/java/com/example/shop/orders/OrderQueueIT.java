@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.args.ListDirection;
+import redis.clients.jedis.params.SetParams;
 
 import java.net.URI;
 import java.time.Duration;
@@ -111,7 +112,7 @@ class OrderQueueIT {
                 ListDirection.RIGHT, ListDirection.LEFT));
         // A live worker's in-flight list is left alone.
         redis.sadd(Orders.WORKERS, "busy-1");
-        redis.setex(Orders.HEARTBEAT_PREFIX + "busy-1", 30, "alive");
+        redis.set(Orders.HEARTBEAT_PREFIX + "busy-1", "alive", SetParams.setParams().ex(30));
         redis.lpush(Orders.PROCESSING_PREFIX + "busy-1", "job-of-a-live-worker");
 
         OrderWorker other = new OrderWorker(redis, orders, "jetty-1", 0);
