@@ -136,10 +136,7 @@ public final class LanyardSettings {
         SETTINGS.forEach(s -> BY_NAME.put(s.name(), s));
     }
 
-    /**
-     * One setting: its name, default and one-line meaning, and how its text is read. The name is
-     * the Tomcat attribute and the Jetty property suffix alike.
-     */
+    /** One setting: name (the Tomcat attribute and the Jetty property suffix alike), default, one-line meaning, kind. */
     public static final class Setting {
         private final String name;
         private final SettingKind kind;
