@@ -17,6 +17,7 @@ import org.apache.juli.logging.LogFactory;
 
 import javax.management.ObjectName;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,8 +59,8 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---------------------------------------------------------------- settings (Manager attributes)
 
-    /** {@code <Manager>} attributes that are not Lanyard settings, reported at start. */
-    private final java.util.Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
+    /** Warnings for {@code <Manager>} attributes that are not Lanyard settings, logged at start. */
+    private final Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
 
     /**
      * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}) from text. Tomcat's
@@ -70,11 +71,7 @@ public class RedisSessionManager extends ManagerBase {
      * @return always true: on false the Digester would log the value, which may hold a password
      */
     public boolean setProperty(String name, String value) {
-        if (LanyardSettings.isSetting(name)) {
-            settings.set(name, value);
-        } else {
-            unknownAttributes.add(name);
-        }
+        unknownAttributes.addAll(LanyardSettings.bind("<Manager> attribute", "", Collections.singletonMap(name, value), settings::set));
         return true;
     }
 
@@ -85,10 +82,8 @@ public class RedisSessionManager extends ManagerBase {
 
     /** One warning line per unknown {@code <Manager>} attribute, naming the closest setting. */
     List<String> unknownAttributeWarnings() {
-        return unknownAttributes.stream().sorted().map(n -> "Lanyard [" + getContext().getName() + "]: <Manager> attribute "
-                + n + " is not a Lanyard setting and was ignored; did you mean " + LanyardSettings.closestName(n) + "?").toList();
+        return unknownAttributes.stream().sorted().map(w -> "Lanyard [" + getContext().getName() + "]: " + w).toList();
     }
-
 
     /**
      * The running store.
