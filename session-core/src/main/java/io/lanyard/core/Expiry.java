@@ -40,6 +40,7 @@ final class Expiry {
 
     private final RedisSessionStore store;
     private final SessionWriter writer;
+    private final SessionReader reader;
     private final RedisCalls redis;
     private final RedisLayout layout;
     private final LanyardSettings settings;
@@ -50,10 +51,11 @@ final class Expiry {
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
     private volatile Consumer<SessionRecord> handler;
 
-    Expiry(RedisSessionStore store, SessionWriter writer, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
-           Clock clock, ScheduledExecutorService scheduler) {
+    Expiry(RedisSessionStore store, SessionWriter writer, SessionReader reader, RedisCalls redis, RedisLayout layout,
+           LanyardSettings settings, MetricsRecorder metrics, Clock clock, ScheduledExecutorService scheduler) {
         this.store = store;
         this.writer = writer;
+        this.reader = reader;
         this.redis = redis;
         this.layout = layout;
         this.settings = settings;
@@ -215,11 +217,12 @@ final class Expiry {
 
     /** The expiry field of a stored session; -1 when there is no hash or no readable expiry. One command. */
     private long storedExpiry(String id) {
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(layout.sessionKey(id), RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        return expiry == null ? -1 : SessionReader.parseLongOr(expiry, -1);
+        try {
+            Long expiry = reader.storedExpiry(id);
+            return expiry == null ? -1 : expiry;
+        } catch (LanyardException.UnreadableSessionException e) {
+            return -1;
+        }
     }
 
     /**

@@ -71,7 +71,7 @@ public final class RedisSessionStore implements AutoCloseable {
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
         this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
-        this.expiry = new Expiry(this, writer, redis, layout, settings, metrics, clock, scheduler);
+        this.expiry = new Expiry(this, writer, reader, redis, layout, settings, metrics, clock, scheduler);
         this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size);
     }
 

@@ -12,6 +12,9 @@ final class SessionReader {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
     private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
+    private static final RedisCalls.Script EXPIRY = RedisCalls.Script.load("expiry");
+    /** The longest text of a long ({@code -9223372036854775808}). */
+    private static final byte[] EXPIRY_MAX_LENGTH = RedisSessionStore.ascii(20);
     private static final byte[] PEEK = RedisLayout.utf8("peek");
     private static final byte[] EMPTY = new byte[0];
 
@@ -147,16 +150,26 @@ final class SessionReader {
         if (!SessionIds.isValid(id)) {
             return false;
         }
-        byte[] key = layout.sessionKey(id);
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(key, RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        if (expiry == null) {
-            return false;
+        Long e = storedExpiry(id);
+        return e != null && (e <= 0 || e > store.now());
+    }
+
+    /**
+     * The session's {@code expiry} field (epoch ms, 0 = never), or {@code null} when the session
+     * or the field does not exist. One command: a script that sends the value only when it is short
+     * enough to be a number, so a crafted value of megabytes stays in Redis.
+     *
+     * @throws LanyardException.UnreadableSessionException when the field is not a number
+     */
+    Long storedExpiry(String id) {
+        Object value = redis.eval(EXPIRY, layout.sessionKey(id), List.of(EXPIRY_MAX_LENGTH), id);
+        if (value == null) {
+            return null;
         }
-        long e = parseLong(id, RedisLayout.EXPIRY, expiry);
-        return e <= 0 || e > store.now();
+        if (value instanceof byte[] text) {
+            return parseLong(id, RedisLayout.EXPIRY, text);
+        }
+        throw new LanyardException.UnreadableSessionException(id, "field '" + RedisLayout.EXPIRY + "' is too long to be a number", null);
     }
 
     private SessionRecord decode(String id, List<?> flat, long[] bytes) {
