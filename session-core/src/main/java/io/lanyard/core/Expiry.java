@@ -3,6 +3,7 @@ package io.lanyard.core;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,6 +50,8 @@ final class Expiry {
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock passLock = new ReentrantLock();
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
+    /** Expired sessions being handed to the handler right now. */
+    private final Map<String, SessionRecord> handingOver = new ConcurrentHashMap<>();
     private volatile Consumer<SessionRecord> handler;
 
     Expiry(RedisSessionStore store, SessionWriter writer, SessionReader reader, RedisCalls redis, RedisLayout layout,
@@ -138,6 +141,11 @@ final class Expiry {
         }
     }
 
+    /** See {@link RedisSessionStore#expiring}. */
+    SessionRecord handingOver(String id) {
+        return handingOver.get(id);
+    }
+
     /** Claims every due entry now (all shards) without handing them over; returns the ids. */
     List<String> claimAll() {
         long now = clock.millis();
@@ -203,11 +211,14 @@ final class Expiry {
             record = null;
         }
         if (record != null) {
+            handingOver.put(id, record);
             try {
                 handler.accept(record);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
                         + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
+            } finally {
+                handingOver.remove(id);
             }
             metrics.expiryProcessed();
         }

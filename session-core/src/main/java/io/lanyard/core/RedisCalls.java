@@ -292,6 +292,10 @@ final class RedisCalls implements AutoCloseable {
         return down.get();
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     private UnifiedJedis client(String sessionId, boolean probe) {
         UnifiedJedis c = client;
         if (c == null) {

@@ -2,6 +2,8 @@ package io.lanyard.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The read side of the store, one command per call: the load (which also touches the session:
@@ -26,6 +28,9 @@ final class SessionReader {
     private final AttributeCodec codec;
     private final LogOnce loggedDrops = new LogOnce();
     private final LogOnce loggedTooLarge = new LogOnce();
+    private final LogOnce loggedUnreadable = new LogOnce();
+    /** Ids whose last load found Redis unreachable, with the time (nanos) it failed. */
+    private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private final byte[] graceMillis;
     private final byte[] node;
     private final byte[] loadMaxFields;
@@ -72,6 +77,15 @@ final class SessionReader {
         } catch (LanyardException.UnreadableSessionException e) {
             metrics.load(System.nanoTime() - start, 0, false);
             throw e;
+        } catch (LanyardException.RedisUnavailableException e) {
+            if (failedLoads.size() > 10_000) {
+                failedLoads.clear(); // notes older than any request in flight; never a leak
+            }
+            failedLoads.put(id, System.nanoTime());
+            throw e;
+        }
+        if (!failedLoads.isEmpty()) {
+            failedLoads.remove(id);
         }
         long status = parts == null ? 0 : (Long) parts.get(0);
         if (status == 0 || (status == 2 && !includeExpired)) {
@@ -86,6 +100,24 @@ final class SessionReader {
         }
         metrics.load(System.nanoTime() - start, bytes[0], true);
         return record;
+    }
+
+    /** See {@link RedisSessionStore#loadReadable}. */
+    SessionRecord loadReadable(String id) {
+        try {
+            return load(id, false);
+        } catch (LanyardException.UnreadableSessionException e) {
+            if (loggedUnreadable.first(id)) {
+                LOG.log(System.Logger.Level.WARNING, "Lanyard: " + e.getMessage() + "; treating it as no session");
+            }
+            return null;
+        }
+    }
+
+    /** See {@link RedisSessionStore#loadFailedSince}. */
+    boolean loadFailedSince(String id, long sinceNanos) {
+        Long failedAt = failedLoads.get(id);
+        return failedAt != null && failedAt - sinceNanos >= 0;
     }
 
     /** Reads a session without touching it, also when it has expired; {@code null} when absent or too large. */

@@ -101,7 +101,7 @@ final class SessionWriter {
         if (result == -2) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
-        record.committed(delta, result);
+        Changes.committed(record, delta, result);
         metrics.save(System.nanoTime() - start, delta.bytesWritten());
         return SaveResult.SAVED;
     }
@@ -135,11 +135,22 @@ final class SessionWriter {
             if (result == -1) {
                 throw new LanyardException.SessionIdCollisionException(newId);
             }
-            record.committedAll(copy, result);
+            Changes.committedAll(record, copy, result);
             return true;
         } finally {
             record.saveLock.unlock();
         }
+    }
+
+    /** Deletes a session's hash (invalidate); true when it existed. One command. */
+    boolean delete(String id) {
+        byte[] key = layout.sessionKey(id);
+        // The index entry is left behind on purpose: the scavenger drops entries whose hash is gone,
+        // and a second write here would be a second command on a shared key.
+        return redis.call(id, jedis -> {
+            metrics.command();
+            return jedis.del(key);
+        }) > 0;
     }
 
     void index(String id, long expiry, boolean onlyEarlier) {

@@ -63,6 +63,21 @@ final class SettingSources {
         return sb.toString();
     }
 
+    /**
+     * The settings of a starting webapp: {@code LANYARD_*} overrides from {@code environment}, then
+     * the container's {@code defaultNodeName} when no node name is set, then validation. Returns the
+     * overridden settings' names.
+     */
+    static List<String> prepare(LanyardSettings s, Map<String, String> environment, String contextPath, String defaultNodeName) {
+        List<String> fromEnvironment = s.applyEnvironment(environment);
+        String nodeName = s.getNodeName();
+        if ((nodeName == null || nodeName.isBlank()) && defaultNodeName != null) {
+            s.setNodeName(defaultNodeName);
+        }
+        s.validate(contextPath);
+        return fromEnvironment;
+    }
+
     /** {@code redisUri} becomes {@code LANYARD_REDIS_URI}. */
     static String environmentVariable(String name) {
         StringBuilder sb = new StringBuilder("LANYARD_");

@@ -328,14 +328,14 @@ class EmbeddedTomcatIT {
         assertNotNull(browser.cookie, "the error page created a session");
         // Tomcat closes the response at the end of the error page's forward, just before
         // requestDestroyed (where Lanyard saves): poll.
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.sessionsInUse() == 0);
         assertEquals(0, a.manager.getActiveSessions());
         Await.until(Duration.ofSeconds(30), "saved to Redis", () -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))));
 
         // An existing session changed by the error page, on the other node.
         browser.get(b.url("/s/set?name=errorPage&value=none"));
         assertEquals(410, browser.send(b.url("/s/error?code=410")).statusCode());
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> b.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> b.sessionsInUse() == 0);
         Await.until(Duration.ofSeconds(30), "change saved", () -> "410".equals(browser.get(a.url("/s/get?name=errorPage"))));
     }
 
@@ -350,7 +350,7 @@ class EmbeddedTomcatIT {
         Browser fresh = new Browser();
         assertEquals("anonymous", fresh.get(a.url("/s/user?inDestroy=two")));
         assertNotNull(fresh.cookie);
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.sessionsInUse() == 0);
         assertEquals("two", fresh.get(b.url("/s/get?name=inDestroy")));
     }
 
@@ -358,10 +358,10 @@ class EmbeddedTomcatIT {
     void asyncRequestSavesOnCompletionAndLeavesNothing() {
         Browser browser = new Browser();
         assertEquals("ok", browser.get(a.url("/s/async-set?name=user&value=alice")));
-        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals(0, a.sessionsInUse());
         assertEquals("alice", browser.get(b.url("/s/get?name=user")));
         assertEquals("ok", browser.get(b.url("/s/async-set?name=user&value=bob")));
-        assertEquals(0, b.manager.sessionsInUse());
+        assertEquals(0, b.sessionsInUse());
         assertEquals("bob", browser.get(a.url("/s/get?name=user")));
     }
 
@@ -388,18 +388,18 @@ class EmbeddedTomcatIT {
             // Not committed yet: the client is told.
             HttpResponse<String> refused = browser.send(small.url("/s/big?chars=10000"));
             assertEquals(500, refused.statusCode(), refused.body());
-            assertEquals(0, small.manager.lostSaves());
+            assertEquals(0, small.lostSaves());
             // Committed before the save: counted and logged, once per cause (rate limited).
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> committed = browser.send(small.url("/s/big?chars=10000&flush=true"));
                 assertEquals(200, committed.statusCode());
             }
-            assertEquals(3, small.manager.lostSaves());
+            assertEquals(3, small.lostSaves());
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             assertEquals(3L, server.getAttribute(small.manager.getStoreObjectName(), "LostSaves"));
             assertEquals(1, warnings.size(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList().toString());
             assertTrue(warnings.get(0).getMessage().contains("SessionTooLargeException"), warnings.get(0).getMessage());
-            assertEquals(0, small.manager.sessionsInUse());
+            assertEquals(0, small.sessionsInUse());
             assertEquals("alice", browser.get(small.url("/s/get?name=user")), "nothing half-written");
         } finally {
             logger.removeHandler(capture);
@@ -452,7 +452,7 @@ class EmbeddedTomcatIT {
             assertEquals(1, a.manager.getActiveSessions(), "the in-flight request's session is still registered");
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
-            assertEquals(0, a.manager.sessionsInUse());
+            assertEquals(0, a.sessionsInUse());
             assertEquals(0, a.manager.getActiveSessions());
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
@@ -472,7 +472,7 @@ class EmbeddedTomcatIT {
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
             assertEquals("3-items", browser.get(b.url("/s/get?name=cart")));
-            assertEquals(0, a.manager.sessionsInUse());
+            assertEquals(0, a.sessionsInUse());
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
             pool.shutdownNow();
@@ -487,10 +487,10 @@ class EmbeddedTomcatIT {
         org.apache.catalina.Session second = a.manager.createSession(id);
         assertTrue(first == second, "the second creation must not replace the first one's session");
         second.getSession().setAttribute("second", "2");
-        assertEquals(1, a.manager.sessionsInUse());
+        assertEquals(1, a.sessionsInUse());
         second.endAccess(); // what Tomcat does when it recycles the creating request
         first.endAccess();
-        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals(0, a.sessionsInUse());
         assertEquals("[first, second]", new Browser(id).get(b.url("/s/names")));
     }
 
