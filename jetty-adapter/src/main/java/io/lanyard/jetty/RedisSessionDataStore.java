@@ -1,12 +1,11 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *     ({@code doGetExpired}). On a request, an expired session loads as absent.</li>
  * <li>Attributes named {@code io.lanyard.*} ({@link SessionRecord#isReserved}) are never shown
  *     to Jetty, never written or removed by a Jetty save.</li>
- * <li>Failures: a load that finds Redis unreachable reports "no session" with a note under the
- *     session id, which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
+ * <li>Failures: a load that finds Redis unreachable reports "no session" (the core notes the
+ *     failed load), which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
  *     creating a session while Redis is down answers 503 too. A failed store (Jetty stores when
  *     the client can no longer be told) follows the core's lost-save policy.</li>
  * </ul>
@@ -52,10 +51,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private final Clock clock;
     /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
     private final Set<String> renaming = ConcurrentHashMap.newKeySet();
-    /** Expired sessions the core is handing to Jetty right now: loaded from here, deleted by the core. */
-    private final Map<String, SessionRecord> firing = new ConcurrentHashMap<>();
-    /** Store ids whose load found Redis unreachable, with the time (nanos) it failed. */
-    private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private volatile RedisSessionStore store;
     private volatile ObjectName mbeanName;
 
@@ -84,24 +79,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
-        List<String> env = settings.applyEnvironment(System.getenv());
-        if (!env.isEmpty()) {
-            LOG.info("Lanyard settings overridden by environment: {}", env);
-        }
+        ClassLoader loader = _context.getContext().getClassLoader();
         // The key's application part comes from the context path ("/shop" -> "shop", root ->
         // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
         // a Tomcat node of the same application uses the same keys.
-        settings.validate(_context.getContext().getContextPath());
-        ClassLoader loader = _context.getContext().getClassLoader();
-        if (loader == null) {
-            loader = Thread.currentThread().getContextClassLoader();
-        }
-        store = RedisSessionStore.start(settings, loader, clock);
+        store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
+                loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
         String app = settings.getApplication();
         mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
-                + (app.matches("[A-Za-z0-9._/-]+") ? app : javax.management.ObjectName.quote(app)));
+                + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
         super.doStart();
     }
 
@@ -115,8 +103,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             st.close();
         }
         renaming.clear();
-        firing.clear();
-        failedLoads.clear();
         Slf4jBridge.uninstall();
     }
 
@@ -125,12 +111,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
-    /** A new session; while Redis is known to be down a quiet 503 instead ({@link SessionStoreUnavailableException}). */
+    /** A new session; while Redis is known to be down a quiet 503 instead ({@link RedisUnavailableHandler.SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
         if (s != null && s.isRedisDown()) {
-            throw new SessionStoreUnavailableException();
+            throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs);
@@ -171,26 +157,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     private SessionData load(String id, boolean inScope) throws Exception {
         String sid = storeId(id);
-        SessionRecord firingNow = firing.get(sid);
-        if (firingNow != null) {
-            return toSessionData(id, firingNow);
+        SessionRecord expiring = store.expiring(sid);
+        if (expiring != null) {
+            return toSessionData(id, expiring);
         }
         SessionRecord r;
         try {
             r = store.load(sid, true);
-        } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
+        } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
-        } catch (io.lanyard.core.LanyardException.RedisUnavailableException e) {
+        } catch (LanyardException.RedisUnavailableException e) {
             // Jetty would log a stack trace and serve the request without its session: report
-            // "no session" and leave a note for RedisUnavailableHandler, which answers 503.
-            if (failedLoads.size() > 10_000) {
-                failedLoads.clear(); // notes older than any request in flight; never a leak
-            }
-            failedLoads.put(sid, System.nanoTime());
+            // "no session"; RedisUnavailableHandler answers 503 (the core noted the failed load).
             return null;
-        }
-        if (!failedLoads.isEmpty()) {
-            failedLoads.remove(sid);
         }
         if (r == null || (inScope && r.isExpiredAt(store.now()))) {
             return null;
@@ -249,7 +228,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (renaming.remove(sid)) {
             return true; // the following doStore under the new id removes the old hash
         }
-        if (firing.containsKey(sid)) {
+        if (store.expiring(sid) != null) {
             return true; // the core deletes it once its listeners ran
         }
         return store.delete(sid);
@@ -257,11 +236,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
     boolean loadFailedSince(String requestedId, long sinceNanos) {
-        if (requestedId == null || failedLoads.isEmpty()) {
-            return false;
-        }
-        Long failedAt = failedLoads.get(storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)));
-        return failedAt != null && failedAt - sinceNanos >= 0;
+        RedisSessionStore s = store;
+        return requestedId != null && s != null && s.loadFailedSince(
+                storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)), sinceNanos);
     }
 
     void renaming(String oldId) {
@@ -272,19 +249,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     /** The core's expiry callback: Jetty's session manager runs the listeners of a session this node claimed. */
     private void expired(SessionRecord record) {
-        String sid = record.id();
-        firing.put(sid, record);
-        try {
-            _context.run(() -> {
-                try {
-                    _context.getSessionManager().invalidate(jettyId(sid));
-                } catch (Exception e) {
-                    throw new IllegalStateException("invalidating the expired session failed", e);
-                }
-            });
-        } finally {
-            firing.remove(sid);
-        }
+        _context.run(() -> {
+            try {
+                _context.getSessionManager().invalidate(jettyId(record.id()));
+            } catch (Exception e) {
+                throw new IllegalStateException("invalidating the expired session failed", e);
+            }
+        });
     }
 
     /**
@@ -301,7 +272,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             SessionRecord r;
             try {
                 r = store.peek(storeId(id));
-            } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
+            } catch (LanyardException.UnreadableSessionException e) {
                 r = null;
             }
             if (r == null && !cachedHere(id)) {
@@ -334,13 +305,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Deletes, without listeners, sessions expired at or before {@code time} <em>and</em> longer ago
-     * than {@code gracePeriodSeconds}: Jetty passes {@code now - 10 x jetty.session.gracePeriod},
-     * which with a short Jetty grace period would drop sessions whose listeners are still due.
+     * Deletes, without listeners, sessions expired at or before {@code time}, except those whose
+     * listeners are still due ({@link RedisSessionStore#dropExpired}): Jetty passes
+     * {@code now - 10 x jetty.session.gracePeriod}, which can be {@code now}.
      */
     @Override
     public void doCleanOrphans(long time) {
-        store.dropExpired(Math.min(time, store.now() - settings.getGracePeriodSeconds() * 1000L));
+        store.dropExpired(time);
     }
 
     private boolean cachedHere(String id) {
