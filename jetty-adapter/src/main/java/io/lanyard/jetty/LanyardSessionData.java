@@ -1,6 +1,8 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.SessionRecord;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.session.SessionData;
@@ -44,7 +46,7 @@ final class LanyardSessionData extends SessionData {
      * ({@link SessionRecord#updateAttributes}: reserved attributes stay as they are in the record).
      */
     static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data, String lastNode) {
-        r.updateAttributes(data.getAllAttributes(), lsd == null ? Set.of() : lsd.drainDirtyNames());
+        r.updateAttributes(data.getAllAttributes(), lsd == null ? List.of() : lsd.drainDirtyNames());
         int maxInactive = seconds(data.getMaxInactiveMs());
         // The load's touch already wrote this request's access (times, expiry, node): a store that
         // carries nothing else writes no metadata. Anything else is persisted as Jetty gives it.
@@ -86,13 +88,9 @@ final class LanyardSessionData extends SessionData {
     }
 
     /** The names set since the last call, removed from the dirty set. */
-    Set<String> drainDirtyNames() {
-        Set<String> names = ConcurrentHashMap.newKeySet();
-        for (String n : dirtyNames) {
-            if (dirtyNames.remove(n)) {
-                names.add(n);
-            }
-        }
+    List<String> drainDirtyNames() {
+        List<String> names = new ArrayList<>();
+        dirtyNames.removeIf(names::add);
         return names;
     }
 

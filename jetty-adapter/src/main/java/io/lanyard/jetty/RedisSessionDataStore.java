@@ -21,27 +21,21 @@ import org.slf4j.LoggerFactory;
  * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
  * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
  *
- * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write (the
- * attribute delta), serializes saves of one record, bounds every wait and keeps the breaker.
- * Jetty's {@code DefaultSessionCache} (evicted on session exit) is this node's table of sessions
- * in use: one session object and one load for concurrent requests. A read-only request costs one
- * command (the load, which also refreshes access time, expiry and TTL); a writing request two.
+ * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write, bounds
+ * every wait, keeps the breaker and runs expiry. Jetty's {@code DefaultSessionCache} (evicted on
+ * session exit) is this node's table of sessions in use: one object and one load for concurrent
+ * requests; a read-only request costs one command, a writing one two.
  * <ul>
- * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last
- *     node and cookie-set time as given, and {@code load} returns them as persisted (the load
- *     script returns the hash as it was before its touch), except that a store carrying only the
- *     current request's access writes no metadata: the load's touch already did. Jetty's name of
- *     this node (its worker name) is stored as Lanyard's {@code nodeName} and mapped back.</li>
- * <li>Expiry is the core's: this store only supplies the callback, which hands a claimed session
- *     to Jetty's session manager ({@code invalidate}: listeners, then Jetty's delete, which the
- *     core does once they ran). Jetty's house keeper runs the same core pass
- *     ({@code doGetExpired}). On a request, an expired session loads as absent.</li>
- * <li>Attributes named {@code io.lanyard.*} ({@link SessionRecord#isReserved}) are never shown
- *     to Jetty, never written or removed by a Jetty save.</li>
- * <li>Failures: a load that finds Redis unreachable reports "no session" (the core notes the
- *     failed load), which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
- *     creating a session while Redis is down answers 503 too. A failed store (Jetty stores when
- *     the client can no longer be told) follows the core's lost-save policy.</li>
+ * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last node
+ *     and cookie-set time as given, and {@code load} returns them as persisted (before the load's
+ *     touch). Jetty's name of this node (its worker name) is stored as Lanyard's {@code nodeName}.</li>
+ * <li>Expiry: the core's callback hands a claimed session to Jetty's {@code invalidate}
+ *     (listeners, then a delete the core does once they ran); Jetty's house keeper runs the same
+ *     core pass. On a request, an expired session loads as absent.</li>
+ * <li>Lanyard's reserved attributes ({@link SessionRecord#isReserved}) are never shown to Jetty.</li>
+ * <li>A load that finds Redis unreachable reports "no session", which
+ *     {@link RedisUnavailableHandler} turns into a 503. A failed store (Jetty stores when the client
+ *     can no longer be told) follows the core's lost-save policy.</li>
  * </ul>
  */
 public class RedisSessionDataStore extends AbstractSessionDataStore {

@@ -100,17 +100,13 @@ public final class LanyardValve extends ValveBase {
         Bracket bracket = open(request);
         try {
             getNext().invoke(request, response);
-            RedisUnavailableException down = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t
-                    ? RedisUnavailableException.in(t) : null;
-            if (down != null) {
-                unavailable(request, response, down);
+            if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t) {
+                unavailable(request, response, t);
             }
         } catch (IOException | ServletException | RuntimeException e) {
-            RedisUnavailableException down = RedisUnavailableException.in(e);
-            if (down == null) {
+            if (!unavailable(request, response, e)) {
                 throw e;
             }
-            unavailable(request, response, down);
         } finally {
             leave(bracket);
         }
@@ -221,26 +217,30 @@ public final class LanyardValve extends ValveBase {
         Response response = request.getResponse();
         if (response == null || response.isCommitted()) {
             manager.lostSave(failure);
-        } else if (RedisUnavailableException.in(failure) != null) {
-            unavailable(request, response, RedisUnavailableException.in(failure));
-        } else {
+        } else if (!unavailable(request, response, failure)) {
             // The core already logged why (oversized, ...); the client must not see a 200.
             log.debug("Lanyard: session save failed, answering 500", failure);
             answer(response, 500, "500 Internal Server Error: the session could not be saved.\n");
         }
     }
 
-    private static void unavailable(Request request, Response response, RedisUnavailableException e) {
+    /** Answers 503 when {@code failure} is Redis being unavailable; false when it is something else. */
+    private static boolean unavailable(Request request, Response response, Throwable failure) {
+        RedisUnavailableException e = RedisUnavailableException.in(failure);
+        if (e == null) {
+            return false;
+        }
         request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
         if (response.isCommitted()) {
             log.debug("Lanyard: Redis unavailable after the response was committed", e);
-            return;
+        } else {
+            // The store logs the outage once; per request only a debug line.
+            if (log.isDebugEnabled()) {
+                log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
+            }
+            answer(response, 503, RedisUnavailableException.ANSWER);
         }
-        // The store logs the outage once; per request only a debug line.
-        if (log.isDebugEnabled()) {
-            log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
-        }
-        answer(response, 503, RedisUnavailableException.ANSWER);
+        return true;
     }
 
     /** Replaces the (uncommitted) response with a short text answer. */

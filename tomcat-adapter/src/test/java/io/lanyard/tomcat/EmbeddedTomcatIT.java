@@ -3,6 +3,7 @@ package io.lanyard.tomcat;
 import io.lanyard.testapp.SessionEvents;
 import io.lanyard.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
+import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -35,10 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two embedded Tomcat 11 nodes (jvmRoutes "a" and "b") with RedisSessionManager on one real
- * Redis; a browser sends the same JSESSIONID cookie to either node.
+ * Redis; a browser sends the same JSESSIONID cookie to either node. Both nodes' stores run on one
+ * {@link MutableClock}: session time moves only when a test moves it, so expiry needs no waiting.
  */
 class EmbeddedTomcatIT {
     static RedisServer redis;
+    final MutableClock clock = MutableClock.now();
     EmbeddedNode a;
     EmbeddedNode b;
 
@@ -55,8 +58,11 @@ class EmbeddedTomcatIT {
     @BeforeEach
     void startNodes() throws Exception {
         SessionEvents.EVENTS.clear();
-        a = new EmbeddedNode("a", redis.uri(), m -> m.setProperty("trustStorePassword", "s3cret"));
-        b = new EmbeddedNode("b", redis.uri(), m -> { });
+        a = new EmbeddedNode("a", redis.uri(), m -> {
+            m.setProperty("trustStorePassword", "s3cret");
+            m.setClock(clock);
+        });
+        b = new EmbeddedNode("b", redis.uri(), m -> m.setClock(clock));
     }
 
     @AfterEach
@@ -92,13 +98,13 @@ class EmbeddedTomcatIT {
     }
 
     @Test
-    void lastAccessedTimeAndTimeoutTravel() throws Exception {
+    void lastAccessedTimeAndTimeoutTravel() {
         Browser browser = new Browser();
         browser.get(a.url("/s/create"));
         long created = field(browser.get(a.url("/s/info")), "created");
-        Thread.sleep(50); // distinct millisecond timestamps between requests
+        clock.advance(Duration.ofMillis(50)); // distinct timestamps between requests
         browser.get(b.url("/s/timeout?seconds=1234"));
-        Thread.sleep(50);
+        clock.advance(Duration.ofMillis(50));
         String info = browser.get(a.url("/s/info"));
         assertEquals(1234, field(info, "maxInactive"));
         assertEquals(created, field(info, "created"));
@@ -171,6 +177,7 @@ class EmbeddedTomcatIT {
         browser.get(a.url("/s/cart-add?item=apple"));
         browser.get(b.url("/s/timeout?seconds=1"));
         String id = browser.sessionId();
+        clock.advance(Duration.ofSeconds(2)); // past the 1 s timeout
         // Both nodes scavenge until one of them has run the listeners.
         Await.until(Duration.ofSeconds(30), "sessionDestroyed for the expired session", () -> {
             a.manager.scavenge();
@@ -444,6 +451,7 @@ class EmbeddedTomcatIT {
         try {
             Future<String> held = holdSessionOnA(browser, pool);
             assertEquals(1, a.manager.getActiveSessions());
+            clock.advance(Duration.ofSeconds(2)); // past the 1 s timeout while the request holds the session
             // Node a (which holds the live object) claims the expired session and expires a copy.
             Await.until(Duration.ofSeconds(30), "the session expires in Redis while the request holds it", () -> {
                 a.manager.scavenge();
