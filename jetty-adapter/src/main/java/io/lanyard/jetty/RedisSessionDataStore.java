@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
@@ -119,29 +118,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     // ---- load / exists / store / delete ----
 
     /**
-     * As Jetty's, but remembers whether the caller is inside a webapp's scope (a request, or an
-     * expiry run): there an expired session not being expired by this node is absent. Outside
-     * any scope (tools, tests) it is returned as stored.
+     * As Jetty's inside a webapp's scope (a request, or an expiry run): there an expired session
+     * not being expired by this node is absent, so Jetty never fires its listeners here. Outside
+     * any scope (tools, tests) the session is returned as stored, also when expired; no scope is
+     * needed for that, since the core decodes with the webapp's class loader on any thread.
      */
     @Override
     public SessionData load(String id) throws Exception {
-        if (!isStarted()) {
-            throw new IllegalStateException("Not started");
-        }
-        boolean inScope = ContextHandler.getCurrentContext() != null;
-        AtomicReference<Object> result = new AtomicReference<>();
-        _context.run(() -> {
-            try {
-                result.set(load(id, inScope));
-            } catch (Exception e) {
-                result.set(e);
-            }
-        });
-        Object r = result.get();
-        if (r instanceof Exception e) {
-            throw e;
-        }
-        return (SessionData) r;
+        return isStarted() && ContextHandler.getCurrentContext() == null ? load(id, false) : super.load(id);
     }
 
     @Override
@@ -157,7 +141,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
         SessionRecord r;
         try {
-            r = store.load(sid, true);
+            r = store.load(sid, !inScope);
         } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
         } catch (LanyardException.RedisUnavailableException e) {
@@ -165,10 +149,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             // "no session"; RedisUnavailableHandler answers 503 (the core noted the failed load).
             return null;
         }
-        if (r == null || (inScope && r.isExpiredAt(store.now()))) {
-            return null;
-        }
-        return toSessionData(id, r);
+        return r == null ? null : toSessionData(id, r);
     }
 
     @Override

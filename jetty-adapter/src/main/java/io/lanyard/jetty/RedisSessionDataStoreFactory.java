@@ -52,7 +52,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      */
     private static void guard(SessionManager manager, RedisSessionDataStore store) {
         if (!(manager instanceof Handler.Singleton sessionHandler)) {
-            return; // a custom session manager: loads throw RedisUnavailableException as before
+            return; // a custom session manager: no 503, a load while Redis is down finds no session
         }
         if (sessionHandler.getHandler() instanceof RedisUnavailableHandler old) {
             RedisUnavailableHandler fresh = new RedisUnavailableHandler(store);
