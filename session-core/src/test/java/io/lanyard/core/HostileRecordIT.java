@@ -183,6 +183,22 @@ class HostileRecordIT extends StoreTestBase {
         assertEquals(huge.length(), raw.hstrlen(a.sessionKey(id), "expiry"), "left in Redis untouched");
     }
 
+    /** On the request path (Tomcat's) unreadable metadata is no session, with one WARNING per id. */
+    @Test
+    void unreadableMetadataIsNoSessionOnTheRequestPathLoggedOncePerSession() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        a.save(a.create(id, 1800));
+        raw.hset(a.sessionKey(id), "maxInactive", "garbage");
+        assertThrows(LanyardException.UnreadableSessionException.class, () -> a.load(id));
+        for (int i = 0; i < 3; i++) {
+            assertNull(a.loadReadable(id));
+        }
+        List<String> lines = messages("treating it as no session");
+        assertEquals(1, lines.size(), lines.toString());
+        assertFalse(a.isRedisDown());
+    }
+
     /** Everything Redis has sent to its clients so far (the raw client's INFO replies are a few KB). */
     private static long bytesSentByRedis() {
         return raw.info("stats").lines().filter(l -> l.startsWith("total_net_output_bytes:"))

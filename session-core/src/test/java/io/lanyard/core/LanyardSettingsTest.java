@@ -165,4 +165,21 @@ class LanyardSettingsTest {
                     + property + "=" + s.defaultValue() + "\n"), property + " in:\n" + template);
         }
     }
+
+    @Test
+    void aStartingWebappTakesTheEnvironmentThenTheContainersNodeNameThenValidates() {
+        LanyardSettings s = new LanyardSettings();
+        assertEquals(List.of("poolSize"), SettingSources.prepare(s, Map.of("LANYARD_POOL_SIZE", "4"), "/shop", "route7"));
+        assertEquals(4, s.getPoolSize());
+        assertEquals("route7", s.getNodeName(), "no node name set: the container's");
+        assertEquals("shop", s.getApplication());
+        assertTrue(s.isSealed());
+        LanyardSettings named = new LanyardSettings();
+        named.setNodeName("n1");
+        SettingSources.prepare(named, Map.of(), "/shop", "route7");
+        assertEquals("n1", named.getNodeName(), "a configured node name wins");
+        LanyardSettings fromEnvironment = new LanyardSettings();
+        SettingSources.prepare(fromEnvironment, Map.of("LANYARD_NODE_NAME", "env-node"), "/shop", "route7");
+        assertEquals("env-node", fromEnvironment.getNodeName(), "so does an environment override");
+    }
 }

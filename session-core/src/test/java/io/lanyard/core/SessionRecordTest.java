@@ -51,4 +51,17 @@ class SessionRecordTest {
         Changes.committedAll(r, r.allEncoded(codec), 2);
         assertTrue(r.delta(codec).isEmpty());
     }
+
+    @Test
+    void updateAttributesFollowsTheContainersMapAndLeavesReservedOnesAlone() {
+        SessionRecord r = loaded();
+        r.putLoaded("io.lanyard.tomcat.principal", List.of("", "alice"), codec.encode(List.of("", "alice")));
+        Object cart = r.getAttribute("cart");
+        java.util.Map<String, Object> visible = new java.util.HashMap<>(java.util.Map.of("cart", cart, "theme", "dark"));
+        r.updateAttributes(visible, List.of("cart", "io.lanyard.tomcat.principal"));
+        Changes.Delta delta = r.delta(codec);
+        assertEquals(java.util.Set.of("theme"), delta.changed().keySet(), "the unchanged cart is not rewritten");
+        assertEquals(List.of("lang"), delta.removed(), "missing from the container's map: removed");
+        assertEquals(List.of("", "alice"), r.getAttribute("io.lanyard.tomcat.principal"), "reserved: neither removed nor set");
+    }
 }

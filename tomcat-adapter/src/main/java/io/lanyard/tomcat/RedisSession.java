@@ -13,8 +13,7 @@ import java.util.List;
 /**
  * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (its
  * {@link SessionRecord#asMap() map view} is {@code StandardSession.attributes}), times and timeout
- * come from Redis. Tomcat's event code (listeners,
- * binding, activation, expiry) is inherited unchanged.
+ * come from Redis. Tomcat's event code (listeners, binding, activation, expiry) is inherited.
  *
  * <p>Not a cache entry: a node holds the object only while requests use it (see
  * {@link RedisSessionManager}); expiry is decided cluster-wide by the store, never by this object.

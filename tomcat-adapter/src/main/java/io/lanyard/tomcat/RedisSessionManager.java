@@ -30,15 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * Every Lanyard setting ({@link LanyardSettings#SETTINGS}) is an attribute of the same name, and
  * {@code LANYARD_*} environment variables override them.
  *
- * <p>Design notes. A translator onto the core: the per-request lifecycle is the core's
- * {@link ActiveSession}, entered and left at request boundaries ({@link LanyardValve}); expiry is
- * the core's ({@link RedisSessionStore#startExpiry}), this class only fires
- * {@code sessionDestroyed}. No session cache: a node holds a session only while requests use it,
- * so a read-only request costs one Redis command and a writing one two. A session object used
- * outside any request of this context (cross-context dispatch, an application's
- * {@code requestDestroyed} listener) writes each change through at once. Tomcat's jvmRoute suffix
- * is appended to the ids Tomcat sees and stripped before Redis. The store is started with the
- * webapp's class loader (this class lives in {@code $CATALINA_BASE/lib}).
+ * <p>Design notes. A translator onto the core: requests enter and leave the core's
+ * {@link ActiveSession} at their boundaries ({@link LanyardValve}); expiry is the core's, this
+ * class only fires {@code sessionDestroyed}. No session cache: a node holds a session only while
+ * requests use it. A session object used outside any request of this context writes each change
+ * through at once. Tomcat's jvmRoute suffix is appended to the ids Tomcat sees and stripped before
+ * Redis. The store decodes with the webapp's class loader (this class lives in {@code lib/}).
  */
 public class RedisSessionManager extends ManagerBase {
     private static final Log log = LogFactory.getLog(RedisSessionManager.class);
@@ -155,7 +152,7 @@ public class RedisSessionManager extends ManagerBase {
     public void unload() {
     }
 
-    /** A save failed and the client cannot be told any more: the core's policy (counted, rate-limited WARNING). */
+    /** A save failed and the client cannot be told any more: the core's lost-save policy. */
     void lostSave(RuntimeException failure) {
         if (store != null) {
             store.lostSave(failure);
