@@ -84,6 +84,8 @@ final class RedisCalls implements AutoCloseable {
     /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
     private final AtomicBoolean accessDenied = new AtomicBoolean();
     private volatile long downSince;
+    /** Why the breaker opened, for the fail-fast calls' message. */
+    private volatile String downCause = "";
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
@@ -115,7 +117,7 @@ final class RedisCalls implements AutoCloseable {
             metrics.error();
             throw new LanyardException.RedisUnavailableException(sessionId,
                     "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
-                            + (System.currentTimeMillis() - downSince) + " ms)", null);
+                            + (System.currentTimeMillis() - downSince) + " ms: " + downCause + ")", null);
         }
         UnifiedJedis used = null;
         try {
@@ -179,6 +181,12 @@ final class RedisCalls implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Still down (or a transient error): drop the client so the next probe starts afresh.
+            // Refused credentials found by a probe (the outage began as dropped connections) are
+            // reported as such, once.
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                logDenied(RedisAccessErrors.explain(settings, refused));
+            }
             discard(used);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             scheduleProbe(Math.max(0, PROBE_INTERVAL_MILLIS - elapsedMillis));
@@ -219,16 +227,22 @@ final class RedisCalls implements AutoCloseable {
     private LanyardException.RedisUnavailableException denied(String sessionId, UnifiedJedis used, String refused,
                                                               RuntimeException e) {
         String why = RedisAccessErrors.explain(settings, refused);
-        if (accessDenied.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
-                    + " Further failures are not logged until recovery.");
-        }
+        logDenied(why);
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    /** Refused credentials or permissions: one ERROR until Redis accepts Lanyard again. */
+    private void logDenied(String why) {
+        downCause = why;
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
     }
 
     /**
@@ -267,6 +281,7 @@ final class RedisCalls implements AutoCloseable {
     private void open(String what, String cause) {
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
+            downCause = what + ": " + cause;
             // The call that failed was the first probe: the next one starts an interval later.
             scheduleProbe(PROBE_INTERVAL_MILLIS);
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
