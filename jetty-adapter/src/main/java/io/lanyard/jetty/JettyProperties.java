@@ -1,15 +1,12 @@
 package io.lanyard.jetty;
 
-import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.xml.ConfigurationProcessor;
 import org.eclipse.jetty.xml.ConfigurationProcessorFactory;
@@ -25,15 +22,13 @@ import org.slf4j.LoggerFactory;
  * The module's {@code etc/sessions/redis/properties.xml} is therefore one
  * {@code <LanyardProperties factory="id"/>} element, which Jetty's {@link XmlConfiguration} hands,
  * with all its properties, to this {@link ConfigurationProcessorFactory} (a Jetty extension point,
- * found by ServiceLoader in {@code lib/redis}): every {@code jetty.session.redis.*} property is set
- * on the factory that {@code session-store.xml} created under that id, and one that is not a
- * setting is logged as a warning naming the closest property. The module's ini template is
- * generated from the same settings at build time ({@link #main}).
+ * found by ServiceLoader in {@code lib/redis}), which binds them to the factory that
+ * {@code session-store.xml} created under that id ({@link LanyardSettings#bind}: unknown names are
+ * warned of with the closest one). The module's ini template is generated from the same
+ * definition at build time ({@link #main}).
  */
 public final class JettyProperties implements ConfigurationProcessorFactory {
     static final String PREFIX = "jetty.session.redis.";
-    /** The short property name of {@code redisUri}; the setting's own name wins when both are given. */
-    static final String URI = "uri";
     static final String TAG = "LanyardProperties";
     /** The line of the module source that {@link #main} replaces with the settings. */
     static final String MARKER = "## @settings@";
@@ -73,54 +68,19 @@ public final class JettyProperties implements ConfigurationProcessorFactory {
     }
 
     /**
-     * Sets every {@code jetty.session.redis.*} entry of {@code properties} on {@code factory}.
+     * Sets every {@code jetty.session.redis.*} entry of {@code properties} on {@code factory}
+     * ({@link LanyardSettings#bind}: {@code uri} is short for {@code redisUri}).
      *
      * @return one warning per property that is not a setting, naming the closest one
      */
     static List<String> apply(Map<String, String> properties, RedisSessionDataStoreFactory factory) {
-        Map<String, String> ours = new TreeMap<>();
-        properties.forEach((key, value) -> {
-            if (key.startsWith(PREFIX)) {
-                ours.put(key.substring(PREFIX.length()), value);
-            }
-        });
-        String uri = ours.remove(URI);
-        if (uri != null && !ours.containsKey("redisUri")) {
-            factory.setRedisUri(uri);
-        }
-        List<String> warnings = new ArrayList<>();
-        ours.forEach((name, value) -> {
-            if (LanyardSettings.isSetting(name)) {
-                factory.set(name, value);
-            } else {
-                warnings.add("Lanyard: property " + PREFIX + name + " is not a Lanyard setting and was ignored; did you mean "
-                        + property(LanyardSettings.closestName(name)) + "?");
-            }
-        });
-        return warnings;
-    }
-
-    private static String property(String setting) {
-        return setting.equals("redisUri") ? PREFIX + URI + " / redisUri" : PREFIX + setting;
-    }
-
-    /** The module's {@code [ini-template]} lines for the settings: meaning, then the property with its default. */
-    static String iniTemplate() {
-        StringBuilder sb = new StringBuilder();
-        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
-            sb.append("## ").append(s.description()).append('\n');
-            if (s.name().equals("redisUri")) {
-                sb.append("## (").append(PREFIX).append("redisUri works too, and wins if both are given)\n");
-            }
-            sb.append('#').append(s.name().equals("redisUri") ? PREFIX + URI : PREFIX + s.name())
-                    .append('=').append(s.defaultValue()).append("\n\n");
-        }
-        return sb.toString();
+        return LanyardSettings.bind("property", PREFIX, properties, factory::set).stream().map(w -> "Lanyard: " + w).toList();
     }
 
     /**
      * Build step (exec-maven-plugin, see jetty-adapter/pom.xml): copies the module source
-     * {@code args[0]} to {@code args[1]}, with the {@link #MARKER} line replaced by {@link #iniTemplate()}.
+     * {@code args[0]} to {@code args[1]}, with the {@link #MARKER} line replaced by
+     * {@link LanyardSettings#propertiesTemplate} of {@link #PREFIX}.
      */
     public static void main(String[] args) throws IOException {
         String source = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
@@ -129,6 +89,6 @@ public final class JettyProperties implements ConfigurationProcessorFactory {
         }
         Path target = Path.of(args[1]);
         Files.createDirectories(target.getParent());
-        Files.writeString(target, source.replace(MARKER + "\n", iniTemplate()), StandardCharsets.UTF_8);
+        Files.writeString(target, source.replace(MARKER + "\n", LanyardSettings.propertiesTemplate(PREFIX)), StandardCharsets.UTF_8);
     }
 }

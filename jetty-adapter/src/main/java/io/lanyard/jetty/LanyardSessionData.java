@@ -1,8 +1,8 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.SessionRecord;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.session.SessionData;
@@ -31,9 +31,7 @@ final class LanyardSessionData extends SessionData {
                                  String lastNode, long now) {
         LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
                 r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()));
-        Map<String, Object> visible = new HashMap<>(r.attributes());
-        visible.keySet().removeIf(SessionRecord::isReserved);
-        d.putAllAttributes(visible);
+        d.putAllAttributes(r.asMap()); // the record's view hides Lanyard's reserved attributes
         d.setExpiry(r.storedExpiryTime());
         d.setLastNode(lastNode);
         d.setCookieSet(r.cookieSetTime());
@@ -44,28 +42,11 @@ final class LanyardSessionData extends SessionData {
     }
 
     /**
-     * Hands Jetty's changes to the record; the core decides what actually changed. Reserved
-     * attributes are left as they are in the record, so the save neither rewrites nor removes them.
+     * Hands Jetty's changes to the record; the core decides what actually changed
+     * ({@link SessionRecord#updateAttributes}: reserved attributes stay as they are in the record).
      */
     static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data, String lastNode) {
-        if (lsd != null) {
-            for (String name : lsd.drainDirtyNames()) {
-                if (!SessionRecord.isReserved(name)) {
-                    r.setAttribute(name, data.getAttribute(name));
-                }
-            }
-        }
-        Map<String, Object> attrs = data.getAllAttributes();
-        for (Map.Entry<String, Object> e : attrs.entrySet()) {
-            if (!SessionRecord.isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
-                r.setAttribute(e.getKey(), e.getValue());
-            }
-        }
-        for (String name : r.attributeNames()) {
-            if (!attrs.containsKey(name) && !SessionRecord.isReserved(name)) {
-                r.removeAttribute(name);
-            }
-        }
+        r.updateAttributes(data.getAllAttributes(), lsd == null ? List.of() : lsd.drainDirtyNames());
         int maxInactive = seconds(data.getMaxInactiveMs());
         // The load's touch already wrote this request's access (times, expiry, node): a store that
         // carries nothing else writes no metadata. Anything else is persisted as Jetty gives it.
@@ -107,13 +88,9 @@ final class LanyardSessionData extends SessionData {
     }
 
     /** The names set since the last call, removed from the dirty set. */
-    Set<String> drainDirtyNames() {
-        Set<String> names = ConcurrentHashMap.newKeySet();
-        for (String n : dirtyNames) {
-            if (dirtyNames.remove(n)) {
-                names.add(n);
-            }
-        }
+    List<String> drainDirtyNames() {
+        List<String> names = new ArrayList<>();
+        dirtyNames.removeIf(names::add);
         return names;
     }
 

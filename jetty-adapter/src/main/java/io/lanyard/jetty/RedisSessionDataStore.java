@@ -1,15 +1,13 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
@@ -22,27 +20,21 @@ import org.slf4j.LoggerFactory;
  * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
  * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
  *
- * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write (the
- * attribute delta), serializes saves of one record, bounds every wait and keeps the breaker.
- * Jetty's {@code DefaultSessionCache} (evicted on session exit) is this node's table of sessions
- * in use: one session object and one load for concurrent requests. A read-only request costs one
- * command (the load, which also refreshes access time, expiry and TTL); a writing request two.
+ * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write, bounds
+ * every wait, keeps the breaker and runs expiry. Jetty's {@code DefaultSessionCache} (evicted on
+ * session exit) is this node's table of sessions in use: one object and one load for concurrent
+ * requests; a read-only request costs one command, a writing one two.
  * <ul>
- * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last
- *     node and cookie-set time as given, and {@code load} returns them as persisted (the load
- *     script returns the hash as it was before its touch), except that a store carrying only the
- *     current request's access writes no metadata: the load's touch already did. Jetty's name of
- *     this node (its worker name) is stored as Lanyard's {@code nodeName} and mapped back.</li>
- * <li>Expiry is the core's: this store only supplies the callback, which hands a claimed session
- *     to Jetty's session manager ({@code invalidate}: listeners, then Jetty's delete, which the
- *     core does once they ran). Jetty's house keeper runs the same core pass
- *     ({@code doGetExpired}). On a request, an expired session loads as absent.</li>
- * <li>Attributes named {@code io.lanyard.*} ({@link SessionRecord#isReserved}) are never shown
- *     to Jetty, never written or removed by a Jetty save.</li>
- * <li>Failures: a load that finds Redis unreachable reports "no session" with a note under the
- *     session id, which {@link RedisUnavailableHandler} turns into a 503 with {@code Retry-After};
- *     creating a session while Redis is down answers 503 too. A failed store (Jetty stores when
- *     the client can no longer be told) follows the core's lost-save policy.</li>
+ * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last node
+ *     and cookie-set time as given, and {@code load} returns them as persisted (before the load's
+ *     touch). Jetty's name of this node (its worker name) is stored as Lanyard's {@code nodeName}.</li>
+ * <li>Expiry: the core's callback hands a claimed session to Jetty's {@code invalidate}
+ *     (listeners, then a delete the core does once they ran); Jetty's house keeper runs the same
+ *     core pass. On a request, an expired session loads as absent.</li>
+ * <li>Lanyard's reserved attributes ({@link SessionRecord#isReserved}) are never shown to Jetty.</li>
+ * <li>A load that finds Redis unreachable reports "no session", which
+ *     {@link RedisUnavailableHandler} turns into a 503. A failed store (Jetty stores when the client
+ *     can no longer be told) follows the core's lost-save policy.</li>
  * </ul>
  */
 public class RedisSessionDataStore extends AbstractSessionDataStore {
@@ -52,10 +44,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private final Clock clock;
     /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
     private final Set<String> renaming = ConcurrentHashMap.newKeySet();
-    /** Expired sessions the core is handing to Jetty right now: loaded from here, deleted by the core. */
-    private final Map<String, SessionRecord> firing = new ConcurrentHashMap<>();
-    /** Store ids whose load found Redis unreachable, with the time (nanos) it failed. */
-    private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private volatile RedisSessionStore store;
     private volatile ObjectName mbeanName;
 
@@ -84,26 +72,19 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
-        List<String> env = settings.applyEnvironment(System.getenv());
-        if (!env.isEmpty()) {
-            LOG.info("Lanyard settings overridden by environment: {}", env);
-        }
+        ClassLoader loader = _context.getContext().getClassLoader();
         // The key's application part comes from the context path ("/shop" -> "shop", root ->
         // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
         // a Tomcat node of the same application uses the same keys.
-        settings.validate(_context.getContext().getContextPath());
-        ClassLoader loader = _context.getContext().getClassLoader();
-        if (loader == null) {
-            loader = Thread.currentThread().getContextClassLoader();
-        }
-        store = RedisSessionStore.start(settings, loader, clock);
+        store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
+                loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
         _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
         String app = settings.getApplication();
         mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
-                + (app.matches("[A-Za-z0-9._/-]+") ? app : javax.management.ObjectName.quote(app)));
+                + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
         super.doStart();
     }
 
@@ -118,8 +99,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             st.close();
         }
         renaming.clear();
-        firing.clear();
-        failedLoads.clear();
         Slf4jBridge.uninstall();
     }
 
@@ -128,12 +107,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
-    /** A new session; while Redis is known to be down a quiet 503 instead ({@link SessionStoreUnavailableException}). */
+    /** A new session; while Redis is known to be down a quiet 503 instead ({@link RedisUnavailableHandler.SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
         if (s != null && s.isRedisDown()) {
-            throw new SessionStoreUnavailableException();
+            throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs);
@@ -142,29 +121,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     // ---- load / exists / store / delete ----
 
     /**
-     * As Jetty's, but remembers whether the caller is inside a webapp's scope (a request, or an
-     * expiry run): there an expired session not being expired by this node is absent. Outside
-     * any scope (tools, tests) it is returned as stored.
+     * As Jetty's inside a webapp's scope (a request, or an expiry run): there an expired session
+     * not being expired by this node is absent, so Jetty never fires its listeners here. Outside
+     * any scope (tools, tests) the session is returned as stored, also when expired; no scope is
+     * needed for that, since the core decodes with the webapp's class loader on any thread.
      */
     @Override
     public SessionData load(String id) throws Exception {
-        if (!isStarted()) {
-            throw new IllegalStateException("Not started");
-        }
-        boolean inScope = ContextHandler.getCurrentContext() != null;
-        AtomicReference<Object> result = new AtomicReference<>();
-        _context.run(() -> {
-            try {
-                result.set(load(id, inScope));
-            } catch (Exception e) {
-                result.set(e);
-            }
-        });
-        Object r = result.get();
-        if (r instanceof Exception e) {
-            throw e;
-        }
-        return (SessionData) r;
+        return isStarted() && ContextHandler.getCurrentContext() == null ? load(id, false) : super.load(id);
     }
 
     @Override
@@ -174,31 +138,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     private SessionData load(String id, boolean inScope) throws Exception {
         String sid = storeId(id);
-        SessionRecord firingNow = firing.get(sid);
-        if (firingNow != null) {
-            return toSessionData(id, firingNow);
+        SessionRecord expiring = store.expiring(sid);
+        if (expiring != null) {
+            return toSessionData(id, expiring);
         }
         SessionRecord r;
         try {
-            r = store.load(sid, true);
-        } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
+            r = store.load(sid, !inScope);
+        } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
-        } catch (io.lanyard.core.LanyardException.RedisUnavailableException e) {
+        } catch (LanyardException.RedisUnavailableException e) {
             // Jetty would log a stack trace and serve the request without its session: report
-            // "no session" and leave a note for RedisUnavailableHandler, which answers 503.
-            if (failedLoads.size() > 10_000) {
-                failedLoads.clear(); // notes older than any request in flight; never a leak
-            }
-            failedLoads.put(sid, System.nanoTime());
+            // "no session"; RedisUnavailableHandler answers 503 (the core noted the failed load).
             return null;
         }
-        if (!failedLoads.isEmpty()) {
-            failedLoads.remove(sid);
-        }
-        if (r == null || (inScope && r.isExpiredAt(store.now()))) {
-            return null;
-        }
-        return toSessionData(id, r);
+        return r == null ? null : toSessionData(id, r);
     }
 
     @Override
@@ -252,7 +206,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (renaming.remove(sid)) {
             return true; // the following doStore under the new id removes the old hash
         }
-        if (firing.containsKey(sid)) {
+        if (store.expiring(sid) != null) {
             return true; // the core deletes it once its listeners ran
         }
         return store.delete(sid);
@@ -260,11 +214,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
     boolean loadFailedSince(String requestedId, long sinceNanos) {
-        if (requestedId == null || failedLoads.isEmpty()) {
-            return false;
-        }
-        Long failedAt = failedLoads.get(storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)));
-        return failedAt != null && failedAt - sinceNanos >= 0;
+        RedisSessionStore s = store;
+        return requestedId != null && s != null && s.loadFailedSince(
+                storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)), sinceNanos);
     }
 
     void renaming(String oldId) {
@@ -275,19 +227,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     /** The core's expiry callback: Jetty's session manager runs the listeners of a session this node claimed. */
     private void expired(SessionRecord record) {
-        String sid = record.id();
-        firing.put(sid, record);
-        try {
-            _context.run(() -> {
-                try {
-                    _context.getSessionManager().invalidate(jettyId(sid));
-                } catch (Exception e) {
-                    throw new IllegalStateException("invalidating the expired session failed", e);
-                }
-            });
-        } finally {
-            firing.remove(sid);
-        }
+        _context.run(() -> {
+            try {
+                _context.getSessionManager().invalidate(jettyId(record.id()));
+            } catch (Exception e) {
+                throw new IllegalStateException("invalidating the expired session failed", e);
+            }
+        });
     }
 
     /**
@@ -304,7 +250,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             SessionRecord r;
             try {
                 r = store.peek(storeId(id));
-            } catch (io.lanyard.core.LanyardException.UnreadableSessionException e) {
+            } catch (LanyardException.UnreadableSessionException e) {
                 r = null;
             }
             if (r == null && !cachedHere(id)) {
@@ -337,13 +283,13 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Deletes, without listeners, sessions expired at or before {@code time} <em>and</em> longer ago
-     * than {@code gracePeriodSeconds}: Jetty passes {@code now - 10 x jetty.session.gracePeriod},
-     * which with a short Jetty grace period would drop sessions whose listeners are still due.
+     * Deletes, without listeners, sessions expired at or before {@code time}, except those whose
+     * listeners are still due ({@link RedisSessionStore#dropExpired}): Jetty passes
+     * {@code now - 10 x jetty.session.gracePeriod}, which can be {@code now}.
      */
     @Override
     public void doCleanOrphans(long time) {
-        store.dropExpired(Math.min(time, store.now() - settings.getGracePeriodSeconds() * 1000L));
+        store.dropExpired(time);
     }
 
     private boolean cachedHere(String id) {

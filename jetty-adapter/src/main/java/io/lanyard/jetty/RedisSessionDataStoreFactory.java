@@ -52,7 +52,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      */
     private static void guard(SessionManager manager, RedisSessionDataStore store) {
         if (!(manager instanceof Handler.Singleton sessionHandler)) {
-            return; // a custom session manager: loads throw RedisUnavailableException as before
+            return; // a custom session manager: no 503, a load while Redis is down finds no session
         }
         if (sessionHandler.getHandler() instanceof RedisUnavailableHandler old) {
             RedisUnavailableHandler fresh = new RedisUnavailableHandler(store);
@@ -75,8 +75,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      * {@code jetty.session.redis.*} properties arrive here too ({@link JettyProperties}). Each
      * webapp's store checks all values when it starts; a bad one stops that webapp.
      *
-     * @throws LanyardException if {@code name} is not a setting (the message
-     *                                                 names the closest one)
+     * @throws LanyardException if {@code name} is not a setting (the message names the closest one)
      */
     public void set(String name, Object value) {
         String text = value == null ? null : value.toString();

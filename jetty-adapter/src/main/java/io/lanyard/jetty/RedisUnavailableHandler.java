@@ -1,11 +1,14 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException.RedisUnavailableException;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -14,35 +17,24 @@ import org.eclipse.jetty.session.AbstractSessionManager.RequestedSession;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Answers {@code 503 Service Unavailable} with {@code Retry-After} (short plain text) for a
+ * Answers the core's 503 ({@link RedisUnavailableException#ANSWER}, with {@code Retry-After}) for a
  * request whose session could not be loaded because Redis is unreachable, before the webapp runs.
  *
- * <p>Design notes. Jetty's session manager swallows any exception from the store's load: it logs
- * a WARN with a stack trace and lets the request go on <em>without</em> its session, so the
- * webapp would answer "logged out", or create a new session and overwrite the user's cookie
- * although the session is still in Redis. There is no hook to make that load fail the request,
- * and a handler in front of the context runs before the load. So this handler sits directly
- * after the webapp's {@code SessionHandler} (inserted there by
- * {@link RedisSessionDataStoreFactory}, one per webapp, bound to that webapp's store):
- * <ul>
- * <li>the store's load, on {@code RedisUnavailableException}, notes the failure under the session
- *     id and reports "no session" (so Jetty logs nothing; the core logs one line per outage);</li>
- * <li>this handler, right after the session lookup, answers 503 when the request asked for a
- *     session, got none, and the store noted a failed load of that id since the request began.
- *     The response sets no cookie, so the browser keeps its session id and, once Redis is back,
- *     the same session is served again.</li>
- * </ul>
- * No per-request state lives in the store or in a thread. Requests without a session id pass
- * unchanged, also while Redis is down. A request that creates a session while Redis is known to
- * be down gets a 503 from {@link RedisSessionDataStore#newSessionData} through Jetty's error
- * handling; while Redis is down this handler adds {@code Retry-After} to such a 503.
+ * <p>Design notes. Jetty's session manager swallows any exception from the store's load (a WARN
+ * with a stack trace) and runs the request <em>without</em> its session: the webapp would answer
+ * "logged out", or create a session and overwrite the user's cookie. No hook makes that load fail
+ * the request, and a handler in front of the context runs before the load. So this handler sits
+ * directly after the webapp's {@code SessionHandler} (inserted by
+ * {@link RedisSessionDataStoreFactory}): the store's load reports "no session" when Redis is
+ * unreachable, and the core notes the failed load under the session id
+ * ({@link io.lanyard.core.RedisSessionStore#loadFailedSince}); here, right after the session
+ * lookup, a request that asked for a session, got none, and whose session's load failed since it
+ * began gets the 503, without a cookie, so the browser keeps its session. No per-request state
+ * lives in the store or in a thread. A request that creates a session while Redis is known to be
+ * down gets a 503 through Jetty's error handling ({@link SessionStoreUnavailableException}), to
+ * which this handler adds {@code Retry-After}.
  */
 public class RedisUnavailableHandler extends Handler.Wrapper {
-    /** The response body. */
-    public static final String MESSAGE = "Service Unavailable: the session store (Redis) cannot be reached";
-    /** Seconds a client should wait before retrying. */
-    static final String RETRY_AFTER_SECONDS = "5";
-
     private final RedisSessionDataStore store;
 
     /**
@@ -60,8 +52,8 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
             response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            Content.Sink.write(response, true, MESSAGE + "\n", callback);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, RedisUnavailableException.RETRY_AFTER_SECONDS);
+            Content.Sink.write(response, true, RedisUnavailableException.ANSWER, callback);
             return true;
         }
         if (store.getStore() != null && store.getStore().isRedisDown()) {
@@ -80,11 +72,23 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
         public void send(MetaData.Request request, MetaData.Response response, boolean last, ByteBuffer content, Callback callback) {
             MetaData.Response r = response;
             if (r != null && r.getStatus() == HttpStatus.SERVICE_UNAVAILABLE_503 && !r.getHttpFields().contains(HttpHeader.RETRY_AFTER)) {
-                r = new MetaData.Response(r.getStatus(), r.getReason(), r.getHttpVersion(),
-                        HttpFields.build(r.getHttpFields()).put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS),
-                        r.getContentLength(), r.getTrailersSupplier());
+                r = new MetaData.Response(r.getStatus(), r.getReason(), r.getHttpVersion(), HttpFields.build(r.getHttpFields())
+                        .put(HttpHeader.RETRY_AFTER, RedisUnavailableException.RETRY_AFTER_SECONDS), r.getContentLength(),
+                        r.getTrailersSupplier());
             }
             super.send(request, r, last, content, callback);
+        }
+    }
+
+    /**
+     * A session could not be created because Redis is unreachable: Jetty answers 503 and, as the
+     * exception is quiet, logs no stack trace for it (the core logs the outage once).
+     */
+    public static class SessionStoreUnavailableException extends HttpException.RuntimeException implements QuietException {
+        private static final long serialVersionUID = 1L;
+
+        SessionStoreUnavailableException() {
+            super(HttpStatus.SERVICE_UNAVAILABLE_503, RedisUnavailableException.ANSWER.strip());
         }
     }
 }

@@ -144,7 +144,7 @@ class JettyDistributionIT {
         for (int port : new int[]{portA, portB}) {
             JettyNode.Reply down = JettyNode.Reply.get(port, "/shop/s?op=get&name=user", cookie);
             assertEquals(503, down.status(), down.body());
-            assertTrue(down.body().contains(RedisUnavailableHandler.MESSAGE), down.body());
+            assertEquals(io.lanyard.core.LanyardException.RedisUnavailableException.ANSWER, down.body());
             assertNull(down.setCookie());
             assertEquals(200, JettyNode.Reply.get(port, "/shop/s?op=ping", null).status());
         }

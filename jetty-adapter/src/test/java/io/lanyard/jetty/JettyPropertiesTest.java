@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The module's {@code jetty.session.redis.*} properties: the shipped {@code properties.xml} through
  * Jetty's own XmlConfiguration (which finds {@link JettyProperties} by ServiceLoader), unknown
- * names, the {@code uri} alias and the generated ini template. On the real distribution:
- * JettyDistributionIT.
+ * names and the {@code uri} alias (the binding and the ini template themselves: LanyardSettingsTest).
+ * On the real distribution: JettyDistributionIT.
  */
 class JettyPropertiesTest {
     static final Path PROPERTIES_XML = Path.of("src/main/jetty/etc/sessions/redis/properties.xml");
@@ -84,15 +84,5 @@ class JettyPropertiesTest {
                 "Lanyard: property jetty.session.redis.url is not a Lanyard setting and was ignored;"
                         + " did you mean jetty.session.redis.uri / redisUri?"), warnings);
         assertEquals("redis://long-name:6379", factory.storeSettings().getRedisUri(), "the setting's own name wins");
-    }
-
-    @Test
-    void theIniTemplateListsEverySettingWithItsDefault() {
-        String template = JettyProperties.iniTemplate();
-        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
-            String property = s.name().equals("redisUri") ? "jetty.session.redis.uri" : "jetty.session.redis." + s.name();
-            assertTrue(template.contains("## " + s.description() + "\n"), s.name());
-            assertTrue(template.contains("\n#" + property + "=" + s.defaultValue() + "\n"), property + " in:\n" + template);
-        }
     }
 }

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
+import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -55,12 +57,18 @@ class StoreEdgeCasesIT {
     }
 
     private static JettyNode node(String name, RedisServer redis, int scavenge, int lease, int grace) throws Exception {
+        return node(name, redis, scavenge, lease, grace, Clock.systemUTC());
+    }
+
+    /** A node whose store runs on {@code clock}. */
+    private static JettyNode node(String name, RedisServer redis, int scavenge, int lease, int grace, Clock clock)
+            throws Exception {
         return JettyNode.start(name, redis.uri(), f -> {
             f.set("scavengeIntervalSeconds", scavenge);
             f.set("claimLeaseSeconds", lease);
             f.set("gracePeriodSeconds", grace);
             f.set("maxSessionBytes", 4096);
-        });
+        }, clock);
     }
 
     private static String create(JettyNode n) throws Exception {
@@ -77,11 +85,13 @@ class StoreEdgeCasesIT {
     /** An expired cookie costs the one load command, no claim scan on the request. */
     @Test
     void expiredCookieCostsOneCommandOnTheRequest() throws Exception {
-        a = node("A", redis, 300, 60, 700); // no scavenger run during the test
+        MutableClock clock = MutableClock.now();
+        a = node("A", redis, 300, 60, 700, clock); // no scavenger run during the test
         String cookie = create(a);
         String id = id(cookie);
         a.get("op=get&name=user", cookie); // warm-up: scripts loaded, connections open
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        clock.advance(Duration.ofSeconds(120)); // well past the 1 s timeout (Jetty stamps real access times)
         Await.until(Duration.ofSeconds(30), "the session expired", () -> !a.store().getStore().exists(id));
         try (RedisMonitor mon = RedisMonitor.start(redis)) {
             for (int i = 0; i < 2; i++) {
@@ -97,7 +107,8 @@ class StoreEdgeCasesIT {
     /** The listeners run while the session is still in Redis (deleted after them). */
     @Test
     void expiredSessionIsDeletedOnlyAfterItsListenersRan() throws Exception {
-        a = node("A", redis, 1, 5, 10);
+        MutableClock clock = MutableClock.now();
+        a = node("A", redis, 1, 5, 10, clock); // the node's own passes, one a second
         String cookie = create(a);
         String id = id(cookie);
         String key = "lanyard:shop:s:{" + id + "}";
@@ -108,6 +119,7 @@ class StoreEdgeCasesIT {
             }
         };
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        clock.advance(Duration.ofSeconds(120)); // well past the 1 s timeout (Jetty stamps real access times)
         Await.until(Duration.ofSeconds(60), "sessionDestroyed ran", () -> !existsDuringListener.isEmpty());
         assertEquals(List.of(true), existsDuringListener, "hash present while sessionDestroyed ran");
         Await.until(Duration.ofSeconds(30), "the hash is deleted", () -> !redis.exists(key));
@@ -120,16 +132,19 @@ class StoreEdgeCasesIT {
      */
     @Test
     void orphanSweepLeavesJustExpiredSessionsToTheirListeners() throws Exception {
-        a = node("A", redis, 5, 60, 700); // the scavenger's first run comes 3.75-5 s after start
+        MutableClock clock = MutableClock.now();
+        a = node("A", redis, 300, 60, 700, clock); // the test runs the expiry pass
         String cookie = create(a);
         String id = id(cookie);
         String key = "lanyard:shop:s:{" + id + "}";
         List<String> destroyed = new CopyOnWriteArrayList<>();
         SessionServlet.onDestroyed = destroyed::add;
         assertEquals("ok", a.get("op=ttl&value=1", cookie).body());
+        clock.advance(Duration.ofSeconds(120)); // well past the 1 s timeout, well within the 700 s grace period
         Await.until(Duration.ofSeconds(30), "the session expired", () -> !a.store().getStore().exists(id)); // the hash stays for the grace period
-        a.store().cleanOrphans(System.currentTimeMillis());
+        a.store().cleanOrphans(clock.millis());
         // Deleted by the sweep, the session would never reach sessionDestroyed.
+        assertEquals(1, a.store().scavenge(), "the sweep left the session to the expiry pass");
         Await.until(Duration.ofSeconds(30), "sessionDestroyed ran", () -> destroyed.contains(id));
         Await.until(Duration.ofSeconds(30), "the hash is deleted", () -> !redis.exists(key));
         assertEquals(List.of(id), destroyed, "sessionDestroyed once");

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
+import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +43,13 @@ class TwoNodeIT {
     }
 
     private void startNodes(int scavengeSeconds, int leaseSeconds, int graceSeconds) throws Exception {
-        a = JettyNode.start("A", redis.uri(), f -> tune(f, scavengeSeconds, leaseSeconds, graceSeconds));
-        b = JettyNode.start("B", redis.uri(), f -> tune(f, scavengeSeconds, leaseSeconds, graceSeconds));
+        startNodes(scavengeSeconds, leaseSeconds, graceSeconds, Clock.systemUTC());
+    }
+
+    /** Both nodes' stores on {@code clock}. */
+    private void startNodes(int scavengeSeconds, int leaseSeconds, int graceSeconds, Clock clock) throws Exception {
+        a = JettyNode.start("A", redis.uri(), f -> tune(f, scavengeSeconds, leaseSeconds, graceSeconds), clock);
+        b = JettyNode.start("B", redis.uri(), f -> tune(f, scavengeSeconds, leaseSeconds, graceSeconds), clock);
     }
 
     private static void tune(RedisSessionDataStoreFactory f, int scavenge, int lease, int grace) {
@@ -106,11 +113,14 @@ class TwoNodeIT {
 
     @Test
     void expiryFiresSessionDestroyedOnceAcrossBothNodes() throws Exception {
-        startNodes(1, 5, 10);
+        MutableClock clock = MutableClock.now();
+        startNodes(1, 5, 10, clock); // each node's own passes, a second apart, race for the session
         SessionServlet.DESTROYED.clear();
         String cookie = sessionCookie(a.get("op=create&name=user&value=alice", null));
         String id = cookie.substring(0, cookie.indexOf('.'));
         assertEquals("ok", b.get("op=ttl&value=2", cookie).body());
+        // Well past the 2 s timeout (Jetty stamps its own access times with the real clock).
+        clock.advance(Duration.ofSeconds(120));
         String key = "lanyard:shop:s:{" + id + "}";
         Await.until(Duration.ofSeconds(60), "sessionDestroyed ran", () -> SessionServlet.DESTROYED.stream().anyMatch(d -> d.contains(":" + id + ":")));
         // Done when the session and its index entry are gone: nothing is left that could fire again.

@@ -39,6 +39,7 @@ public final class ActiveSession {
     private volatile String id;
     // Guarded by this.
     private int users;
+    private int creatorHolds;
     private boolean closing;
     private CompletableFuture<SessionRecord> load;
     private Object attachment;
@@ -72,11 +73,11 @@ public final class ActiveSession {
     /**
      * The session, loaded once for all requests of this entry (one Redis command).
      *
-     * @return the record, or {@code null} when there is no such session (or it was invalidated)
+     * @return the record, or {@code null} when there is no such session (or it was invalidated, or
+     *         its metadata is unreadable: {@link RedisSessionStore#loadReadable})
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached, or the load
      *                                                    by another request did not finish before
      *                                                    this request's own deadline
-     * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      */
     public SessionRecord record() {
         CompletableFuture<SessionRecord> f;
@@ -95,7 +96,7 @@ public final class ActiveSession {
                     await(before.closed, "the previous request's save");
                     predecessor = null;
                 }
-                f.complete(store.load(id));
+                f.complete(store.loadReadable(id));
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
                 if (e instanceof LanyardException.RedisUnavailableException) {
@@ -116,20 +117,31 @@ public final class ActiveSession {
     }
 
     /**
-     * Makes this entry's session a new one, in memory until its first save. When a live session
-     * is already loaded or created here (another request sent the same client-chosen id), that
-     * one is returned and nothing is created.
+     * Makes this entry's session a new one (in memory until its first save) for the request that
+     * entered to create it. That request's use of the entry becomes a creator hold, which the
+     * adapter gives back with {@link #takeCreatorHold} when the creating request ends (the creation
+     * API of a container does not say which request creates). When a live session is already loaded
+     * or created here (another request sent the same client-chosen id), nothing is created and the
+     * caller holds nothing: it leaves at once.
+     *
+     * @return true when this call created the session
      */
-    public synchronized SessionRecord create(int maxInactiveSeconds) {
-        if (isLoaded()) {
-            SessionRecord current = load.join();
-            if (current != null) {
-                return current;
-            }
+    public synchronized boolean create(int maxInactiveSeconds) {
+        if (isLive()) {
+            return false;
         }
-        SessionRecord r = store.create(id, maxInactiveSeconds);
-        load = CompletableFuture.completedFuture(r);
-        return r;
+        load = CompletableFuture.completedFuture(store.create(id, maxInactiveSeconds));
+        creatorHolds++;
+        return true;
+    }
+
+    /** Takes back one creator hold ({@link #create}): true when the caller must now leave the entry for it. */
+    public synchronized boolean takeCreatorHold() {
+        if (creatorHolds == 0) {
+            return false;
+        }
+        creatorHolds--;
+        return true;
     }
 
     /**
@@ -179,28 +191,51 @@ public final class ActiveSession {
      * One request leaves and stores what it changed, so the client's next request sees it on any
      * node even while other requests of the session still run here (a download, a long poll).
      * The last one out runs {@code beforeLastSave} (e.g. passivation) before its save, and
-     * {@code afterLast} once the entry is closed, also when the save failed.
+     * {@code afterLast} once the entry is closed, also when the save failed. A failed save of an
+     * earlier user is logged at DEBUG only: the changes stay in the shared record, and the last
+     * request out saves them and reports a failure. After the store closed (the webapp stopped
+     * while this request ran) nothing can be saved: a live session counts as a lost save.
      *
-     * @throws RuntimeException when the last user's save failed (not reported for an earlier
-     *                          user's save: the changes stay in the shared record, and the last
-     *                          request out saves them and reports a failure)
+     * @param earlier a failure of the same request leaving another entry, or {@code null}
+     * @return {@code earlier}, or the last user's failed save (added to {@code earlier} as
+     *         suppressed when both failed)
      */
-    public void leave(Runnable beforeLastSave, Runnable afterLast) {
-        if (!release()) {
-            try {
-                save();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "Lanyard: early save of " + this + " failed: " + e);
+    public RuntimeException leave(Runnable beforeLastSave, Runnable afterLast, RuntimeException earlier) {
+        if (store.isClosed()) {
+            if (isLive()) {
+                store.lostSave(new IllegalStateException("a request of session " + this
+                        + " ended after the webapp stopped; its session changes, if any, are not saved"));
             }
-            return;
+            return earlier;
         }
         try {
-            beforeLastSave.run();
-            save();
-        } finally {
-            close();
-            afterLast.run();
+            if (!release()) {
+                try {
+                    save();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "Lanyard: early save of " + this + " failed: " + e);
+                }
+                return earlier;
+            }
+            try {
+                beforeLastSave.run();
+                save();
+            } finally {
+                close();
+                afterLast.run();
+            }
+            return earlier;
+        } catch (RuntimeException e) {
+            if (earlier == null) {
+                return e;
+            }
+            earlier.addSuppressed(e);
+            return earlier;
         }
+    }
+
+    private synchronized boolean isLive() {
+        return isLoaded() && load.join() != null;
     }
 
     /** Ends one request's use without saving; true when it was the last user (the entry then takes no new users). */

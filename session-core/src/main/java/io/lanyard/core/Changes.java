@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -129,6 +130,64 @@ final class Changes {
             }
         }
         return new FullCopy(all, values);
+    }
+
+    /** Records in {@code r} that {@code delta} is now what Redis holds. */
+    static void committed(SessionRecord r, Delta delta, long newVersion) {
+        r.stored.putAll(delta.changed());
+        delta.removed().forEach(r.stored::remove);
+        r.removedOpaque.removeAll(delta.removed());
+        // A value replaced by a concurrent request while this save ran stays "touched".
+        delta.values().forEach((name, value) -> {
+            if (r.attributes.get(name) == value) {
+                r.touched.remove(name);
+            }
+        });
+        r.maxInactiveChanged = false;
+        if (delta.metadataGiven()) {
+            r.metadataGiven = false;
+        }
+        r.saved(newVersion);
+    }
+
+    /**
+     * Records in {@code r} that the whole record was written under a new key. An attribute a
+     * concurrent request replaced while the copy was written stays "touched", so the next save
+     * still writes it.
+     */
+    static void committedAll(SessionRecord r, FullCopy copy, long newVersion) {
+        r.stored.clear();
+        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
+            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
+            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
+            if (!r.opaque.containsKey(e.getKey())) {
+                r.stored.put(e.getKey(), e.getValue());
+            }
+        }
+        r.touched.removeIf(name -> r.attributes.get(name) == copy.values().get(name));
+        r.removedOpaque.clear();
+        r.maxInactiveChanged = false;
+        r.metadataGiven = false;
+        r.saved(newVersion);
+    }
+
+    /** See {@link SessionRecord#updateAttributes}. */
+    static void update(SessionRecord r, Map<String, Object> visible, Collection<String> changed) {
+        for (String name : changed) {
+            if (!SessionRecord.isReserved(name)) {
+                r.setAttribute(name, visible.get(name));
+            }
+        }
+        for (Map.Entry<String, Object> e : visible.entrySet()) {
+            if (!SessionRecord.isReserved(e.getKey()) && r.getAttribute(e.getKey()) != e.getValue()) {
+                r.setAttribute(e.getKey(), e.getValue());
+            }
+        }
+        for (String name : r.attributeNames()) {
+            if (!visible.containsKey(name) && !SessionRecord.isReserved(name)) {
+                r.removeAttribute(name);
+            }
+        }
     }
 
     /** Every attribute's bytes for a full copy, and the values they were taken from. */

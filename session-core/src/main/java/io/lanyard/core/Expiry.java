@@ -3,6 +3,7 @@ package io.lanyard.core;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -45,11 +46,10 @@ final class Expiry {
     private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
     /** The expiry-index member of a signed-out session is this prefix plus its id. */
     static final String REVOKED_MEMBER_PREFIX = "r:";
-    private static final byte[][] STATE_FIELDS = {RedisLayout.utf8(RedisLayout.EXPIRY), RedisLayout.utf8(RedisLayout.PRINCIPAL),
-            RedisLayout.utf8(RedisLayout.REVOKED)};
 
     private final RedisSessionStore store;
     private final SessionWriter writer;
+    private final SessionReader reader;
     private final PrincipalIndex principals;
     private final RedisCalls redis;
     private final RedisLayout layout;
@@ -59,12 +59,15 @@ final class Expiry {
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock passLock = new ReentrantLock();
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
+    /** Expired sessions being handed to the handler right now. */
+    private final Map<String, SessionRecord> handingOver = new ConcurrentHashMap<>();
     private volatile Consumer<SessionRecord> handler;
 
-    Expiry(RedisSessionStore store, SessionWriter writer, PrincipalIndex principals, RedisCalls redis, RedisLayout layout,
-           LanyardSettings settings, MetricsRecorder metrics, Clock clock, ScheduledExecutorService scheduler) {
+    Expiry(RedisSessionStore store, SessionWriter writer, SessionReader reader, PrincipalIndex principals, RedisCalls redis,
+           RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics, Clock clock, ScheduledExecutorService scheduler) {
         this.store = store;
         this.writer = writer;
+        this.reader = reader;
         this.principals = principals;
         this.redis = redis;
         this.layout = layout;
@@ -148,6 +151,11 @@ final class Expiry {
         }
     }
 
+    /** See {@link RedisSessionStore#expiring}. */
+    SessionRecord handingOver(String id) {
+        return handingOver.get(id);
+    }
+
     /** Claims every due entry now (all shards) without handing them over; returns the ids. */
     List<String> claimAll() {
         long now = clock.millis();
@@ -193,7 +201,7 @@ final class Expiry {
                 writer.removeFromIndex(indexKey, member);
                 continue;
             }
-            List<byte[]> state = storedState(id);
+            List<byte[]> state = reader.storedState(id); // bounded: a crafted huge value stays in Redis
             long e = state.get(0) == null ? -1 : SessionReader.parseLongOr(state.get(0), -1);
             boolean revoked = state.get(2) != null;
             if (e <= 0 || revoked != revokedEntry) {
@@ -202,7 +210,7 @@ final class Expiry {
                 writer.removeFromIndex(indexKey, member);
             } else if (e > now) {
                 writer.index(id, e, false);                // touched since it was indexed: check again then
-                if (state.get(1) != null) {
+                if (state.get(1) != null && state.get(1).length > 0) {
                     principals.keepUntil(RedisLayout.text(state.get(1)), e);
                 }
             } else {
@@ -250,11 +258,14 @@ final class Expiry {
             record = null;
         }
         if (record != null) {
+            handingOver.put(id, record);
             try {
                 handler.accept(record);
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "Lanyard: expiry listener failed for session "
                         + SessionIds.abbreviate(id) + "; the session is deleted all the same", e);
+            } finally {
+                handingOver.remove(id);
             }
             metrics.expiryProcessed();
         }
@@ -262,14 +273,6 @@ final class Expiry {
             principals.removed(record.storedPrincipal, id);
         }
         return record != null;
-    }
-
-    /** The expiry, principal and revoked fields of a stored session (nulls when there is no hash). One command. */
-    private List<byte[]> storedState(String id) {
-        return redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hmget(layout.sessionKey(id), STATE_FIELDS);
-        });
     }
 
     /**

@@ -25,9 +25,24 @@ public class LanyardException extends RuntimeException {
      */
     public static class RedisUnavailableException extends LanyardException {
         private static final long serialVersionUID = 1L;
+        /** The body of that 503 answer on both containers (plain text). */
+        public static final String ANSWER =
+                "503 Service Unavailable: the session store (Redis) cannot be reached. Please retry in a moment.\n";
+        /** The {@code Retry-After} header of that 503 answer, in seconds. */
+        public static final String RETRY_AFTER_SECONDS = "5";
 
         RedisUnavailableException(String sessionId, String message, Throwable cause) {
             super(sessionId, message, cause);
+        }
+
+        /** The first of these in {@code t}'s cause chain (10 deep at most, as containers wrap it), or {@code null}. */
+        public static RedisUnavailableException in(Throwable t) {
+            for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
+                if (t instanceof RedisUnavailableException e) {
+                    return e;
+                }
+            }
+            return null;
         }
     }
 

@@ -1,10 +1,10 @@
 package io.lanyard.core;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import static io.lanyard.core.SettingKind.BOOLEAN;
 import static io.lanyard.core.SettingKind.COUNT;
@@ -139,7 +139,7 @@ public final class LanyardSettings {
     /** One setting: name (the Tomcat attribute and the Jetty property suffix alike), default, one-line meaning, kind. */
     public static final class Setting {
         private final String name;
-        private final SettingKind kind;
+        final SettingKind kind;
         private final String defaultValue;
         private final String description;
         private final int index;
@@ -169,14 +169,7 @@ public final class LanyardSettings {
 
         /** The environment variable that overrides this setting, e.g. {@code LANYARD_REDIS_URI}. */
         public String environmentVariable() {
-            StringBuilder sb = new StringBuilder("LANYARD_");
-            for (char c : name.toCharArray()) {
-                if (Character.isUpperCase(c)) {
-                    sb.append('_');
-                }
-                sb.append(Character.toUpperCase(c));
-            }
-            return sb.toString();
+            return SettingSources.environmentVariable(name);
         }
 
         @Override
@@ -208,9 +201,8 @@ public final class LanyardSettings {
      * Sets {@code name} from text, the way every configuration source does. A value that cannot be
      * read is reported by {@link #validate(String)} with every other problem.
      *
-     * @throws LanyardException if {@code name} is not a setting (the message
-     *                                                 names the closest one)
-     * @throws IllegalStateException                   once the settings are sealed
+     * @throws LanyardException if {@code name} is not a setting (the message names the closest one)
+     * @throws IllegalStateException once the settings are sealed
      */
     public LanyardSettings set(String name, String value) {
         Setting s = BY_NAME.get(name);
@@ -242,6 +234,31 @@ public final class LanyardSettings {
      */
     public static String closestName(String name) {
         return ClosestName.among(name, BY_NAME.keySet());
+    }
+
+    /**
+     * Binds a configuration source's entries to settings: each entry named {@code prefix + setting}
+     * is handed to {@code set}; entries without the prefix are not Lanyard's and are skipped. Under
+     * a prefix, {@code uri} is short for {@code redisUri} (the Jetty property
+     * {@code jetty.session.redis.uri}); the setting's own name wins when both are given.
+     *
+     * @param kind    what an entry is called in a warning ({@code property}, {@code <Manager> attribute})
+     * @param prefix  {@code jetty.session.redis.} for Jetty's properties, empty for Tomcat's attributes
+     * @param entries names and values as the source gives them
+     * @param set     sets one setting by name (a settings bean's {@link #set}, or what feeds one)
+     * @return one warning per prefixed entry that is not a setting, naming the closest one; never its
+     *         value, which may be a password
+     */
+    public static List<String> bind(String kind, String prefix, Map<String, String> entries, BiConsumer<String, String> set) {
+        return SettingSources.bind(kind, prefix, entries, set);
+    }
+
+    /**
+     * Every setting as a commented-out property {@code prefix + name} with its default, after a line
+     * with its meaning: the {@code [ini-template]} of Jetty's module file.
+     */
+    public static String propertiesTemplate(String prefix) {
+        return SettingSources.template(prefix);
     }
 
     /**
@@ -284,9 +301,19 @@ public final class LanyardSettings {
         return (Integer) values[s.index];
     }
 
+    /** The current value of {@code s} (for {@link SettingChecks}). */
+    Object value(Setting s) {
+        return values[s.index];
+    }
+
+    /** True once {@link #validate} succeeded: the values are checked and can no longer change. */
+    boolean isSealed() {
+        return sealed;
+    }
+
     /**
-     * Checks every value once, fills the context-dependent defaults and seals the bean. Throws
-     * {@link LanyardException.ConfigurationException} listing every problem.
+     * Checks every value once ({@link SettingChecks}), fills the context-dependent defaults and
+     * seals the bean. Throws {@link LanyardException.ConfigurationException} listing every problem.
      *
      * @param contextPath the webapp's context path ("" or "/" for the root), used when
      *                    {@code application} is not set
@@ -295,7 +322,7 @@ public final class LanyardSettings {
         List<String> problems = new ArrayList<>(unreadable.values());
         String application = getApplication();
         if (application == null || application.isBlank()) {
-            values[APPLICATION.index] = application = applicationFromContextPath(contextPath);
+            values[APPLICATION.index] = applicationFromContextPath(contextPath);
             if ("/ROOT".equals(contextPath)) {
                 problems.add("the context path /ROOT would share Redis keys with the root context (both 'ROOT');"
                         + " set application explicitly");
@@ -303,48 +330,9 @@ public final class LanyardSettings {
         }
         String nodeName = getNodeName();
         if (nodeName == null || nodeName.isBlank()) {
-            values[NODE_NAME.index] = defaultNodeName();
+            values[NODE_NAME.index] = SettingChecks.defaultNodeName();
         }
-        try {
-            RedisEndpoint.parse(getRedisUri());
-        } catch (LanyardException.ConfigurationException e) {
-            problems.add(e.getMessage());
-        }
-        checkKeyPart("keyPrefix", getKeyPrefix(), problems);
-        checkKeyPart("application", application, problems);
-        try {
-            ClassAllowlist.parse(getAllowedClasses());
-        } catch (LanyardException.ConfigurationException e) {
-            problems.add(e.getMessage());
-        }
-        for (Setting s : SETTINGS) {
-            if (s.kind == POSITIVE && number(s) <= 0) {
-                problems.add(s.name + " must be greater than 0, was " + number(s));
-            } else if (s.kind == COUNT && number(s) < 0) {
-                problems.add(s.name + " must be 0 or more, was " + number(s));
-            }
-        }
-        int expiryShards = getExpiryShards();
-        if (expiryShards > 1024) {
-            problems.add("expiryShards must be at most 1024, was " + expiryShards);
-        }
-        // An expired session must outlive the time a node needs to find it and run its listeners,
-        // or sessionDestroyed would see an empty hash.
-        int grace = getGracePeriodSeconds();
-        int scavenge = getScavengeIntervalSeconds();
-        int lease = getClaimLeaseSeconds();
-        if (grace > 0 && scavenge > 0 && grace < 2L * scavenge + lease) {
-            problems.add("gracePeriodSeconds (" + grace + ") must be at least 2 x scavengeIntervalSeconds + claimLeaseSeconds ("
-                    + (2L * scavenge + lease) + ") so expired sessions are still readable when a node scavenges them");
-        }
-        String trustStoreType = getTrustStoreType();
-        if (!trustStoreType.equalsIgnoreCase("PKCS12") && !trustStoreType.equalsIgnoreCase("JKS")) {
-            problems.add("trustStoreType must be PKCS12 or JKS, was '" + trustStoreType + "'");
-        }
-        String trustStore = getTrustStore();
-        if (!trustStore.isEmpty() && !new java.io.File(trustStore).canRead()) {
-            problems.add("trustStore '" + trustStore + "' is not a readable file");
-        }
+        SettingChecks.check(this, problems);
         if (!problems.isEmpty()) {
             throw new LanyardException.ConfigurationException("invalid Lanyard settings: " + String.join("; ", problems));
         }
@@ -354,35 +342,7 @@ public final class LanyardSettings {
 
     /** "/shop" becomes "shop", "" and "/" become "ROOT", Jetty's "_shop" style names are not passed here. */
     public static String applicationFromContextPath(String contextPath) {
-        if (contextPath == null || contextPath.isEmpty() || contextPath.equals("/")) {
-            return "ROOT";
-        }
-        return contextPath.startsWith("/") ? contextPath.substring(1) : contextPath;
-    }
-
-    /** Host name and process id: two nodes on one host (two Tomcats, a Tomcat and a Jetty) are told apart. */
-    private static String defaultNodeName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "node";
-        }
-        return host + "-" + ProcessHandle.current().pid();
-    }
-
-    private static void checkKeyPart(String name, String value, List<String> problems) {
-        if (value == null || value.isEmpty()) {
-            problems.add(name + " must not be empty");
-            return;
-        }
-        for (char c : value.toCharArray()) {
-            // ':' separates key parts: keyPrefix=a + application=b:c would share keys with a:b + c.
-            if (c <= ' ' || c == '{' || c == '}' || c == ':' || c == 127) {
-                problems.add(name + " must not contain spaces, control characters, braces or ':', was '" + value + "'");
-                return;
-            }
-        }
+        return SettingChecks.applicationFromContextPath(contextPath);
     }
 
     /** The Redis URI with any password replaced by {@code ****}: the only form that may be logged. */

@@ -285,6 +285,7 @@ final class RedisCalls implements AutoCloseable {
         downCause = cause;
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
+            downCause = what + ": " + cause;
             // The call that failed was the first probe: the next one starts an interval later.
             scheduleProbe(PROBE_INTERVAL_MILLIS);
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
@@ -308,6 +309,10 @@ final class RedisCalls implements AutoCloseable {
 
     boolean isDown() {
         return down.get();
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     private UnifiedJedis client(String sessionId, boolean probe) {

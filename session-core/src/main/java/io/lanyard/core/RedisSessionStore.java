@@ -5,11 +5,7 @@ import io.lanyard.api.SessionControl;
 import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.stream.Collectors;
 
@@ -82,7 +78,7 @@ public final class RedisSessionStore implements AutoCloseable {
         this.index = new PrincipalIndex(this, redis, layout, settings, metrics);
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index);
         this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
-        this.expiry = new Expiry(this, writer, index, redis, layout, settings, metrics, clock, scheduler);
+        this.expiry = new Expiry(this, writer, reader, index, redis, layout, settings, metrics, clock, scheduler);
         this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index);
     }
 
@@ -112,6 +108,27 @@ public final class RedisSessionStore implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "Lanyard session store started: " + LanyardSettings.SETTINGS.stream()
                 .map(s -> s.name() + "=" + settings.get(s.name())).collect(Collectors.joining(", ")));
         return store;
+    }
+
+    /**
+     * Starts the store of one webapp the way both adapters do: applies the {@code LANYARD_*}
+     * environment overrides (logged), takes {@code defaultNodeName} when no node name is set, and
+     * validates ({@link LanyardSettings#validate}); settings validated before (a restarted webapp)
+     * are used as they are. Then as {@link #start(LanyardSettings, ClassLoader, Clock)}.
+     *
+     * @param contextPath     the webapp's context path (the default application name)
+     * @param defaultNodeName the container's name for this node (Tomcat's jvmRoute), or {@code null}
+     * @throws LanyardException listing every bad setting, or when Redis refuses Lanyard's credentials
+     */
+    public static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
+                                          ClassLoader classLoader, Clock clock) {
+        if (!settings.isSealed()) {
+            List<String> fromEnvironment = SettingSources.prepare(settings, System.getenv(), contextPath, defaultNodeName);
+            if (!fromEnvironment.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "Lanyard settings overridden by LANYARD_* environment variables: " + fromEnvironment);
+            }
+        }
+        return start(settings, classLoader, clock);
     }
 
     /** Current time of the store's clock, epoch millis. */
@@ -226,9 +243,8 @@ public final class RedisSessionStore implements AutoCloseable {
         return SessionIds.isValid(id) ? id : null;
     }
 
-    /** How many sessions requests on this node are using. */
-    public int activeCount() {
-        return table.size();
+    boolean isClosed() {
+        return redis.isClosed();
     }
 
     ActiveSessions table() {
@@ -263,6 +279,15 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
+     * As {@link #load(String)} for a request path that cannot report an unreadable session
+     * (Tomcat's): a session whose metadata is unreadable is no session, with one WARNING per id
+     * (the hash is left for operators and expires by its TTL).
+     */
+    public SessionRecord loadReadable(String id) {
+        return reader.loadReadable(id);
+    }
+
+    /**
      * As {@link #load(String)}; with {@code includeExpired} an expired session is returned too
      * (untouched, {@link SessionRecord#isExpiredAt} true) instead of {@code null}, still in one
      * command. Jetty's session manager loads expired sessions itself to run their listeners.
@@ -279,6 +304,15 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public SessionRecord peek(String id) {
         return reader.peek(id);
+    }
+
+    /**
+     * True when a load of session {@code id} found Redis unreachable at or after
+     * {@code sinceNanos} ({@link System#nanoTime()}) and no load of it succeeded since: for a
+     * container that swallows the load's failure (Jetty's session manager) and answers 503 after.
+     */
+    public boolean loadFailedSince(String id, long sinceNanos) {
+        return reader.loadFailedSince(id, sinceNanos);
     }
 
     /** True when the session exists and has not expired. One command. */
@@ -340,11 +374,21 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
+     * The expired session this node's expiry is handing to the adapter right now
+     * ({@link #startExpiry}), or {@code null}: what the container's own lookups during its
+     * listeners must see; the store deletes it once they ran.
+     */
+    public SessionRecord expiring(String id) {
+        return expiry.handingOver(id);
+    }
+
+    /**
      * Deletes, without listeners, sessions that expired at or before {@code cutoff} (Jetty's
-     * orphan sweep); returns how many.
+     * orphan sweep) and longer than {@code gracePeriodSeconds} ago, whose listeners are no longer
+     * due; returns how many.
      */
     public int dropExpired(long cutoff) {
-        return expiry.dropBefore(cutoff);
+        return expiry.dropBefore(Math.min(cutoff, now() - settings.getGracePeriodSeconds() * 1000L));
     }
 
     long nextScavengeDelayMillis() {

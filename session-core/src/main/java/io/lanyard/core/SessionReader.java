@@ -2,6 +2,8 @@ package io.lanyard.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The read side of the store, one command per call: the load (which also touches the session:
@@ -12,6 +14,11 @@ final class SessionReader {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
     private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
+    private static final RedisCalls.Script STATE = RedisCalls.Script.load("state");
+    /** The longest text of a long ({@code -9223372036854775808}). */
+    /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
+    private static final int STATE_MAX_LENGTH = 1024;
+    private static final byte[] STATE_MAX = RedisSessionStore.ascii(STATE_MAX_LENGTH);
     private static final byte[] PEEK = RedisLayout.utf8("peek");
     private static final byte[] EMPTY = new byte[0];
 
@@ -23,6 +30,9 @@ final class SessionReader {
     private final AttributeCodec codec;
     private final LogOnce loggedDrops = new LogOnce();
     private final LogOnce loggedTooLarge = new LogOnce();
+    private final LogOnce loggedUnreadable = new LogOnce();
+    /** Ids whose last load found Redis unreachable, with the time (nanos) it failed. */
+    private final Map<String, Long> failedLoads = new ConcurrentHashMap<>();
     private final byte[] graceMillis;
     private final byte[] node;
     private final byte[] loadMaxFields;
@@ -69,6 +79,15 @@ final class SessionReader {
         } catch (LanyardException.UnreadableSessionException e) {
             metrics.load(System.nanoTime() - start, 0, false);
             throw e;
+        } catch (LanyardException.RedisUnavailableException e) {
+            if (failedLoads.size() > 10_000) {
+                failedLoads.clear(); // notes older than any request in flight; never a leak
+            }
+            failedLoads.put(id, System.nanoTime());
+            throw e;
+        }
+        if (!failedLoads.isEmpty()) {
+            failedLoads.remove(id);
         }
         long status = parts == null ? 0 : (Long) parts.get(0);
         if (status == 0 || (status == 2 && !includeExpired)) {
@@ -83,6 +102,24 @@ final class SessionReader {
         }
         metrics.load(System.nanoTime() - start, bytes[0], true);
         return record;
+    }
+
+    /** See {@link RedisSessionStore#loadReadable}. */
+    SessionRecord loadReadable(String id) {
+        try {
+            return load(id, false);
+        } catch (LanyardException.UnreadableSessionException e) {
+            if (loggedUnreadable.first(id)) {
+                LOG.log(System.Logger.Level.WARNING, "Lanyard: " + e.getMessage() + "; treating it as no session");
+            }
+            return null;
+        }
+    }
+
+    /** See {@link RedisSessionStore#loadFailedSince}. */
+    boolean loadFailedSince(String id, long sinceNanos) {
+        Long failedAt = failedLoads.get(id);
+        return failedAt != null && failedAt - sinceNanos >= 0;
     }
 
     /** Reads a session without touching it, also when it has expired; {@code null} when absent or too large. */
@@ -147,16 +184,35 @@ final class SessionReader {
         if (!SessionIds.isValid(id)) {
             return false;
         }
-        byte[] key = layout.sessionKey(id);
-        byte[] expiry = redis.call(id, jedis -> {
-            metrics.command();
-            return jedis.hget(key, RedisLayout.utf8(RedisLayout.EXPIRY));
-        });
-        if (expiry == null) {
-            return false;
+        Long e = storedExpiry(id);
+        return e != null && (e <= 0 || e > store.now());
+    }
+
+    /**
+     * The session's {@code expiry} field (epoch ms, 0 = never), or {@code null} when the session
+     * or the field does not exist. One command.
+     *
+     * @throws LanyardException.UnreadableSessionException when the field is not a number
+     */
+    Long storedExpiry(String id) {
+        byte[] value = storedState(id).get(0);
+        return value == null ? null : parseLong(id, RedisLayout.EXPIRY, value);
+    }
+
+    /**
+     * The session's {@code expiry}, {@code principal} and {@code revoked} fields, {@code null} where
+     * absent. One command: a script that sends a value only when it is at most
+     * {@value #STATE_MAX_LENGTH} bytes, so a crafted value of megabytes stays in Redis; a longer one
+     * comes back empty (not a number, not a name).
+     */
+    java.util.List<byte[]> storedState(String id) {
+        List<?> reply = (List<?>) redis.eval(STATE, layout.sessionKey(id), List.of(STATE_MAX), id);
+        List<byte[]> state = new ArrayList<>(3);
+        for (int i = 0; i < 3; i++) {
+            Object v = i < reply.size() ? reply.get(i) : null;
+            state.add(v instanceof byte[] b ? b : v == null ? null : new byte[0]);
         }
-        long e = parseLong(id, RedisLayout.EXPIRY, expiry);
-        return e <= 0 || e > store.now();
+        return state;
     }
 
     private SessionRecord decode(String id, List<?> flat, long[] bytes) {

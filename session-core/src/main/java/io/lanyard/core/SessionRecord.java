@@ -299,6 +299,16 @@ public final class SessionRecord {
         return attributes.remove(name);
     }
 
+    /**
+     * Brings the attributes to a container's own map of them (Jetty's {@code SessionData}): those
+     * named in {@code changed} (set since the last save) and those whose object is not the
+     * record's are set, those missing from {@code visible} removed; Lanyard's reserved attributes
+     * stay as they are. The save then writes only what really changed (byte comparison).
+     */
+    public void updateAttributes(Map<String, Object> visible, java.util.Collection<String> changed) {
+        Changes.update(this, visible, changed);
+    }
+
     /** Names of the attributes this node can see (a snapshot). */
     public Set<String> attributeNames() {
         Set<String> names = new HashSet<>(attributes.keySet());
@@ -352,42 +362,8 @@ public final class SessionRecord {
         return Changes.allEncoded(this, codec);
     }
 
-    /** Records that {@code delta} is now what Redis holds. */
-    void committed(Changes.Delta delta, long newVersion) {
-        stored.putAll(delta.changed());
-        delta.removed().forEach(stored::remove);
-        removedOpaque.removeAll(delta.removed());
-        // A value replaced by a concurrent request while this save ran stays "touched".
-        delta.values().forEach((name, value) -> {
-            if (attributes.get(name) == value) {
-                touched.remove(name);
-            }
-        });
-        maxInactiveChanged = false;
-        if (delta.metadataGiven()) {
-            metadataGiven = false;
-        }
-        isNew = false;
-        version = newVersion;
-    }
-
-    /**
-     * Records that the whole record was written under a new key. An attribute a concurrent request
-     * replaced while the copy was written stays "touched", so the next save still writes it.
-     */
-    void committedAll(Changes.FullCopy copy, long newVersion) {
-        stored.clear();
-        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
-            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
-            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
-            if (!opaque.containsKey(e.getKey())) {
-                stored.put(e.getKey(), e.getValue());
-            }
-        }
-        touched.removeIf(name -> attributes.get(name) == copy.values().get(name));
-        removedOpaque.clear();
-        maxInactiveChanged = false;
-        metadataGiven = false;
+    /** A save wrote this record (see {@link Changes#committed}): it is no longer new. */
+    void saved(long newVersion) {
         isNew = false;
         version = newVersion;
     }

@@ -161,7 +161,7 @@ final class SessionWriter {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
         if (result > 0) {
-            record.committed(delta, result);
+            Changes.committed(record, delta, result);
             metrics.save(System.nanoTime() - start, delta.bytesWritten());
         }
         return result;
@@ -203,7 +203,7 @@ final class SessionWriter {
             if (result == -1) {
                 throw new LanyardException.SessionIdCollisionException(newId);
             }
-            record.committedAll(copy, result);
+            Changes.committedAll(record, copy, result);
             withheld.forEach(record.stored::remove);
             if (principal != null) {
                 signIn(record, Changes.only(record, codec, withheld), principal, start);

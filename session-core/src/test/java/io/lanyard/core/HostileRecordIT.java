@@ -154,6 +154,57 @@ class HostileRecordIT extends StoreTestBase {
         assertTrue(tooLarge.stream().noneMatch(m -> m.contains("unreachable")), tooLarge.toString());
     }
 
+    /**
+     * The existence check and the scavenger's re-check read one metadata field. A crafted expiry of
+     * 10 MB must not be sent to the node for either: it is reported as unreadable, the index entry
+     * is dropped, and Redis sends well under a megabyte for all of it.
+     */
+    @Test
+    void aCraftedHugeExpiryIsNeverSentToTheNode() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        a.save(a.create(id, 60));
+        String huge = "1".repeat(10 * 1024 * 1024);
+        raw.hset(a.sessionKey(id), "expiry", huge);
+        String shard = "lanyard:shop:expiry:" + io.lanyard.testsupport.ExpiryIndex.shardOf(id, a.settings().getExpiryShards());
+        raw.zadd(shard, 1, id); // due long ago: the next claim re-checks it against the hash
+        long sentBefore = bytesSentByRedis();
+
+        LanyardException.UnreadableSessionException e = assertThrows(LanyardException.UnreadableSessionException.class,
+                () -> a.exists(id));
+        assertTrue(e.getMessage().contains("too long to be a number"), e.getMessage());
+        assertEquals(List.of(), a.claimExpired(), "an unreadable expiry is nothing to expire");
+        assertNull(raw.zscore(shard, id), "its index entry is dropped");
+        assertNull(a.load(id), "too large to load: no session");
+        assertNull(a.peek(id));
+
+        long sent = bytesSentByRedis() - sentBefore;
+        assertTrue(sent < 1024 * 1024, "Redis sent " + sent + " bytes");
+        assertEquals(huge.length(), raw.hstrlen(a.sessionKey(id), "expiry"), "left in Redis untouched");
+    }
+
+    /** On the request path (Tomcat's) unreadable metadata is no session, with one WARNING per id. */
+    @Test
+    void unreadableMetadataIsNoSessionOnTheRequestPathLoggedOncePerSession() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        a.save(a.create(id, 1800));
+        raw.hset(a.sessionKey(id), "maxInactive", "garbage");
+        assertThrows(LanyardException.UnreadableSessionException.class, () -> a.load(id));
+        for (int i = 0; i < 3; i++) {
+            assertNull(a.loadReadable(id));
+        }
+        List<String> lines = messages("treating it as no session");
+        assertEquals(1, lines.size(), lines.toString());
+        assertFalse(a.isRedisDown());
+    }
+
+    /** Everything Redis has sent to its clients so far (the raw client's INFO replies are a few KB). */
+    private static long bytesSentByRedis() {
+        return raw.info("stats").lines().filter(l -> l.startsWith("total_net_output_bytes:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElseThrow();
+    }
+
     // ---- 7. the allowlist is exact ----
 
     @Test

@@ -142,4 +142,54 @@ class LanyardSettingsTest {
         assertFalse(text.contains("changeit"), text);
         assertTrue(text.contains("redis://app:****@redis.internal:6379/2"), text);
     }
+
+    @Test
+    void bindSetsPrefixedSettingsTakesTheShortUriAndWarnsOfUnknownNamesWithoutTheirValues() {
+        LanyardSettings s = new LanyardSettings();
+        List<String> warnings = LanyardSettings.bind("property", "jetty.session.redis.", Map.of(
+                "jetty.session.redis.uri", "redis://short-name:6379",
+                "jetty.session.redis.redisUri", "redis://long-name:6379",
+                "jetty.session.redis.poolSize", "4",
+                "jetty.session.redis.url", "redis://:s3cret@elsewhere:6379",
+                "jetty.http.port", "8080"), s::set);
+        assertEquals(List.of("property jetty.session.redis.url is not a Lanyard setting and was ignored;"
+                + " did you mean jetty.session.redis.uri / redisUri?"), warnings);
+        assertEquals("redis://long-name:6379", s.getRedisUri(), "the setting's own name wins over the short one");
+        assertEquals(4, s.getPoolSize());
+
+        LanyardSettings bare = new LanyardSettings();
+        assertEquals(List.of("<Manager> attribute uri is not a Lanyard setting and was ignored; did you mean redisUri?"),
+                LanyardSettings.bind("<Manager> attribute", "", Map.of("uri", "redis://h:1"), bare::set),
+                "the short name exists only under a prefix");
+        assertEquals(List.of(), LanyardSettings.bind("<Manager> attribute", "", Map.of("redisUri", "redis://h:1"), bare::set));
+        assertEquals("redis://h:1", bare.getRedisUri());
+    }
+
+    @Test
+    void thePropertiesTemplateListsEverySettingWithItsMeaningAndDefault() {
+        String template = LanyardSettings.propertiesTemplate("p.");
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            String property = s.name().equals("redisUri") ? "p.uri" : "p." + s.name();
+            assertTrue(template.contains("## " + s.description() + "\n#" + property + "=" + s.defaultValue() + "\n")
+                    || template.contains("## " + s.description() + "\n## (p.redisUri works too, and wins if both are given)\n#"
+                    + property + "=" + s.defaultValue() + "\n"), property + " in:\n" + template);
+        }
+    }
+
+    @Test
+    void aStartingWebappTakesTheEnvironmentThenTheContainersNodeNameThenValidates() {
+        LanyardSettings s = new LanyardSettings();
+        assertEquals(List.of("poolSize"), SettingSources.prepare(s, Map.of("LANYARD_POOL_SIZE", "4"), "/shop", "route7"));
+        assertEquals(4, s.getPoolSize());
+        assertEquals("route7", s.getNodeName(), "no node name set: the container's");
+        assertEquals("shop", s.getApplication());
+        assertTrue(s.isSealed());
+        LanyardSettings named = new LanyardSettings();
+        named.setNodeName("n1");
+        SettingSources.prepare(named, Map.of(), "/shop", "route7");
+        assertEquals("n1", named.getNodeName(), "a configured node name wins");
+        LanyardSettings fromEnvironment = new LanyardSettings();
+        SettingSources.prepare(fromEnvironment, Map.of("LANYARD_NODE_NAME", "env-node"), "/shop", "route7");
+        assertEquals("env-node", fromEnvironment.getNodeName(), "so does an environment override");
+    }
 }

@@ -29,7 +29,7 @@ class SessionRecordTest {
         SessionRecord r = loaded();
         Changes.FullCopy copy = r.allEncoded(codec);
         r.setAttribute("lang", "de"); // a concurrent request on the same node, during the copy
-        r.committedAll(copy, 2);
+        Changes.committedAll(r, copy, 2);
         Changes.Delta next = r.delta(codec);
         assertTrue(next.changed().containsKey("lang"), "the concurrent change is written by the next save: " + next.changed().keySet());
         assertFalse(next.changed().containsKey("cart"));
@@ -40,7 +40,7 @@ class SessionRecordTest {
         SessionRecord r = loaded();
         Changes.FullCopy copy = r.allEncoded(codec);
         r.removeAttribute("cart"); // a concurrent request, after the copy took the cart's bytes
-        r.committedAll(copy, 2);
+        Changes.committedAll(r, copy, 2);
         assertEquals(List.of("cart"), r.delta(codec).removed());
     }
 
@@ -48,7 +48,20 @@ class SessionRecordTest {
     void afterAnIdChangeUnchangedValuesAreNotWrittenAgain() {
         SessionRecord r = loaded();
         r.setAttribute("lang", "de");
-        r.committedAll(r.allEncoded(codec), 2);
+        Changes.committedAll(r, r.allEncoded(codec), 2);
         assertTrue(r.delta(codec).isEmpty());
+    }
+
+    @Test
+    void updateAttributesFollowsTheContainersMapAndLeavesReservedOnesAlone() {
+        SessionRecord r = loaded();
+        r.putLoaded("io.lanyard.tomcat.principal", List.of("", "alice"), codec.encode(List.of("", "alice")));
+        Object cart = r.getAttribute("cart");
+        java.util.Map<String, Object> visible = new java.util.HashMap<>(java.util.Map.of("cart", cart, "theme", "dark"));
+        r.updateAttributes(visible, List.of("cart", "io.lanyard.tomcat.principal"));
+        Changes.Delta delta = r.delta(codec);
+        assertEquals(java.util.Set.of("theme"), delta.changed().keySet(), "the unchanged cart is not rewritten");
+        assertEquals(List.of("lang"), delta.removed(), "missing from the container's map: removed");
+        assertEquals(List.of("", "alice"), r.getAttribute("io.lanyard.tomcat.principal"), "reserved: neither removed nor set");
     }
 }

@@ -13,8 +13,7 @@ import java.util.List;
 /**
  * A Tomcat session whose state is a {@link SessionRecord}: attributes live in the record (its
  * {@link SessionRecord#asMap() map view} is {@code StandardSession.attributes}), times and timeout
- * come from Redis. Tomcat's event code (listeners,
- * binding, activation, expiry) is inherited unchanged.
+ * come from Redis. Tomcat's event code (listeners, binding, activation, expiry) is inherited.
  *
  * <p>Not a cache entry: a node holds the object only while requests use it (see
  * {@link RedisSessionManager}); expiry is decided cluster-wide by the store, never by this object.
@@ -32,17 +31,20 @@ final class RedisSession extends StandardSession {
     private final transient SessionRecord record;
     /** The core's entry that shares this object between concurrent requests; null for detached copies. */
     final transient ActiveSession active;
-    /** Created here, and the creating request still holds the entry once (guarded by this). */
-    private transient boolean creatorHold;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
     /**
      * No request bracket holds this object any more (its entry was released), or it never had
-     * one (a detached copy found outside any request of this context): changes are written
-     * through to Redis at once instead of being saved when the last request leaves.
+     * one (a detached copy): changes are written through to Redis at once instead of being saved
+     * when the last request leaves.
      */
     private transient volatile boolean released;
 
+    /**
+     * @param active the core's entry of the requests using the session; {@code null} for a detached
+     *               copy (found outside any request of this context, or expired by the store), which
+     *               has its id without being registered with the manager
+     */
     RedisSession(RedisSessionManager manager, SessionRecord record, ActiveSession active) {
         super(manager);
         this.record = record;
@@ -53,6 +55,11 @@ final class RedisSession extends StandardSession {
         this.thisAccessedTime = record.accessedTime();
         this.maxInactiveInterval = record.maxInactiveSeconds();
         restoreAuthentication();
+        if (active == null) {
+            this.id = manager.tomcatId(record.id());
+            this.isValid = true;
+            this.released = true;
+        }
     }
 
     SessionRecord record() {
@@ -164,29 +171,13 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
-    /** Marks the creating request's hold on the entry; false when one is already marked. */
-    synchronized boolean holdForCreator() {
-        if (creatorHold) {
-            return false;
-        }
-        creatorHold = true;
-        return true;
-    }
-
-    /** Takes the creating request's hold (once): true when the caller must release the entry. */
-    synchronized boolean takeCreatorHold() {
-        boolean held = creatorHold;
-        creatorHold = false;
-        return held;
-    }
-
     void markReleased() {
         released = true;
     }
 
     private void writeThrough() {
-        if (released && !expiredByStore && !expiring) {
-            ((RedisSessionManager) manager).brackets().saveNow(this);
+        if (released && !expiredByStore && !expiring && isValidInternal()) {
+            ((RedisSessionManager) manager).saveNow(record);
         }
     }
 
@@ -202,32 +193,23 @@ final class RedisSession extends StandardSession {
     }
 
     /**
-     * Tomcat calls this when it recycles a request that had this session: releases the hold of
-     * the creating request if its bracket did not (a session created outside any bracket).
+     * Tomcat calls this when it recycles a request that had this session: gives back the creator
+     * hold of the creating request if its bracket did not (a session created outside any bracket).
      */
     @Override
     public void endAccess() {
         isNew = false;
-        if (active != null) {
-            ((RedisSessionManager) manager).brackets().endAccess(this);
-        }
+        ((RedisSessionManager) manager).valve().endAccess(this);
     }
 
-    /** Sets the id without registering with the manager (detached and expired copies). */
-    void initDetached(String tomcatId) {
-        this.id = tomcatId;
-        this.isValid = true;
-        this.isNew = false;
-    }
-
-    boolean isValidLocally() {
-        return isValidInternal();
-    }
-
-    /** Fires the destroy events of a session the store found expired (the store deletes the hash). */
+    /**
+     * Fires the destroy events of a session the store found expired (a detached copy; the store
+     * deletes the hash). Activation first: the listeners may read every attribute.
+     */
     void expireFromStore() {
         expiredByStore = true;
-        expire(true);
+        activate();
+        expire(true); // listeners run under the webapp's class loader (StandardSession.expire)
     }
 
     @Override

@@ -6,18 +6,17 @@ import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
-import jakarta.servlet.ServletRequestListener;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
-import org.apache.catalina.connector.Request;
 import org.apache.catalina.session.ManagerBase;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 
 import javax.management.ObjectName;
 import java.time.Clock;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,35 +31,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * Every Lanyard setting ({@link LanyardSettings#SETTINGS}) is an attribute of the same name, and
  * {@code LANYARD_*} environment variables override them.
  *
- * <p>Design notes. A translator onto the core: the per-request lifecycle is the core's
- * {@link ActiveSession} (one load per node for concurrent requests, bounded waits, each request
- * saving its own changes), entered and left at request boundaries ({@link RequestBrackets});
- * expiry is the core's ({@link RedisSessionStore#startExpiry}), this class only fires
- * {@code sessionDestroyed}. No session cache: a node holds a session only while requests use it,
- * so a read-only request costs one Redis command and a writing one two. A session object used
- * outside any request of this context (cross-context dispatch, an application's
- * {@code requestDestroyed} listener) writes each change through at once. Tomcat's jvmRoute
- * suffix is appended to the ids Tomcat sees and stripped before Redis. The store is started with
- * the webapp's class loader (this class lives in {@code $CATALINA_BASE/lib}).
+ * <p>Design notes. A translator onto the core: requests enter and leave the core's
+ * {@link ActiveSession} at their boundaries ({@link LanyardValve}); expiry is the core's, this
+ * class only fires {@code sessionDestroyed}. No session cache: a node holds a session only while
+ * requests use it. A session object used outside any request of this context writes each change
+ * through at once. Tomcat's jvmRoute suffix is appended to the ids Tomcat sees and stripped before
+ * Redis. The store decodes with the webapp's class loader (this class lives in {@code lib/}).
  */
 public class RedisSessionManager extends ManagerBase {
     private static final Log log = LogFactory.getLog(RedisSessionManager.class);
-    private static final String NAME = "RedisSessionManager";
 
     private final LanyardSettings settings = new LanyardSettings();
-    private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
-    private final RequestBrackets brackets = new RequestBrackets(this);
+    /** Warnings for {@code <Manager>} attributes that are not Lanyard settings, logged at start. */
+    private final Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
+    private final LanyardValve valve = new LanyardValve(this);
+    /** The store of the last start; closed after a stop, still counting lost saves of requests that outlive it. */
     private volatile RedisSessionStore store;
-    /** The store of the last start, still counting lost saves of requests that outlive a stop. */
-    private volatile RedisSessionStore lastStore;
     private Clock clock = Clock.systemUTC();
-    private boolean validated;
     private volatile ObjectName mbeanName;
-
-    // ---------------------------------------------------------------- settings (Manager attributes)
-
-    /** {@code <Manager>} attributes that are not Lanyard settings, reported at start. */
-    private final java.util.Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
 
     /**
      * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}) from text. Tomcat's
@@ -71,11 +59,7 @@ public class RedisSessionManager extends ManagerBase {
      * @return always true: on false the Digester would log the value, which may hold a password
      */
     public boolean setProperty(String name, String value) {
-        if (LanyardSettings.isSetting(name)) {
-            settings.set(name, value);
-        } else {
-            unknownAttributes.add(name);
-        }
+        unknownAttributes.addAll(LanyardSettings.bind("<Manager> attribute", "", Collections.singletonMap(name, value), settings::set));
         return true;
     }
 
@@ -86,10 +70,8 @@ public class RedisSessionManager extends ManagerBase {
 
     /** One warning line per unknown {@code <Manager>} attribute, naming the closest setting. */
     List<String> unknownAttributeWarnings() {
-        return unknownAttributes.stream().sorted().map(n -> "Lanyard [" + getContext().getName() + "]: <Manager> attribute "
-                + n + " is not a Lanyard setting and was ignored; did you mean " + LanyardSettings.closestName(n) + "?").toList();
+        return unknownAttributes.stream().sorted().map(w -> "Lanyard [" + getContext().getName() + "]: " + w).toList();
     }
-
 
     /**
      * The running store.
@@ -97,11 +79,10 @@ public class RedisSessionManager extends ManagerBase {
      * @throws IllegalStateException before start and after stop
      */
     public RedisSessionStore store() {
-        RedisSessionStore s = store;
-        if (s == null) {
+        if (!isRunning()) {
             throw new IllegalStateException("Lanyard session manager is not started");
         }
-        return s;
+        return store;
     }
 
     LanyardSettings settings() {
@@ -114,49 +95,37 @@ public class RedisSessionManager extends ManagerBase {
     }
 
     boolean isRunning() {
-        return store != null;
+        return getState().isAvailable();
+    }
+
+    LanyardValve valve() {
+        return valve;
     }
 
     @Override
     public String getName() {
-        return NAME;
+        return "RedisSessionManager";
     }
-
-    // ---------------------------------------------------------------- lifecycle
 
     /** Installs the request-boundary valve as soon as the manager is attached to its context. */
     @Override
     public void setContext(Context context) {
         super.setContext(context);
-        brackets.installValve(context);
+        valve.install(context, false);
     }
 
     @Override
     protected void startInternal() throws LifecycleException {
         super.startInternal();
         Context context = getContext();
-        if (!validated) {
-            for (String warning : unknownAttributeWarnings()) {
-                log.warn(warning);
-            }
-            try {
-                List<String> fromEnv = settings.applyEnvironment(System.getenv());
-                if (!fromEnv.isEmpty()) {
-                    log.info("Lanyard settings overridden by LANYARD_* environment variables: " + fromEnv);
-                }
-                if ((settings.getNodeName() == null || settings.getNodeName().isBlank()) && getJvmRoute() != null) {
-                    settings.setNodeName(getJvmRoute());
-                }
-                settings.validate(context.getPath());
-            } catch (LanyardException | IllegalStateException e) {
-                throw new LifecycleException("Lanyard: " + e.getMessage(), e);
-            }
-            validated = true;
+        unknownAttributeWarnings().forEach(log::warn);
+        valve.install(context, true);
+        try {
+            // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
+            store = RedisSessionStore.start(settings, context.getPath(), getJvmRoute(), context.getLoader().getClassLoader(), clock);
+        } catch (LanyardException | IllegalStateException e) {
+            throw new LifecycleException("Lanyard: " + e.getMessage(), e);
         }
-        brackets.install(context);
-        // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
-        store = RedisSessionStore.start(settings, context.getLoader().getClassLoader(), clock);
-        lastStore = store;
         store.containerLogin(RedisSession.AUTH_ATTRIBUTE, RedisSession::userName);
         context.getServletContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
         store.startExpiry(this::expired);
@@ -169,12 +138,10 @@ public class RedisSessionManager extends ManagerBase {
     protected void stopInternal() throws LifecycleException {
         setState(LifecycleState.STOPPING);
         mbeanName = null; // unregistered when the store closes
-        RedisSessionStore s = store;
-        store = null;
         sessions.clear();
         getContext().getServletContext().removeAttribute(SessionControl.ATTRIBUTE);
-        if (s != null) {
-            s.close();
+        if (store != null) {
+            store.close();
         }
         super.stopInternal();
     }
@@ -189,49 +156,40 @@ public class RedisSessionManager extends ManagerBase {
     public void unload() {
     }
 
-    // ---------------------------------------------------------------- request boundaries
-
-    RequestBrackets brackets() {
-        return brackets;
-    }
-
-    /** A save failed and the client cannot be told any more: the core's policy (counted, rate-limited WARNING). */
+    /** A save failed and the client cannot be told any more: the core's lost-save policy. */
     void lostSave(RuntimeException failure) {
-        RedisSessionStore s = lastStore;
-        if (s != null) {
-            s.lostSave(failure);
+        if (store != null) {
+            store.lostSave(failure);
         }
     }
 
-    /** Sessions held in memory by requests in progress (the {@code SessionsInUse} JMX attribute). */
-    int sessionsInUse() {
-        RedisSessionStore s = store;
-        return s == null ? 0 : s.activeCount();
+    /** Writes a released session's change through at once (see {@link RedisSession}). */
+    void saveNow(SessionRecord record) {
+        if (!isRunning()) {
+            return;
+        }
+        try {
+            store.save(record);
+        } catch (RuntimeException e) {
+            lostSave(e);
+            throw e;
+        }
     }
-
-    /** Saves that failed after the response was committed (the {@code LostSaves} JMX attribute). */
-    long lostSaves() {
-        RedisSessionStore s = lastStore;
-        return s == null ? 0 : s.metrics().getLostSaves();
-    }
-
-    // ---------------------------------------------------------------- Manager
 
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
      * of this context a detached copy that writes changes through. A record whose metadata in
-     * Redis is unreadable counts as no session (the request continues as a new visitor; the
-     * unreadable hash is left for operators and expires by its TTL), with one WARNING per id.
+     * Redis is unreadable counts as no session ({@link RedisSessionStore#loadReadable}).
      */
     @Override
     public Session findSession(String id) {
         RedisSessionStore st = store;
-        if (st == null || id == null) {
+        if (!isRunning() || id == null) {
             return null;
         }
         ActiveSession a = st.active(id);
         if (a != null) {
-            SessionRecord record = readable(a.id(), a::record);
+            SessionRecord record = a.record();
             return record == null ? null : a.attach(record, r -> attach(new RedisSession(this, r, a)));
         }
         // Outside any request of this context: CoyoteAdapter checking which of several session
@@ -239,32 +197,11 @@ public class RedisSessionManager extends ManagerBase {
         // session" here: the request's own lookup inside the bracket fails again and gets the 503
         // (CoyoteAdapter would turn it into a 500).
         String stored = RedisSessionStore.storedId(id);
-        if (stored == null) {
-            return null;
-        }
-        SessionRecord record;
         try {
-            record = readable(stored, () -> st.load(stored));
+            SessionRecord record = stored == null ? null : st.loadReadable(stored);
+            return record == null ? null : new RedisSession(this, record, null);
         } catch (LanyardException.RedisUnavailableException e) {
             log.debug("Lanyard: session lookup outside a request bracket failed, Redis unavailable");
-            return null;
-        }
-        if (record == null) {
-            return null;
-        }
-        RedisSession s = new RedisSession(this, record, null);
-        s.initDetached(tomcatId(stored));
-        s.markReleased();
-        return s;
-    }
-
-    private SessionRecord readable(String id, java.util.function.Supplier<SessionRecord> load) {
-        try {
-            return load.get();
-        } catch (LanyardException.UnreadableSessionException e) {
-            if (unreadableLogged.size() < 1000 && unreadableLogged.add(id)) {
-                log.warn("Lanyard: " + e.getMessage() + "; treating it as no session");
-            }
             return null;
         }
     }
@@ -284,23 +221,16 @@ public class RedisSessionManager extends ManagerBase {
     @Override
     public Session createSession(String requestedId) {
         String stored = RedisSessionStore.storedId(requestedId);
-        if (stored == null) {
-            stored = RedisSessionStore.storedId(generateSessionId());
+        ActiveSession a = store().enter(stored != null ? stored : RedisSessionStore.storedId(generateSessionId()));
+        if (!a.create(getContext().getSessionTimeout() * 60)) {
+            RedisSession shared = a.attach(a.record(), r -> attach(new RedisSession(this, r, a)));
+            valve.release(a, null); // the request that created it holds it
+            return shared;
         }
-        ActiveSession a = store().enter(stored); // the creating request's hold
-        SessionRecord record = a.create(getContext().getSessionTimeout() * 60);
-        boolean[] fresh = new boolean[1];
-        RedisSession s = a.attach(record, r -> {
-            fresh[0] = true;
-            return new RedisSession(this, r, a);
-        });
-        if (!fresh[0] || !s.holdForCreator()) {
-            brackets.releaseQuietly(a, null); // shared with the request that created it: that one holds it
-            return s;
-        }
+        RedisSession s = a.attach(a.record(), r -> new RedisSession(this, r, a));
         s.setNew(true);
         s.setValid(true);
-        s.setId(tomcatId(stored), true); // fires sessionCreated on this (the creating) node
+        s.setId(tomcatId(a.id()), true); // fires sessionCreated on this (the creating) node
         return s;
     }
 
@@ -347,14 +277,9 @@ public class RedisSessionManager extends ManagerBase {
         return route == null || route.isEmpty() ? stored : stored + "." + route;
     }
 
-    // ---------------------------------------------------------------- expiry
-
     /** The core's expiry callback: fires the destroy events of a session this node claimed. */
     private void expired(SessionRecord record) {
-        RedisSession session = new RedisSession(this, record, null);
-        session.initDetached(tomcatId(record.id()));
-        session.activate();
-        session.expireFromStore(); // listeners run under the webapp's class loader (StandardSession.expire)
+        new RedisSession(this, record, null).expireFromStore();
     }
 
     /** One expiry pass now (the core also runs them on its own schedule); returns how many sessions this node expired. */
@@ -371,8 +296,6 @@ public class RedisSessionManager extends ManagerBase {
     public void processExpires() {
         // Local expiry does not apply: the core decides expiry cluster-wide on its own schedule.
     }
-
-    // ---------------------------------------------------------------- JMX
 
     /** The core's JMX bean's object name while started ({@code <engine>:type=LanyardSessionStore,host=..,context=..}). */
     public ObjectName getStoreObjectName() {

@@ -69,6 +69,16 @@ final class EmbeddedNode implements AutoCloseable {
         return tomcat.getConnector().getLocalPort();
     }
 
+    /** Sessions held by requests in progress: the core's {@code SessionsInUse} (JMX). */
+    int sessionsInUse() {
+        return manager.store().metrics().getSessionsInUse();
+    }
+
+    /** Saves that failed after the response was committed: the core's {@code LostSaves} (JMX). */
+    long lostSaves() {
+        return manager.store().metrics().getLostSaves();
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + port() + "/app" + path;
     }

@@ -3,6 +3,7 @@ package io.lanyard.tomcat;
 import io.lanyard.testapp.SessionEvents;
 import io.lanyard.testapp.SessionServlet;
 import io.lanyard.testsupport.Await;
+import io.lanyard.testsupport.MutableClock;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -35,10 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Two embedded Tomcat 11 nodes (jvmRoutes "a" and "b") with RedisSessionManager on one real
- * Redis; a browser sends the same JSESSIONID cookie to either node.
+ * Redis; a browser sends the same JSESSIONID cookie to either node. Both nodes' stores run on one
+ * {@link MutableClock}: session time moves only when a test moves it, so expiry needs no waiting.
  */
 class EmbeddedTomcatIT {
     static RedisServer redis;
+    final MutableClock clock = MutableClock.now();
     EmbeddedNode a;
     EmbeddedNode b;
 
@@ -55,8 +58,11 @@ class EmbeddedTomcatIT {
     @BeforeEach
     void startNodes() throws Exception {
         SessionEvents.EVENTS.clear();
-        a = new EmbeddedNode("a", redis.uri(), m -> m.setProperty("trustStorePassword", "s3cret"));
-        b = new EmbeddedNode("b", redis.uri(), m -> { });
+        a = new EmbeddedNode("a", redis.uri(), m -> {
+            m.setProperty("trustStorePassword", "s3cret");
+            m.setClock(clock);
+        });
+        b = new EmbeddedNode("b", redis.uri(), m -> m.setClock(clock));
     }
 
     @AfterEach
@@ -92,13 +98,13 @@ class EmbeddedTomcatIT {
     }
 
     @Test
-    void lastAccessedTimeAndTimeoutTravel() throws Exception {
+    void lastAccessedTimeAndTimeoutTravel() {
         Browser browser = new Browser();
         browser.get(a.url("/s/create"));
         long created = field(browser.get(a.url("/s/info")), "created");
-        Thread.sleep(50); // distinct millisecond timestamps between requests
+        clock.advance(Duration.ofMillis(50)); // distinct timestamps between requests
         browser.get(b.url("/s/timeout?seconds=1234"));
-        Thread.sleep(50);
+        clock.advance(Duration.ofMillis(50));
         String info = browser.get(a.url("/s/info"));
         assertEquals(1234, field(info, "maxInactive"));
         assertEquals(created, field(info, "created"));
@@ -171,6 +177,7 @@ class EmbeddedTomcatIT {
         browser.get(a.url("/s/cart-add?item=apple"));
         browser.get(b.url("/s/timeout?seconds=1"));
         String id = browser.sessionId();
+        clock.advance(Duration.ofSeconds(2)); // past the 1 s timeout
         // Both nodes scavenge until one of them has run the listeners.
         Await.until(Duration.ofSeconds(30), "sessionDestroyed for the expired session", () -> {
             a.manager.scavenge();
@@ -328,14 +335,14 @@ class EmbeddedTomcatIT {
         assertNotNull(browser.cookie, "the error page created a session");
         // Tomcat closes the response at the end of the error page's forward, just before
         // requestDestroyed (where Lanyard saves): poll.
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.sessionsInUse() == 0);
         assertEquals(0, a.manager.getActiveSessions());
         Await.until(Duration.ofSeconds(30), "saved to Redis", () -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))));
 
         // An existing session changed by the error page, on the other node.
         browser.get(b.url("/s/set?name=errorPage&value=none"));
         assertEquals(410, browser.send(b.url("/s/error?code=410")).statusCode());
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> b.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> b.sessionsInUse() == 0);
         Await.until(Duration.ofSeconds(30), "change saved", () -> "410".equals(browser.get(a.url("/s/get?name=errorPage"))));
     }
 
@@ -350,7 +357,7 @@ class EmbeddedTomcatIT {
         Browser fresh = new Browser();
         assertEquals("anonymous", fresh.get(a.url("/s/user?inDestroy=two")));
         assertNotNull(fresh.cookie);
-        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.manager.sessionsInUse() == 0);
+        Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.sessionsInUse() == 0);
         assertEquals("two", fresh.get(b.url("/s/get?name=inDestroy")));
     }
 
@@ -358,10 +365,10 @@ class EmbeddedTomcatIT {
     void asyncRequestSavesOnCompletionAndLeavesNothing() {
         Browser browser = new Browser();
         assertEquals("ok", browser.get(a.url("/s/async-set?name=user&value=alice")));
-        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals(0, a.sessionsInUse());
         assertEquals("alice", browser.get(b.url("/s/get?name=user")));
         assertEquals("ok", browser.get(b.url("/s/async-set?name=user&value=bob")));
-        assertEquals(0, b.manager.sessionsInUse());
+        assertEquals(0, b.sessionsInUse());
         assertEquals("bob", browser.get(a.url("/s/get?name=user")));
     }
 
@@ -388,18 +395,18 @@ class EmbeddedTomcatIT {
             // Not committed yet: the client is told.
             HttpResponse<String> refused = browser.send(small.url("/s/big?chars=10000"));
             assertEquals(500, refused.statusCode(), refused.body());
-            assertEquals(0, small.manager.lostSaves());
+            assertEquals(0, small.lostSaves());
             // Committed before the save: counted and logged, once per cause (rate limited).
             for (int i = 0; i < 3; i++) {
                 HttpResponse<String> committed = browser.send(small.url("/s/big?chars=10000&flush=true"));
                 assertEquals(200, committed.statusCode());
             }
-            assertEquals(3, small.manager.lostSaves());
+            assertEquals(3, small.lostSaves());
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             assertEquals(3L, server.getAttribute(small.manager.getStoreObjectName(), "LostSaves"));
             assertEquals(1, warnings.size(), warnings.stream().map(java.util.logging.LogRecord::getMessage).toList().toString());
             assertTrue(warnings.get(0).getMessage().contains("SessionTooLargeException"), warnings.get(0).getMessage());
-            assertEquals(0, small.manager.sessionsInUse());
+            assertEquals(0, small.sessionsInUse());
             assertEquals("alice", browser.get(small.url("/s/get?name=user")), "nothing half-written");
         } finally {
             logger.removeHandler(capture);
@@ -444,6 +451,7 @@ class EmbeddedTomcatIT {
         try {
             Future<String> held = holdSessionOnA(browser, pool);
             assertEquals(1, a.manager.getActiveSessions());
+            clock.advance(Duration.ofSeconds(2)); // past the 1 s timeout while the request holds the session
             // Node a (which holds the live object) claims the expired session and expires a copy.
             Await.until(Duration.ofSeconds(30), "the session expires in Redis while the request holds it", () -> {
                 a.manager.scavenge();
@@ -452,7 +460,7 @@ class EmbeddedTomcatIT {
             assertEquals(1, a.manager.getActiveSessions(), "the in-flight request's session is still registered");
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
-            assertEquals(0, a.manager.sessionsInUse());
+            assertEquals(0, a.sessionsInUse());
             assertEquals(0, a.manager.getActiveSessions());
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
@@ -472,7 +480,7 @@ class EmbeddedTomcatIT {
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
             assertEquals("3-items", browser.get(b.url("/s/get?name=cart")));
-            assertEquals(0, a.manager.sessionsInUse());
+            assertEquals(0, a.sessionsInUse());
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
             pool.shutdownNow();
@@ -487,10 +495,10 @@ class EmbeddedTomcatIT {
         org.apache.catalina.Session second = a.manager.createSession(id);
         assertTrue(first == second, "the second creation must not replace the first one's session");
         second.getSession().setAttribute("second", "2");
-        assertEquals(1, a.manager.sessionsInUse());
+        assertEquals(1, a.sessionsInUse());
         second.endAccess(); // what Tomcat does when it recycles the creating request
         first.endAccess();
-        assertEquals(0, a.manager.sessionsInUse());
+        assertEquals(0, a.sessionsInUse());
         assertEquals("[first, second]", new Browser(id).get(b.url("/s/names")));
     }
 

@@ -1,0 +1,92 @@
+package io.lanyard.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+
+/**
+ * How settings are named outside Lanyard, in one place: Tomcat's {@code <Manager>} attributes (the
+ * bare names), Jetty's properties ({@code jetty.session.redis.<name>}, and DESIGN.md's short
+ * {@code jetty.session.redis.uri}), the {@code LANYARD_FOO_BAR} environment variables, and the
+ * commented properties template of Jetty's module file.
+ */
+final class SettingSources {
+    /** Under a prefix, the short name of {@code redisUri}: DESIGN.md's {@code jetty.session.redis.uri}. */
+    static final String URI_ALIAS = "uri";
+    private static final String REDIS_URI = "redisUri";
+
+    private SettingSources() {
+    }
+
+    /** See {@link LanyardSettings#bind}. */
+    static List<String> bind(String kind, String prefix, Map<String, String> entries, BiConsumer<String, String> set) {
+        Map<String, String> ours = new TreeMap<>(); // sorted: the warnings come in a stable order
+        entries.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                ours.put(key.substring(prefix.length()), value);
+            }
+        });
+        String uri = prefix.isEmpty() ? null : ours.remove(URI_ALIAS);
+        if (uri != null) {
+            ours.putIfAbsent(REDIS_URI, uri); // the setting's own name wins
+        }
+        List<String> warnings = new ArrayList<>();
+        ours.forEach((name, value) -> {
+            if (LanyardSettings.isSetting(name)) {
+                set.accept(name, value);
+            } else {
+                // Never the value: it may be a password.
+                warnings.add(kind + " " + prefix + name + " is not a Lanyard setting and was ignored; did you mean "
+                        + shown(prefix, LanyardSettings.closestName(name)) + "?");
+            }
+        });
+        return warnings;
+    }
+
+    private static String shown(String prefix, String setting) {
+        return !prefix.isEmpty() && setting.equals(REDIS_URI) ? prefix + URI_ALIAS + " / " + REDIS_URI : prefix + setting;
+    }
+
+    /** See {@link LanyardSettings#propertiesTemplate}. */
+    static String template(String prefix) {
+        StringBuilder sb = new StringBuilder();
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            boolean uri = s.name().equals(REDIS_URI);
+            sb.append("## ").append(s.description()).append('\n');
+            if (uri) {
+                sb.append("## (").append(prefix).append(REDIS_URI).append(" works too, and wins if both are given)\n");
+            }
+            sb.append('#').append(prefix).append(uri ? URI_ALIAS : s.name()).append('=').append(s.defaultValue()).append("\n\n");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The settings of a starting webapp: {@code LANYARD_*} overrides from {@code environment}, then
+     * the container's {@code defaultNodeName} when no node name is set, then validation. Returns the
+     * overridden settings' names.
+     */
+    static List<String> prepare(LanyardSettings s, Map<String, String> environment, String contextPath, String defaultNodeName) {
+        List<String> fromEnvironment = s.applyEnvironment(environment);
+        String nodeName = s.getNodeName();
+        if ((nodeName == null || nodeName.isBlank()) && defaultNodeName != null) {
+            s.setNodeName(defaultNodeName);
+        }
+        s.validate(contextPath);
+        return fromEnvironment;
+    }
+
+    /** {@code redisUri} becomes {@code LANYARD_REDIS_URI}. */
+    static String environmentVariable(String name) {
+        StringBuilder sb = new StringBuilder("LANYARD_");
+        for (char c : name.toCharArray()) {
+            if (Character.isUpperCase(c)) {
+                sb.append('_');
+            }
+            sb.append(Character.toUpperCase(c));
+        }
+        return sb.toString();
+    }
+}
