@@ -196,6 +196,9 @@ final class SessionReader {
      */
     Long storedExpiry(String id) {
         byte[] value = storedState(id).get(0);
+        if (value != null && value.length == 0) {
+            throw new LanyardException.UnreadableSessionException(id, "field '" + RedisLayout.EXPIRY + "' is too long to be a number", null);
+        }
         return value == null ? null : parseLong(id, RedisLayout.EXPIRY, value);
     }
 
