@@ -125,11 +125,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return true;
     }
 
-    /** A new session; while Redis is known to be down a quiet 503 instead ({@link SessionStoreUnavailableException}). */
+    /**
+     * A new session; while Redis is known to be down, or full (Jetty stores the new session when the
+     * response is committed, too late for a status), a quiet 503 instead ({@link SessionStoreUnavailableException}).
+     */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
-        if (s != null && s.isRedisDown()) {
+        if (s != null && (s.isRedisDown() || s.isRedisFull())) {
             throw new SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,

@@ -35,8 +35,8 @@ import java.util.function.Consumer;
 final class Expiry {
     private static final System.Logger LOG = System.getLogger(Expiry.class.getName());
 
-    private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
-    private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
+    private static final LuaScript CLAIM = LuaScript.load("claim", LuaScript.Access.MAINTENANCE);
+    private static final LuaScript DELETE_EXPIRED = LuaScript.load("delete_expired", LuaScript.Access.MAINTENANCE);
 
     private final RedisSessionStore store;
     private final SessionWriter writer;

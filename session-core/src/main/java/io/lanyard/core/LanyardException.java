@@ -31,6 +31,19 @@ public class LanyardException extends RuntimeException {
         }
     }
 
+    /**
+     * Redis refused a write because it is full ({@code maxmemory} reached, {@code noeviction}).
+     * Reads still work, so this is no outage: only the request whose changes could not be saved
+     * fails, and adapters answer it with 503 Service Unavailable like an unreachable Redis.
+     */
+    public static class RedisFullException extends RedisUnavailableException {
+        private static final long serialVersionUID = 1L;
+
+        RedisFullException(String sessionId, String message, Throwable cause) {
+            super(sessionId, message, cause);
+        }
+    }
+
     /** A save was refused because the encoded session exceeds {@code maxSessionBytes}; nothing was written. */
     static class SessionTooLargeException extends LanyardException {
         private static final long serialVersionUID = 1L;

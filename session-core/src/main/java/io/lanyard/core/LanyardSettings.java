@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.lanyard.core.SettingKind.BOOLEAN;
+import static io.lanyard.core.SettingKind.COUNT_OR_AUTO;
 import static io.lanyard.core.SettingKind.POSITIVE;
 import static io.lanyard.core.SettingKind.SECRET;
 import static io.lanyard.core.SettingKind.TEXT;
@@ -55,6 +56,15 @@ public final class LanyardSettings {
             "How long an expired session stays in Redis so listeners can still read it (TTL = expiry + grace).");
     public int getGracePeriodSeconds() { return number(GRACE_PERIOD_SECONDS); }
     public void setGracePeriodSeconds(int v) { put(GRACE_PERIOD_SECONDS, v); }
+
+    private static final Setting TOUCH_INTERVAL_SECONDS = define("touchIntervalSeconds", COUNT_OR_AUTO, "auto",
+            "A read-only request rewrites access time, expiry and TTL only when the stored access is older than this"
+                    + " (0 = every request; auto = min(60, maxInactive / 20) per session). Sessions then expire up to"
+                    + " this much late, never early, and getLastAccessedTime seen by other nodes may lag by as much.");
+    /** The touch interval in seconds; -1 for {@code auto} (derived per session from its timeout). */
+    public int getTouchIntervalSeconds() { return number(TOUCH_INTERVAL_SECONDS); }
+    /** Sets the touch interval in seconds; -1 for {@code auto}. */
+    public void setTouchIntervalSeconds(int v) { put(TOUCH_INTERVAL_SECONDS, v); }
 
     private static final Setting MAX_SESSION_BYTES = define("maxSessionBytes", POSITIVE, "1048576",
             "Largest encoded session (all attributes); a larger save is refused whole.");

@@ -6,12 +6,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,37 +37,18 @@ import java.util.function.Function;
  * <p>Refused credentials or permissions ({@link RedisAccessErrors}: a rotated password, a changed
  * ACL) open the breaker too, so requests get 503, but are logged once at ERROR naming the fix:
  * they are configuration errors, not outages. {@link #checkAtStart} finds them before the first
- * request.
+ * request. A full Redis ({@code OOM}) opens no breaker: see {@link RedisFull}.
  */
 final class RedisCalls implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisCalls.class.getName());
 
     /** Error prefixes that mean "Redis cannot serve this right now", not "this command is wrong". */
     private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
-            "TRYAGAIN", "BUSY", "NOREPLICAS",
-            // Not transient, but equally "Redis cannot serve sessions now": full memory (maxmemory
-            // with noeviction). 503 and one log line, not a 500 per request.
-            "OOM");
+            "TRYAGAIN", "BUSY", "NOREPLICAS");
     /** At most one log line per this interval about an exhausted connection pool. */
     private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** At most one probe starts per this interval while Redis is down. */
     static final long PROBE_INTERVAL_MILLIS = 1000;
-
-    /** A Lua script loaded once from the classpath, called by SHA. */
-    record Script(String name, byte[] body, byte[] sha) {
-        static Script load(String name) {
-            try (InputStream in = RedisCalls.class.getResourceAsStream("lua/" + name + ".lua")) {
-                if (in == null) {
-                    throw new IllegalStateException("missing Lua script " + name);
-                }
-                byte[] body = in.readAllBytes();
-                String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
-                return new Script(name, body, hex.getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException | NoSuchAlgorithmException e) {
-                throw new IllegalStateException("cannot load Lua script " + name, e);
-            }
-        }
-    }
 
     private final LanyardSettings settings;
     private final RedisConnector connector;
@@ -87,6 +62,9 @@ final class RedisCalls implements AutoCloseable {
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
+    /** False once the server answered that it has no EVALSHA_RO (Redis before 7.0): read scripts then run as EVALSHA. */
+    private volatile boolean readOnlyScripts = true;
+    private final RedisFull full;
 
     /** @throws LanyardException.ConfigurationException when the URI or the trust store is unusable */
     RedisCalls(LanyardSettings settings, MetricsRecorder metrics, ScheduledExecutorService scheduler, byte[] probeKey) {
@@ -95,19 +73,61 @@ final class RedisCalls implements AutoCloseable {
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.probeKey = probeKey;
+        this.full = new RedisFull(settings.maskedRedisUri());
     }
 
-    Object eval(Script script, byte[] key, List<byte[]> args, String sessionId) {
-        return call(sessionId, jedis -> {
+    /**
+     * Runs a script by SHA (by body when the server's script cache lacks it). A read script goes as
+     * {@code EVALSHA_RO}; on a server without it (Redis 6.2) as {@code EVALSHA}, from then on.
+     */
+    Object eval(LuaScript script, byte[] key, List<byte[]> args, String sessionId) {
+        Object result = call(sessionId, jedis -> {
+            if (script.access() == LuaScript.Access.READ && readOnlyScripts) {
+                try {
+                    return evalReadOnly(jedis, script, key, args);
+                } catch (JedisDataException e) {
+                    if (e instanceof JedisNoScriptException || e.getMessage() == null || !e.getMessage().contains("unknown command")) {
+                        throw e;
+                    }
+                    readOnlyScripts = false;
+                    LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri()
+                            + " has no EVALSHA_RO (before Redis 7.0); loads run as EVALSHA");
+                }
+            }
             try {
                 metrics.command();
                 return jedis.evalsha(script.sha(), List.of(key), args);
-            } catch (JedisNoScriptException e) {
-                // First use on this server (or after SCRIPT FLUSH / failover): EVAL also caches it.
+            } catch (JedisNoScriptException e) { // first use on this server, or after SCRIPT FLUSH / failover: EVAL caches it
                 metrics.command();
                 return jedis.eval(script.body(), List.of(key), args);
             }
         });
+        if (script.access() == LuaScript.Access.WRITE) {
+            full.writeSucceeded();
+        }
+        return result;
+    }
+
+    private Object evalReadOnly(UnifiedJedis jedis, LuaScript script, byte[] key, List<byte[]> args) {
+        try { // as in eval: by body when the script cache lacks it
+            metrics.command();
+            return jedis.evalshaReadonly(script.sha(), List.of(key), args);
+        } catch (JedisNoScriptException e) {
+            metrics.command();
+            return jedis.evalReadonly(script.body(), List.of(key), args);
+        }
+    }
+
+    /** A call that writes (a {@code ZADD}): its success also ends a "Redis is full" episode. */
+    <T> T write(String sessionId, Function<UnifiedJedis, T> op) {
+        T result = call(sessionId, op);
+        full.writeSucceeded();
+        return result;
+    }
+
+    /** True while Redis refuses writes for memory and did so within the last second. */
+    boolean isFull() {
+        return full.isRecentlyFull();
     }
 
     <T> T call(String sessionId, Function<UnifiedJedis, T> op) {
@@ -126,6 +146,9 @@ final class RedisCalls implements AutoCloseable {
             String refused = RedisAccessErrors.find(e);
             if (refused != null) {
                 throw denied(sessionId, used, refused, e);
+            }
+            if (RedisFull.isOutOfMemory(e)) {
+                throw full.refused(sessionId, e); // not an outage: reads still work, the breaker stays closed
             }
             if (isTransient(e)) {
                 throw unavailable(sessionId, used, "cannot serve requests now", e);
@@ -277,15 +300,7 @@ final class RedisCalls implements AutoCloseable {
 
     private static boolean isTransient(JedisDataException e) {
         String m = e.getMessage();
-        if (m == null) {
-            return false;
-        }
-        for (String prefix : TRANSIENT_ERRORS) {
-            if (m.startsWith(prefix)) {
-                return true;
-            }
-        }
-        return false;
+        return m != null && TRANSIENT_ERRORS.stream().anyMatch(m::startsWith);
     }
 
     boolean isDown() {

@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
  * <li>Requests use sessions through {@link #enter}: an {@link ActiveSession} per session in use
  *     on this node gives concurrent requests one load and one record, bounded waits and their own
  *     saves (see there).</li>
- * <li>Cost per request: {@link #load} is one EVALSHA that reads the hash and refreshes access time,
- *     expiry and TTL; {@link #save} is one EVALSHA that writes only the changed attributes, or
+ * <li>Cost per request: {@link #load} is one read-only EVALSHA_RO that reads the hash; only when
+ *     the stored access is older than the touch interval does a second command write the access,
+ *     expiry and TTL ({@link TouchPolicy}); {@link #save} is one EVALSHA that writes only the changed attributes, or
  *     nothing at all when nothing changed. Shared keys (the expiry index) are written only when a
  *     session is created or its timeout changes, never per request: the index may hold an expiry
  *     that is too early, and the scavenger re-checks each due entry against the hash.</li>
@@ -50,6 +51,7 @@ public final class RedisSessionStore implements AutoCloseable {
     private final ActiveSessions table = new ActiveSessions();
     private final SessionReader reader;
     private final StoreView view;
+    private final TouchPolicy touch;
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -69,8 +71,9 @@ public final class RedisSessionStore implements AutoCloseable {
         });
         scheduler.setRemoveOnCancelPolicy(true);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
+        this.touch = new TouchPolicy(settings.getTouchIntervalSeconds());
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec);
-        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
+        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec, touch);
         this.expiry = new Expiry(this, writer, redis, layout, settings, metrics, clock, scheduler);
         this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size);
     }
@@ -151,6 +154,11 @@ public final class RedisSessionStore implements AutoCloseable {
         return redis.isDown();
     }
 
+    /** True while Redis refuses writes for lack of memory ({@code maxmemory}) and did so within the last second. */
+    public boolean isRedisFull() {
+        return redis.isFull();
+    }
+
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) {
         return layout.sessionKeyText(id);
@@ -210,14 +218,15 @@ public final class RedisSessionStore implements AutoCloseable {
             throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
         }
         long now = now();
-        return new SessionRecord(id, now, now, now, maxInactiveSeconds, SessionRecord.expiryFor(now, maxInactiveSeconds),
-                0, settings.getNodeName(), true);
+        return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
+                0, settings.getNodeName(), true, touch);
     }
 
     /**
-     * Loads a session and refreshes its access time, expiry and TTL: one Redis command. The record
-     * holds the times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they
-     * were stored before it.
+     * Loads a session: one read-only Redis command, plus one that writes the access (access times,
+     * expiry, TTL) when the stored access is older than the touch interval. The record holds the
+     * times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they were stored
+     * before it.
      *
      * @return the session, or {@code null} when the id is invalid, or the session does not exist or has expired
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable

@@ -1,11 +1,7 @@
 package io.lanyard.core;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +46,8 @@ public final class SessionRecord {
     private volatile long storedExpiryTime;
     private volatile String storedLastNode;
     private volatile boolean loadTouched;
+    /** Decides the expiry this record's accesses and timeout changes give (one touch interval late). */
+    private final TouchPolicy touch;
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
@@ -69,8 +67,9 @@ public final class SessionRecord {
     final java.util.concurrent.locks.ReentrantLock saveLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
-                  long expiryTime, long version, String lastNode, boolean isNew) {
+                  long expiryTime, long version, String lastNode, boolean isNew, TouchPolicy touch) {
         this.id = id;
+        this.touch = touch;
         this.creationTime = creationTime;
         this.lastAccessedTime = lastAccessedTime;
         this.accessedTime = accessedTime;
@@ -90,21 +89,20 @@ public final class SessionRecord {
         return attributeName.startsWith(RESERVED_PREFIX);
     }
 
-    /** Applies the access the load script wrote to Redis ({@code load.lua}) to this copy; the stored values stay readable. */
+    /**
+     * Applies a request's access to this copy (Redis holds it, or an access recent enough: see
+     * {@link TouchPolicy}); the stored values stay readable.
+     */
     void touched(long now, String node) {
         lastAccessedTime = accessedTime;
         accessedTime = now;
-        expiryTime = expiryFor(now, maxInactiveSeconds);
+        expiryTime = touch.expiryFor(now, maxInactiveSeconds);
         lastNode = node;
         loadTouched = true;
     }
 
     void cookieSetTime(long millis) {
         this.cookieSetTime = millis;
-    }
-
-    static long expiryFor(long accessedTime, int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? 0 : accessedTime + maxInactiveSeconds * 1000L;
     }
 
     /** The session id (the part of the cookie before any route suffix). */
@@ -127,8 +125,9 @@ public final class SessionRecord {
     }
 
     /**
-     * True when this record was loaded by a touch of this node (a request's load): Redis already
-     * holds this access (access times, expiry, node), as {@link #accessedTime()} etc. say.
+     * True when this record was loaded by a request's load, which applied the access to it
+     * ({@link #accessedTime()} etc.): nothing for a save to write. Redis holds that access, or,
+     * within the touch interval, an earlier one whose expiry already covers it.
      */
     public boolean isTouched() {
         return loadTouched;
@@ -194,12 +193,12 @@ public final class SessionRecord {
     public void setMaxInactiveSeconds(int seconds) {
         if (seconds != maxInactiveSeconds) {
             maxInactiveSeconds = seconds;
-            expiryTime = expiryFor(accessedTime, seconds);
+            expiryTime = touch.expiryFor(accessedTime, seconds);
             maxInactiveChanged = true;
         }
     }
 
-    /** Epoch millis when the session expires, 0 when it never does. */
+    /** Epoch millis when the session expires (one touch interval after its timeout: see {@link TouchPolicy}), 0 when it never does. */
     public long expiryTime() {
         return expiryTime;
     }

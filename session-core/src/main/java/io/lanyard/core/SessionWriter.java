@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 final class SessionWriter {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-    private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
+    private static final LuaScript SAVE = LuaScript.load("save", LuaScript.Access.WRITE);
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] CHANGED = RedisLayout.utf8("1");
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -73,13 +74,18 @@ final class SessionWriter {
         args.add(RedisSessionStore.ascii(store.now()));
         args.add(graceMillis);
         args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
-        // Metadata as given (Jetty) is written field by field, node included; otherwise the script
-        // recomputes the expiry of a changed timeout from the stored access time.
+        // A new record, or metadata as given (Jetty), is written field by field, node included.
+        // Otherwise the save carries this request's access (the load applied it in memory; Redis
+        // may hold an older one, see TouchPolicy) and a changed timeout, with the expiry they give.
+        boolean asGiven = record.isNew() || delta.metadataGiven();
         args.add(delta.metadataGiven() ? EMPTY : node);
-        args.add(record.isNew() || !delta.metadataChanged() || delta.metadataGiven() ? EMPTY
-                : RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        args.add(!asGiven && record.isTouched() ? RedisSessionStore.ascii(record.accessedTime()) : EMPTY);
+        args.add(RedisSessionStore.ascii(record.lastAccessedTime()));
+        args.add(RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        args.add(!asGiven && delta.metadataChanged() ? CHANGED : EMPTY);
+        args.add(RedisSessionStore.ascii(record.expiryTime()));
         List<byte[]> pairs = new ArrayList<>();
-        if (record.isNew() || delta.metadataGiven()) {
+        if (asGiven) {
             addMetadata(pairs, record);
         }
         delta.changed().forEach((name, bytes) -> {
@@ -126,7 +132,7 @@ final class SessionWriter {
                 pairs.add(bytes);
             });
             List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
-                    RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
+                    RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
             args.addAll(pairs);
             if (record.expiryTime() > 0) {
                 index(newId, record.expiryTime(), false); // before the hash, as in save
@@ -144,7 +150,7 @@ final class SessionWriter {
 
     void index(String id, long expiry, boolean onlyEarlier) {
         byte[] key = layout.indexKey(id);
-        redis.call(id, jedis -> {
+        redis.write(id, jedis -> {
             metrics.command();
             return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
                     : jedis.zadd(key, expiry, RedisLayout.utf8(id));

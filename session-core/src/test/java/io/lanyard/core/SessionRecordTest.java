@@ -13,7 +13,7 @@ class SessionRecordTest {
             MetricsRecorder.create(false));
 
     private SessionRecord loaded() {
-        SessionRecord r = new SessionRecord("0123456789ABCDEF0123", 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false);
+        SessionRecord r = new SessionRecord("0123456789ABCDEF0123", 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false, new TouchPolicy(-1));
         r.putLoaded("lang", "en", codec.encode("en"));
         r.putLoaded("cart", new ArrayList<>(List.of("x")), codec.encode(new ArrayList<>(List.of("x"))));
         return r;

@@ -27,6 +27,8 @@ public final class LanyardValve extends ValveBase {
     private static final Log log = LogFactory.getLog(LanyardValve.class);
     static final String UNAVAILABLE_BODY =
             "503 Service Unavailable: the session store (Redis) cannot be reached. Please retry in a moment.\n";
+    static final String FULL_BODY =
+            "503 Service Unavailable: the session store (Redis) is full; your change was not saved. Please retry later.\n";
 
     private final RedisSessionManager manager;
 
@@ -80,7 +82,7 @@ public final class LanyardValve extends ValveBase {
         if (log.isDebugEnabled()) {
             log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
         }
-        plainAnswer(response, 503, UNAVAILABLE_BODY);
+        plainAnswer(response, 503, e instanceof LanyardException.RedisFullException ? FULL_BODY : UNAVAILABLE_BODY);
     }
 
     /** Replaces the (uncommitted) response with a short text answer. */
