@@ -61,7 +61,7 @@ public class ChangeDetectionBenchmark {
         if (change == Change.CART_IN_PLACE) {
             ((io.lanyard.bench.shop.Cart) record.getAttribute(ShopSession.CART)).bumpFirst();
         }
-        return record.delta(codec);
+        return Changes.delta(record, codec);
     }
 
     static Map<String, Object> twentyAttributes() {

@@ -26,13 +26,12 @@ import org.slf4j.LoggerFactory;
  * attribute delta), serializes saves of one record, bounds every wait and keeps the breaker.
  * Jetty's {@code DefaultSessionCache} (evicted on session exit) is this node's table of sessions
  * in use: one session object and one load for concurrent requests. A read-only request costs one
- * command (the load, which also refreshes access time, expiry and TTL); a writing request two.
+ * read-only command; a writing request two. Not passivating ({@link #isPassivating}).
  * <ul>
  * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last
- *     node and cookie-set time as given, and {@code load} returns them as persisted (the load
- *     script returns the hash as it was before its touch), except that a store carrying only the
- *     current request's access writes no metadata: the load's touch already did. Jetty's name of
- *     this node (its worker name) is stored as Lanyard's {@code nodeName} and mapped back.</li>
+ *     node and cookie-set time as given, and {@code load} returns them as persisted, except that a
+ *     store carrying only the current request's access writes no metadata (the core records
+ *     accesses itself). Jetty's worker name is stored as Lanyard's {@code nodeName} and mapped back.</li>
  * <li>Expiry is the core's: this store only supplies the callback, which hands a claimed session
  *     to Jetty's session manager ({@code invalidate}: listeners, then Jetty's delete, which the
  *     core does once they ran). Jetty's house keeper runs the same core pass
@@ -120,15 +119,17 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         Slf4jBridge.uninstall();
     }
 
+    /**
+     * False, so Jetty does not walk every attribute around each store for its activation listeners
+     * (decoding the whole session per request): attributes are decoded when first read.
+     * {@code HttpSessionActivationListener}s are therefore not called on Jetty.
+     */
     @Override
     public boolean isPassivating() {
-        return true;
+        return false;
     }
 
-    /**
-     * A new session; while Redis is known to be down, or full (Jetty stores the new session when the
-     * response is committed, too late for a status), a quiet 503 instead ({@link SessionStoreUnavailableException}).
-     */
+    /** A new session (in memory until stored); while Redis is down or full, a quiet 503 ({@link SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
@@ -136,7 +137,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             throw new SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
-                accessed, lastAccessed, maxInactiveMs);
+                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
     }
 
     // ---- load / exists / store / delete ----
@@ -208,9 +209,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) {
-        LanyardSessionData lsd = data instanceof LanyardSessionData l ? l : null;
         try {
-            store(storeId(id), data, lsd, lsd == null ? null : lsd.record(), lastSaveTime);
+            store(id, data, data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime);
         } catch (RuntimeException e) {
             // Jetty stores at commit or after the response: the client cannot be told. The core's
             // policy (counted, one WARNING per cause and minute), not a stack trace per request.
@@ -218,32 +218,27 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
     }
 
-    private void store(String sid, SessionData data, LanyardSessionData lsd, SessionRecord r, long lastSaveTime) {
-        if (r != null && !r.id().equals(sid)) {
-            // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
-            String oldSid = r.id();
-            try {
-                LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
-                if (!store.changeId(r, sid)) {
-                    LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
-                }
-            } finally {
-                renaming.remove(oldSid); // never left behind, also when the move failed
-            }
+    private void store(String id, SessionData data, SessionRecord record, long lastSaveTime) {
+        String sid = storeId(id);
+        // A plain SessionData (not this store's): saved before (by another store instance, e.g.
+        // after a restart) means update, else create.
+        SessionRecord r = record != null ? record : lastSaveTime > 0 ? store.peek(sid) : null;
+        r = r != null ? r : store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        if (r.id().equals(sid)) {
+            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
+            store.save(r, LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id)); // GONE: invalidated elsewhere or expired, and not brought back
             return;
         }
-        if (r == null) {
-            // Saved before (by another store instance, e.g. after a restart) means update, else create.
-            r = lastSaveTime > 0 ? store.peek(sid) : null;
-            if (r == null) {
-                r = store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
+        String oldSid = r.id();
+        try {
+            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
+            if (!store.changeId(r, sid)) {
+                LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
             }
-            if (lsd != null) {
-                lsd.record(r);
-            }
+        } finally {
+            renaming.remove(oldSid); // never left behind, also when the move failed
         }
-        LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
-        store.save(r); // GONE: invalidated elsewhere or expired, and not brought back
     }
 
     @Override

@@ -271,7 +271,18 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
      */
     public SaveResult save(SessionRecord record) {
-        return writer.save(record);
+        return writer.save(record, false);
+    }
+
+    /**
+     * As {@link #save(SessionRecord)}, for a caller that knows no other request holds attribute
+     * values of this record: the attributes this save compared are then compared by the next save
+     * only if read or set again meanwhile. Jetty stores a session at response commit and again when
+     * the request ends; the second store is then nearly free. A value changed in place after the
+     * first save, through a reference read before it, is not seen by the second.
+     */
+    public SaveResult save(SessionRecord record, boolean noOtherUsers) {
+        return writer.save(record, noOtherUsers);
     }
 
     /**

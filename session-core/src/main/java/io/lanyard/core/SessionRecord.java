@@ -19,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Attributes are decoded lazily, on first access: a request that never reads the cart pays
  * neither for decoding it nor, at save time, for re-encoding it (an attribute nobody looked at
  * cannot have changed). Profiles of a shop session showed decoding as the largest CPU cost of a
- * read-only request.
+ * read-only request. Likewise a save compares only attributes read since the load ({@link #reads});
+ * a caller that knows no other request holds the values may have a save forget those reads
+ * ({@link RedisSessionStore#save(SessionRecord, boolean)}), so a second save of one request
+ * (Jetty stores at response commit and at the end) compares only what was read since the first.
  *
  * <p>Concurrent requests on one node share one record, so attribute maps are concurrent.
  */
@@ -54,6 +57,8 @@ public final class SessionRecord {
     final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
     /** Attributes set since load: re-encoded at save even if their type is immutable. */
     final Set<String> touched = ConcurrentHashMap.newKeySet();
+    /** Attributes whose values were handed out (read) since load, or since a save that compared them while nobody else held them. */
+    final Set<String> reads = ConcurrentHashMap.newKeySet();
     /** Attributes in Redis this node could not decode (missing or refused class): preserved, not shown. */
     final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
@@ -226,7 +231,23 @@ public final class SessionRecord {
     /** The attribute value, or {@code null}. */
     public Object getAttribute(String name) {
         Object v = attributes.get(name);
-        return v != null || pending.isEmpty() ? v : decodePending(name);
+        if (v == null && !pending.isEmpty()) {
+            v = decodePending(name);
+        }
+        if (v != null) {
+            reads.add(name); // handed out: may be changed in place, so the next save compares it
+        }
+        return v;
+    }
+
+    /**
+     * True when a save could write something: the record is new, its timeout or metadata changed,
+     * an attribute was set or removed, or a value of a mutable type was read (it may have been
+     * changed in place) since the load or the last save that compared it. An attribute never read
+     * cannot have changed.
+     */
+    public boolean mayHaveChanged() {
+        return Changes.mayHaveChanged(this);
     }
 
     /**
@@ -244,6 +265,7 @@ public final class SessionRecord {
 
     /** The attributes decoded so far (a snapshot); attributes never read are not included. */
     public Map<String, Object> decodedAttributes() {
+        reads.addAll(attributes.keySet());
         return Map.copyOf(attributes);
     }
 
@@ -308,6 +330,7 @@ public final class SessionRecord {
     /** The attributes as an unmodifiable live view (decodes every attribute not decoded yet). */
     public Map<String, Object> attributes() {
         decodeAll();
+        reads.addAll(attributes.keySet());
         return Collections.unmodifiableMap(attributes);
     }
 
@@ -323,6 +346,7 @@ public final class SessionRecord {
     void putLoaded(String name, Object value, byte[] bytes) {
         attributes.put(name, value);
         stored.put(name, bytes);
+        reads.add(name);
     }
 
     /** An attribute as loaded from Redis, decoded on first access. */
@@ -341,52 +365,12 @@ public final class SessionRecord {
         Object decode(String name, byte[] bytes);
     }
 
-    /** What a save must write (see {@link Changes#delta}). */
-    Changes.Delta delta(AttributeCodec codec) {
-        return Changes.delta(this, codec);
-    }
-
-    /** All attribute bytes as they are to be stored, for a full copy (id change). */
-    Changes.FullCopy allEncoded(AttributeCodec codec) {
-        return Changes.allEncoded(this, codec);
-    }
-
-    /** Records that {@code delta} is now what Redis holds. */
-    void committed(Changes.Delta delta, long newVersion) {
-        stored.putAll(delta.changed());
-        delta.removed().forEach(stored::remove);
-        removedOpaque.removeAll(delta.removed());
-        // A value replaced by a concurrent request while this save ran stays "touched".
-        delta.values().forEach((name, value) -> {
-            if (attributes.get(name) == value) {
-                touched.remove(name);
-            }
-        });
+    /** After a save wrote version {@code newVersion} (see {@link Changes#committed}): the record is in Redis as it is now. */
+    void saved(long newVersion, boolean metadataWritten) {
         maxInactiveChanged = false;
-        if (delta.metadataGiven()) {
+        if (metadataWritten) {
             metadataGiven = false;
         }
-        isNew = false;
-        version = newVersion;
-    }
-
-    /**
-     * Records that the whole record was written under a new key. An attribute a concurrent request
-     * replaced while the copy was written stays "touched", so the next save still writes it.
-     */
-    void committedAll(Changes.FullCopy copy, long newVersion) {
-        stored.clear();
-        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
-            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
-            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
-            if (!opaque.containsKey(e.getKey())) {
-                stored.put(e.getKey(), e.getValue());
-            }
-        }
-        touched.removeIf(name -> attributes.get(name) == copy.values().get(name));
-        removedOpaque.clear();
-        maxInactiveChanged = false;
-        metadataGiven = false;
         isNew = false;
         version = newVersion;
     }

@@ -43,21 +43,23 @@ final class SessionWriter {
         this.node = RedisLayout.utf8(settings.getNodeName());
     }
 
-    SaveResult save(SessionRecord record) {
+    /** @param forgetReads the caller knows no other request holds values of the record (see {@link SessionRecord}) */
+    SaveResult save(SessionRecord record, boolean forgetReads) {
         lock(record);
         try {
-            return saveLocked(record);
+            return saveLocked(record, forgetReads);
         } finally {
             record.saveLock.unlock();
         }
     }
 
-    private SaveResult saveLocked(SessionRecord record) {
+    private SaveResult saveLocked(SessionRecord record, boolean forgetReads) {
         long start = System.nanoTime();
         String id = record.id();
-        Changes.Delta delta = record.delta(codec);
+        Changes.Delta delta = Changes.delta(record, codec);
         logFailures(id, delta.failures());
         if (!record.isNew() && delta.isEmpty()) {
+            Changes.committed(record, delta, 0, forgetReads);
             return SaveResult.UNCHANGED;
         }
         checkSize(id, delta.totalBytes());
@@ -107,7 +109,7 @@ final class SessionWriter {
         if (result == -2) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
-        record.committed(delta, result);
+        Changes.committed(record, delta, result, forgetReads);
         metrics.save(System.nanoTime() - start, delta.bytesWritten());
         return SaveResult.SAVED;
     }
@@ -119,7 +121,7 @@ final class SessionWriter {
         lock(record);
         try {
             String oldId = record.id();
-            Changes.FullCopy copy = record.allEncoded(codec);
+            Changes.FullCopy copy = Changes.allEncoded(record, codec);
             checkSize(oldId, copy.totalBytes());
             if (!record.isNew() && !store.delete(oldId)) {
                 return false;
@@ -141,7 +143,7 @@ final class SessionWriter {
             if (result == -1) {
                 throw new LanyardException.SessionIdCollisionException(newId);
             }
-            record.committedAll(copy, result);
+            Changes.committedAll(record, copy, result);
             return true;
         } finally {
             record.saveLock.unlock();
