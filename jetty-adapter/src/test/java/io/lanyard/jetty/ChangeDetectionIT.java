@@ -66,6 +66,19 @@ class ChangeDetectionIT {
     }
 
     @Test
+    void aNewSessionIsStoredOnceThoughJettyStoresAtCommitAndAtTheEnd() throws Exception {
+        node.context.getSessionHandler().setMaxInactiveInterval(1800);
+        node.get("op=create&name=user&value=alice", null); // scripts loaded
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            mon.clear();
+            node.get("op=create&name=user&value=bob", null);
+            List<String> sent = mon.clientCommands();
+            assertEquals(2, sent.size(), "the expiry index entry, then the hash: " + sent);
+            assertTrue(sent.get(0).contains("\"ZADD\"") && sent.get(1).contains("\"create\""), sent.toString());
+        }
+    }
+
+    @Test
     void readOnlyRequestsSendOneReadOnlyCommandAndWriteNothing() throws Exception {
         String cookie = node.get("op=create&name=user&value=alice", null).setCookie();
         node.get("op=tally&value=x", cookie);

@@ -365,8 +365,12 @@ public final class SessionRecord {
         Object decode(String name, byte[] bytes);
     }
 
-    /** After a save wrote version {@code newVersion} (see {@link Changes#committed}): the record is in Redis as it is now. */
+    /**
+     * After a save wrote version {@code newVersion} (see {@link Changes#committed}): the record is in
+     * Redis as it is now, this request's access included (a new record's access is its creation).
+     */
     void saved(long newVersion, boolean metadataWritten) {
+        loadTouched = true;
         maxInactiveChanged = false;
         if (metadataWritten) {
             metadataGiven = false;
