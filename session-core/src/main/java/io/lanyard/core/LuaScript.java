@@ -6,6 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A Lua script of {@code lua/}, loaded once from the class path and called by SHA, and what it
@@ -19,6 +22,28 @@ import java.util.HexFormat;
 record LuaScript(String name, byte[] body, byte[] sha, Access access) {
     /** What a script does to Redis. */
     enum Access { READ, WRITE, MAINTENANCE }
+
+    /** {@code EVALSHA}, or {@code EVAL} when the server's script cache lacks it (first use, SCRIPT FLUSH, failover): that caches it. */
+    Object eval(UnifiedJedis jedis, byte[] key, List<byte[]> args, MetricsRecorder metrics) {
+        try {
+            metrics.command();
+            return jedis.evalsha(sha, List.of(key), args);
+        } catch (JedisNoScriptException e) {
+            metrics.command();
+            return jedis.eval(body, List.of(key), args);
+        }
+    }
+
+    /** As {@link #eval}, read-only: {@code EVALSHA_RO} or {@code EVAL_RO} (Redis 7.0+). */
+    Object evalReadOnly(UnifiedJedis jedis, byte[] key, List<byte[]> args, MetricsRecorder metrics) {
+        try {
+            metrics.command();
+            return jedis.evalshaReadonly(sha, List.of(key), args);
+        } catch (JedisNoScriptException e) {
+            metrics.command();
+            return jedis.evalReadonly(body, List.of(key), args);
+        }
+    }
 
     static LuaScript load(String name, Access access) {
         try (InputStream in = LuaScript.class.getResourceAsStream("lua/" + name + ".lua")) {

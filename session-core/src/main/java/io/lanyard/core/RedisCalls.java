@@ -21,18 +21,16 @@ import java.util.function.Function;
  * <p>Outages: the first failure logs one WARNING and opens a breaker. While it is open, every call
  * fails at once with {@link LanyardException.RedisUnavailableException}; no request thread ever
  * probes. A background probe (one {@code EXISTS} of a key under the prefix, bounded by the
- * connect/read timeouts) runs on the store's scheduler: one at a time, at most one started per
- * second. Its first success closes the breaker and logs recovery. So an outage costs one log line,
- * and no request waits on a dead or frozen Redis longer than its own timeouts: a request that was
- * queued behind another (Jetty's session cache loads one session under a map lock) finds the
- * breaker open when its turn comes, instead of becoming the next probe.
+ * connect/read timeouts) runs on the store's scheduler, at most one a second; its first success
+ * closes the breaker and logs recovery. So an outage costs one log line, and no request waits on a
+ * dead or frozen Redis longer than its own timeouts (a request queued behind another, e.g. in
+ * Jetty's session cache, finds the breaker open instead of becoming the next probe).
  *
  * <p>When the breaker opens, the client and its pool are dropped and the next probe builds a new
- * one. Otherwise the idle pooled connections of the dead server would each fail one request after
- * recovery (re-opening the breaker, logging again); and a new Sentinel client asks the sentinels
- * for the current master, so a missed {@code +switch-master} cannot pin the store to a demoted
- * node. Errors Redis sends while it is failing over or starting ({@code READONLY}, {@code LOADING},
- * {@code CLUSTERDOWN}, {@code TRYAGAIN}...) count as unavailability, not as refused commands.
+ * one: idle connections of the dead server would each fail one request after recovery, and a new
+ * Sentinel client asks the sentinels for the current master. Errors Redis sends while it is failing
+ * over or starting ({@code READONLY}, {@code LOADING}, {@code CLUSTERDOWN}, {@code TRYAGAIN}...)
+ * count as unavailability, not as refused commands.
  *
  * <p>Refused credentials or permissions ({@link RedisAccessErrors}: a rotated password, a changed
  * ACL) open the breaker too, so requests get 503, but are logged once at ERROR naming the fix:
@@ -59,6 +57,8 @@ final class RedisCalls implements AutoCloseable {
     /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
     private final AtomicBoolean accessDenied = new AtomicBoolean();
     private volatile long downSince;
+    /** Why the breaker opened, for the message of every call that fails fast meanwhile. */
+    private volatile String downCause = "";
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
@@ -84,7 +84,7 @@ final class RedisCalls implements AutoCloseable {
         Object result = call(sessionId, jedis -> {
             if (script.access() == LuaScript.Access.READ && readOnlyScripts) {
                 try {
-                    return evalReadOnly(jedis, script, key, args);
+                    return script.evalReadOnly(jedis, key, args, metrics);
                 } catch (JedisDataException e) {
                     if (e instanceof JedisNoScriptException || e.getMessage() == null || !e.getMessage().contains("unknown command")) {
                         throw e;
@@ -94,28 +94,12 @@ final class RedisCalls implements AutoCloseable {
                             + " has no EVALSHA_RO (before Redis 7.0); loads run as EVALSHA");
                 }
             }
-            try {
-                metrics.command();
-                return jedis.evalsha(script.sha(), List.of(key), args);
-            } catch (JedisNoScriptException e) { // first use on this server, or after SCRIPT FLUSH / failover: EVAL caches it
-                metrics.command();
-                return jedis.eval(script.body(), List.of(key), args);
-            }
+            return script.eval(jedis, key, args, metrics);
         });
         if (script.access() == LuaScript.Access.WRITE) {
             full.writeSucceeded();
         }
         return result;
-    }
-
-    private Object evalReadOnly(UnifiedJedis jedis, LuaScript script, byte[] key, List<byte[]> args) {
-        try { // as in eval: by body when the script cache lacks it
-            metrics.command();
-            return jedis.evalshaReadonly(script.sha(), List.of(key), args);
-        } catch (JedisNoScriptException e) {
-            metrics.command();
-            return jedis.evalReadonly(script.body(), List.of(key), args);
-        }
     }
 
     /** A call that writes (a {@code ZADD}): its success also ends a "Redis is full" episode. */
@@ -135,7 +119,7 @@ final class RedisCalls implements AutoCloseable {
             metrics.error();
             throw new LanyardException.RedisUnavailableException(sessionId,
                     "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
-                            + (System.currentTimeMillis() - downSince) + " ms)", null);
+                            + (System.currentTimeMillis() - downSince) + " ms: " + downCause + ")", null);
         }
         UnifiedJedis used = null;
         try {
@@ -201,7 +185,12 @@ final class RedisCalls implements AutoCloseable {
                         + (System.currentTimeMillis() - downSince) + " ms");
             }
         } catch (RuntimeException e) {
-            // Still down (or a transient error): drop the client so the next probe starts afresh.
+            // Still down: drop the client so the next probe starts afresh. An outage that turns out
+            // to be refused credentials (a password rotated with the connections dropped) is an ERROR.
+            String refused = RedisAccessErrors.find(e);
+            if (refused != null) {
+                logDenied(downCause = RedisAccessErrors.explain(settings, refused));
+            }
             discard(used);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             scheduleProbe(Math.max(0, PROBE_INTERVAL_MILLIS - elapsedMillis));
@@ -242,16 +231,21 @@ final class RedisCalls implements AutoCloseable {
     private LanyardException.RedisUnavailableException denied(String sessionId, UnifiedJedis used, String refused,
                                                               RuntimeException e) {
         String why = RedisAccessErrors.explain(settings, refused);
-        if (accessDenied.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
-                    + " Further failures are not logged until recovery.");
-        }
+        logDenied(why);
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
+            downCause = why;
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
         return new LanyardException.RedisUnavailableException(sessionId, why, e);
+    }
+
+    private void logDenied(String why) {
+        if (accessDenied.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.ERROR, "Lanyard: " + why + ". Session requests fail with 503 until this is fixed."
+                    + " Further failures are not logged until recovery.");
+        }
     }
 
     /**
@@ -290,6 +284,7 @@ final class RedisCalls implements AutoCloseable {
     private void open(String what, String cause) {
         if (down.compareAndSet(false, true)) {
             downSince = System.currentTimeMillis();
+            downCause = what + ": " + cause;
             // The call that failed was the first probe: the next one starts an interval later.
             scheduleProbe(PROBE_INTERVAL_MILLIS);
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
