@@ -57,13 +57,10 @@ public final class LanyardSettings {
     public int getGracePeriodSeconds() { return number(GRACE_PERIOD_SECONDS); }
     public void setGracePeriodSeconds(int v) { put(GRACE_PERIOD_SECONDS, v); }
 
-    private static final Setting TOUCH_INTERVAL_SECONDS = define("touchIntervalSeconds", COUNT_OR_AUTO, "auto",
-            "A read-only request rewrites access time, expiry and TTL only when the stored access is older than this"
-                    + " (0 = every request; auto = min(60, maxInactive / 20) per session). Sessions then expire up to"
-                    + " this much late, never early, and getLastAccessedTime seen by other nodes may lag by as much.");
-    /** The touch interval in seconds; -1 for {@code auto} (derived per session from its timeout). */
-    public int getTouchIntervalSeconds() { return number(TOUCH_INTERVAL_SECONDS); }
-    /** Sets the touch interval in seconds; -1 for {@code auto}. */
+    private static final Setting TOUCH_INTERVAL_SECONDS = define("touchIntervalSeconds", COUNT_OR_AUTO, "auto", "Access time, expiry and TTL are"
+            + " rewritten only when the stored access is older than this (0 = every request; auto = min(60, maxInactive / 20) per session):"
+            + " sessions expire up to this much late, never early; other nodes' getLastAccessedTime may lag as much.");
+    public int getTouchIntervalSeconds() { return number(TOUCH_INTERVAL_SECONDS); } // -1 = auto
     public void setTouchIntervalSeconds(int v) { put(TOUCH_INTERVAL_SECONDS, v); }
 
     private static final Setting MAX_SESSION_BYTES = define("maxSessionBytes", POSITIVE, "1048576",
@@ -129,11 +126,8 @@ public final class LanyardSettings {
     /** Name, default and meaning of every setting, in the order the README table lists them. */
     public static final List<Setting> SETTINGS = List.copyOf(DEFINED);
 
-    private static final Map<String, Setting> BY_NAME = new LinkedHashMap<>();
-
-    static {
-        SETTINGS.forEach(s -> BY_NAME.put(s.name(), s));
-    }
+    private static final Map<String, Setting> BY_NAME = SETTINGS.stream()
+            .collect(java.util.stream.Collectors.toMap(Setting::name, s -> s, (a, b) -> a, LinkedHashMap::new));
 
     /**
      * One setting: its name, default and one-line meaning, and how its text is read. The name is
