@@ -57,8 +57,8 @@ public final class RunAll {
         Path work = Files.createDirectories(Path.of(opts.getOrDefault("work", out.resolve("target/bench").toString())).toAbsolutePath());
         logFile = work.resolve("run.log");
         Set<String> parts = Set.of(opts.getOrDefault("parts", "jmh,e2e,profile,scale").split(","));
-        List<Configuration> configs = opts.containsKey("configs")
-                ? Arrays.stream(opts.get("configs").split(",")).map(Configuration::valueOf).collect(Collectors.toList())
+        List<Configuration> configs = !opts.getOrDefault("configs", "").isBlank()
+                ? Arrays.stream(opts.get("configs").split(",")).map(String::trim).map(Configuration::valueOf).collect(Collectors.toList())
                 : List.of(Configuration.values());
         long start = System.nanoTime();
         Map<String, String> machine = new LinkedHashMap<>();
@@ -103,8 +103,21 @@ public final class RunAll {
         machine.putAll(machineFacts());
         double minutes = (System.nanoTime() - start) / 60e9;
         // run.sh and the documented Maven command produce the same run; BENCH_COMMAND records a variant actually used.
-        String command = System.getenv().getOrDefault("BENCH_COMMAND",
-                "./mvnw -B -pl benchmarks -am verify -Pbench -DskipTests" + (quick ? " -Dquick" : "") + "   (or: benchmarks/run.sh" + (quick ? " --quick" : "") + ")");
+        StringBuilder overrides = new StringBuilder();
+        for (String name : List.of("bench.rounds", "bench.cellSeconds", "bench.sessions", "bench.scaleSessions")) {
+            String v = System.getProperty(name, "");
+            if (!v.isBlank()) {
+                overrides.append(" -D").append(name).append('=').append(v);
+            }
+        }
+        if (!opts.getOrDefault("configs", "").isBlank()) {
+            overrides.append(" -Dbench.configs=").append(opts.get("configs"));
+        }
+        if (!parts.equals(Set.of("jmh", "e2e", "profile", "scale"))) {
+            overrides.append(" -Dbench.parts=").append(opts.get("parts"));
+        }
+        String command = System.getenv().getOrDefault("BENCH_COMMAND", "./mvnw -B -pl benchmarks -am verify -Pbench -DskipTests"
+                + (quick ? " -Dquick" : "") + overrides + (overrides.length() == 0 ? "   (or: benchmarks/run.sh" + (quick ? " --quick" : "") + ")" : ""));
         Report.Input input = new Report.Input(params, command, machine, jmh, sizes, e2e, scale, profile, problems, minutes);
         new Report(input).write(out.resolve("RESULTS.md"), out.resolve("throughput.png"), out.resolve("results-raw.csv"));
         log(String.format("wrote %s in %.1f minutes", out.resolve("RESULTS.md"), minutes));

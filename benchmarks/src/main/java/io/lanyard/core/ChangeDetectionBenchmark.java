@@ -46,7 +46,7 @@ public class ChangeDetectionBenchmark {
     @Setup(Level.Iteration)
     public void setUp() {
         codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.bench.**"), getClass().getClassLoader(), MetricsRecorder.create(false));
-        record = new SessionRecord("benchmarkSession0123456789", 1L, 1L, 1L, 1800, 1_801_000L, 1, "node", false);
+        record = new SessionRecord("benchmarkSession0123456789", 1L, 1L, 1L, 1800, 1_801_000L, 1, "node", false, new TouchPolicy(-1));
         for (Map.Entry<String, Object> e : twentyAttributes().entrySet()) {
             record.putLoaded(e.getKey(), e.getValue(), codec.encode(e.getValue()));
         }
@@ -61,7 +61,7 @@ public class ChangeDetectionBenchmark {
         if (change == Change.CART_IN_PLACE) {
             ((io.lanyard.bench.shop.Cart) record.getAttribute(ShopSession.CART)).bumpFirst();
         }
-        return record.delta(codec);
+        return Changes.delta(record, codec);
     }
 
     static Map<String, Object> twentyAttributes() {

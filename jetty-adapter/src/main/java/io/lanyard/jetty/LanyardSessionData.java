@@ -1,55 +1,59 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.SessionRecord;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.session.DefaultSessionCache;
+import org.eclipse.jetty.session.ManagedSession;
+import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 
 /**
  * Jetty's view of one session, bound to the Lanyard {@link SessionRecord} it was loaded from (or
- * will be created as). Remembers which attributes Jetty set since the last store, so
- * {@link RedisSessionDataStore#doStore} hands exactly those to the record; attributes changed in
- * place are found by the core's byte comparison because both maps hold the same objects.
+ * will be created as). Its attribute map is the record's own ({@link SessionRecord#asMap()}): no
+ * copy, attributes decoded when Jetty or the webapp first reads them, every set and remove tracked
+ * by the record, Lanyard's reserved attributes hidden. The record decides what a store writes.
  */
 final class LanyardSessionData extends SessionData {
     private static final long serialVersionUID = 1L;
 
     private final transient RedisSessionDataStore owner;
-    private final transient Set<String> dirtyNames = ConcurrentHashMap.newKeySet();
-    private transient volatile SessionRecord record;
+    private final transient SessionRecord record;
 
     LanyardSessionData(RedisSessionDataStore owner, String id, String contextPath, String vhost, long created,
-                       long accessed, long lastAccessed, long maxInactiveMs) {
+                       long accessed, long lastAccessed, long maxInactiveMs, SessionRecord record) {
         super(id, contextPath, vhost, created, accessed, lastAccessed, maxInactiveMs);
         this.owner = owner;
+        this.record = record;
+        _attributes = record.asMap();
     }
 
     /** Jetty's view of {@code r}: the metadata as persisted (before this node's touch), attributes but Lanyard's own. */
     static LanyardSessionData of(RedisSessionDataStore owner, String id, String contextPath, String vhost, SessionRecord r,
                                  String lastNode, long now) {
         LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
-                r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()));
-        d.putAllAttributes(r.asMap()); // the record's view hides Lanyard's reserved attributes
+                r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()), r);
         d.setExpiry(r.storedExpiryTime());
         d.setLastNode(lastNode);
         d.setCookieSet(r.cookieSetTime());
         d.setLastSaved(now);
-        d.record(r);
         d.clean();
         return d;
     }
 
     /**
-     * Hands Jetty's changes to the record; the core decides what actually changed
-     * ({@link SessionRecord#updateAttributes}: reserved attributes stay as they are in the record).
+     * Hands Jetty's metadata to the record, and, for a plain {@code SessionData} (not this class:
+     * Jetty's conformance suite builds its own), its attributes too; the core decides what actually
+     * changed ({@link SessionRecord#updateAttributes}: reserved attributes stay as they are in the
+     * record, so the save neither rewrites nor removes them).
      */
-    static void sync(LanyardSessionData lsd, SessionRecord r, SessionData data, String lastNode) {
-        r.updateAttributes(data.getAllAttributes(), lsd == null ? List.of() : lsd.drainDirtyNames());
+    static void sync(SessionRecord r, SessionData data, String lastNode) {
+        if (!(data instanceof LanyardSessionData)) {
+            r.updateAttributes(data.getAllAttributes(), List.of());
+        }
         int maxInactive = seconds(data.getMaxInactiveMs());
-        // The load's touch already wrote this request's access (times, expiry, node): a store that
-        // carries nothing else writes no metadata. Anything else is persisted as Jetty gives it.
+        // The load applied this request's access to the record (Redis holds it, or one recent
+        // enough: TouchPolicy): a store that carries nothing else writes no metadata. Anything
+        // else is persisted as Jetty gives it.
         boolean onlyThisAccess = r.isTouched() && data.getCreated() == r.creationTime()
                 && maxInactive == r.maxInactiveSeconds() && data.getCookieSet() == r.cookieSetTime()
                 && data.getLastAccessed() == r.lastAccessedTime() && data.getAccessed() >= r.lastAccessedTime();
@@ -63,35 +67,29 @@ final class LanyardSessionData extends SessionData {
         return record;
     }
 
-    void record(SessionRecord r) {
-        this.record = r;
-    }
-
-    @Override
-    public void setDirty(String name) {
-        dirtyNames.add(name);
-        super.setDirty(name);
+    /**
+     * True when no request but the storing one uses session {@code id} on this node (Jetty's cache
+     * counts them): its save may then forget what it compared ({@code RedisSessionStore.save(r, true)}),
+     * so the store at the end of a request compares only what was read since the one at commit.
+     */
+    static boolean noOtherUsers(SessionCache cache, String id) {
+        if (cache instanceof DefaultSessionCache c) {
+            ManagedSession s = c.doGet(id);
+            return s == null || s.getRequests() <= 1;
+        }
+        return false;
     }
 
     /**
-     * Also true while the session has attributes: one may have been changed in place, which Jetty
-     * cannot see. With {@code flushOnResponseCommit} this makes Jetty store the session before the
-     * response goes out, so the client's next request (on any node) sees the change; the core's
-     * byte comparison then writes only what really changed, or sends nothing. A session that was
-     * never stored is dirty too, so even one without attributes exists in Redis before the client
-     * gets its cookie.
+     * Also true when the record may have changed without Jetty knowing: a value of a mutable type
+     * was read since the last store (it may have been changed in place), or the session was never
+     * stored. With {@code flushOnResponseCommit} Jetty then stores the session before the response
+     * goes out, so the client's next request (on any node) sees the change. A request that read
+     * nothing mutable since the last store is not dirty, and its store at the end compares nothing.
      */
     @Override
     public boolean isDirty() {
-        SessionRecord r = record;
-        return super.isDirty() || !getAllAttributes().isEmpty() || r == null || r.isNew();
-    }
-
-    /** The names set since the last call, removed from the dirty set. */
-    List<String> drainDirtyNames() {
-        List<String> names = new ArrayList<>();
-        dirtyNames.removeIf(names::add);
-        return names;
+        return super.isDirty() || record.mayHaveChanged();
     }
 
     /**
@@ -103,7 +101,7 @@ final class LanyardSessionData extends SessionData {
     @Override
     public void setId(String id) {
         String old = getId();
-        if (owner != null && old != null && !old.equals(id) && record != null) {
+        if (owner != null && old != null && !old.equals(id)) {
             owner.renaming(old);
         }
         super.setId(id);

@@ -23,18 +23,21 @@ import org.slf4j.LoggerFactory;
  * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write, bounds
  * every wait, keeps the breaker and runs expiry. Jetty's {@code DefaultSessionCache} (evicted on
  * session exit) is this node's table of sessions in use: one object and one load for concurrent
- * requests; a read-only request costs one command, a writing one two.
+ * requests; a read-only request costs one read-only command, a writing one two. Not passivating
+ * ({@link #isPassivating}).
  * <ul>
  * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last node
- *     and cookie-set time as given, and {@code load} returns them as persisted (before the load's
- *     touch). Jetty's name of this node (its worker name) is stored as Lanyard's {@code nodeName}.</li>
+ *     and cookie-set time as given, and {@code load} returns them as persisted, except that a store
+ *     carrying only the current request's access writes no metadata (the core records accesses
+ *     itself). Jetty's name of this node (its worker name) is stored as Lanyard's {@code nodeName}.</li>
  * <li>Expiry: the core's callback hands a claimed session to Jetty's {@code invalidate}
  *     (listeners, then a delete the core does once they ran); Jetty's house keeper runs the same
  *     core pass. On a request, an expired session loads as absent.</li>
  * <li>Lanyard's reserved attributes ({@link SessionRecord#isReserved}) are never shown to Jetty.</li>
  * <li>A load that finds Redis unreachable reports "no session", which
- *     {@link RedisUnavailableHandler} turns into a 503. A failed store (Jetty stores when the client
- *     can no longer be told) follows the core's lost-save policy.</li>
+ *     {@link RedisUnavailableHandler} turns into a 503; creating a session while Redis is down or
+ *     full answers 503 too. A failed store (Jetty stores when the client can no longer be told)
+ *     follows the core's lost-save policy.</li>
  * </ul>
  */
 public class RedisSessionDataStore extends AbstractSessionDataStore {
@@ -102,20 +105,25 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         Slf4jBridge.uninstall();
     }
 
+    /**
+     * False, so Jetty does not walk every attribute around each store for its activation listeners
+     * (decoding the whole session per request): attributes are decoded when first read.
+     * {@code HttpSessionActivationListener}s are therefore not called on Jetty.
+     */
     @Override
     public boolean isPassivating() {
-        return true;
+        return false;
     }
 
-    /** A new session; while Redis is known to be down a quiet 503 instead ({@link RedisUnavailableHandler.SessionStoreUnavailableException}). */
+    /** A new session (in memory until stored); while Redis is down or full, a quiet 503 ({@link RedisUnavailableHandler.SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
-        if (s != null && s.isRedisDown()) {
+        if (s != null && (s.isRedisDown() || s.isRedisFull())) {
             throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
-                accessed, lastAccessed, maxInactiveMs);
+                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
     }
 
     // ---- load / exists / store / delete ----
@@ -162,9 +170,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) {
-        LanyardSessionData lsd = data instanceof LanyardSessionData l ? l : null;
         try {
-            store(storeId(id), data, lsd, lsd == null ? null : lsd.record(), lastSaveTime);
+            store(id, data, data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime);
         } catch (RuntimeException e) {
             // Jetty stores at commit or after the response: the client cannot be told. The core's
             // policy (counted, one WARNING per cause and minute), not a stack trace per request.
@@ -172,32 +179,27 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
     }
 
-    private void store(String sid, SessionData data, LanyardSessionData lsd, SessionRecord r, long lastSaveTime) {
-        if (r != null && !r.id().equals(sid)) {
-            // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
-            String oldSid = r.id();
-            try {
-                LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
-                if (!store.changeId(r, sid)) {
-                    LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
-                }
-            } finally {
-                renaming.remove(oldSid); // never left behind, also when the move failed
-            }
+    private void store(String id, SessionData data, SessionRecord record, long lastSaveTime) {
+        String sid = storeId(id);
+        // A plain SessionData (not this store's): saved before (by another store instance, e.g.
+        // after a restart) means update, else create.
+        SessionRecord r = record != null ? record : lastSaveTime > 0 ? store.peek(sid) : null;
+        r = r != null ? r : store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        if (r.id().equals(sid)) {
+            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
+            store.save(r, LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id)); // GONE: invalidated elsewhere or expired, and not brought back
             return;
         }
-        if (r == null) {
-            // Saved before (by another store instance, e.g. after a restart) means update, else create.
-            r = lastSaveTime > 0 ? store.peek(sid) : null;
-            if (r == null) {
-                r = store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
+        String oldSid = r.id();
+        try {
+            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
+            if (!store.changeId(r, sid)) {
+                LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
             }
-            if (lsd != null) {
-                lsd.record(r);
-            }
+        } finally {
+            renaming.remove(oldSid); // never left behind, also when the move failed
         }
-        LanyardSessionData.sync(lsd, r, data, lastNodeToStore(data.getLastNode()));
-        store.save(r); // GONE: invalidated elsewhere or expired, and not brought back
     }
 
     @Override

@@ -316,7 +316,9 @@ class CrossContainerIT {
         String laptop = onTomcat(user, null).setCookie();
         assertEquals("1", body(JettyNode.Reply.get(jetty.port(), "/shop/account/sign-out-others?user=zoe", onTomcat)));
         assertEquals(404, onTomcat(get, laptop).status(), "signed out on Tomcat by Jetty, at once");
-        assertEquals(onTomcat.replaceAll("\\..*", "") + " jetty this",
-                body(JettyNode.Reply.get(jetty.port(), "/shop/account/sessions?user=zoe", onTomcat)));
+        // The last node is the one that last wrote the session's access: Jetty's request here writes
+        // it only when the touch is due (touchIntervalSeconds), so either container may be named.
+        String listed = body(JettyNode.Reply.get(jetty.port(), "/shop/account/sessions?user=zoe", onTomcat));
+        assertTrue(listed.matches(java.util.regex.Pattern.quote(onTomcat.replaceAll("\\..*", "")) + " (tomcat|jetty) this"), listed);
     }
 }

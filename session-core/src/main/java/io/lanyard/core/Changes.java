@@ -25,16 +25,19 @@ final class Changes {
         Map<String, Object> values = new HashMap<>();
         Map<String, String> failures = new HashMap<>();
         long total = 0;
+        List<String> compared = new ArrayList<>();
         for (Map.Entry<String, Object> e : r.attributes.entrySet()) {
             String name = e.getKey();
             Object value = e.getValue();
             byte[] before = r.stored.get(name);
-            if (before != null && !r.touched.contains(name) && AttributeCodec.isImmutable(value)) {
-                // A value of an immutable type that was not replaced cannot have changed: skip the
-                // encoding. Mutable values (carts, lists) are always re-encoded and compared.
+            if (before != null && !r.touched.contains(name) && (AttributeCodec.isImmutable(value) || !r.reads.contains(name))) {
+                // Not replaced, and of an immutable type or not read since it was last compared:
+                // it cannot have changed, so skip the encoding. Mutable values that were read
+                // (carts, lists) are re-encoded and compared.
                 total += before.length;
                 continue;
             }
+            compared.add(name);
             byte[] now;
             try {
                 now = codec.encode(value);
@@ -75,7 +78,63 @@ final class Changes {
         for (byte[] b : r.pending.values()) {
             total += b.length; // never decoded, so unchanged
         }
-        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total);
+        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total, compared);
+    }
+
+    /** See {@link SessionRecord#mayHaveChanged()}. */
+    static boolean mayHaveChanged(SessionRecord r) {
+        if (r.isNew() || r.maxInactiveChanged || r.metadataGiven || !r.touched.isEmpty() || !r.removedOpaque.isEmpty()) {
+            return true;
+        }
+        for (String name : r.reads) {
+            Object value = r.attributes.get(name);
+            if (value != null && !AttributeCodec.isImmutable(value)) {
+                return true;
+            }
+        }
+        for (String name : r.stored.keySet()) {
+            if (!r.attributes.containsKey(name) && !r.pending.containsKey(name)) {
+                return true; // removed
+            }
+        }
+        return false;
+    }
+
+    /** Records that {@code delta} is now what Redis holds; with {@code forgetReads}, what it compared counts as unread again. */
+    static void committed(SessionRecord r, Delta delta, long newVersion, boolean forgetReads) {
+        r.stored.putAll(delta.changed());
+        delta.removed().forEach(r.stored::remove);
+        r.removedOpaque.removeAll(delta.removed());
+        // A value replaced by a concurrent request while this save ran stays "touched".
+        delta.values().forEach((name, value) -> {
+            if (r.attributes.get(name) == value) {
+                r.touched.remove(name);
+            }
+        });
+        if (forgetReads) {
+            delta.compared().forEach(r.reads::remove);
+        }
+        if (newVersion > 0) {
+            r.saved(newVersion, delta.metadataGiven());
+        }
+    }
+
+    /**
+     * Records that the whole record was written under a new key. An attribute a concurrent request
+     * replaced while the copy was written stays "touched", so the next save still writes it.
+     */
+    static void committedAll(SessionRecord r, FullCopy copy, long newVersion) {
+        r.stored.clear();
+        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
+            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
+            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
+            if (!r.opaque.containsKey(e.getKey())) {
+                r.stored.put(e.getKey(), e.getValue());
+            }
+        }
+        r.touched.removeIf(name -> r.attributes.get(name) == copy.values().get(name));
+        r.removedOpaque.clear();
+        r.saved(newVersion, true);
     }
 
     /**
@@ -90,7 +149,7 @@ final class Changes {
         List<String> removed = new ArrayList<>(d.removed());
         removed.removeAll(names);
         removed.addAll(names);
-        return new Delta(changed, values, removed, d.failures(), d.metadataChanged(), d.metadataGiven(), d.totalBytes());
+        return new Delta(changed, values, removed, d.failures(), d.metadataChanged(), d.metadataGiven(), d.totalBytes(), d.compared());
     }
 
     /** The attributes {@code names} as the record holds them now (absent or unencodable ones left out), to be written again. */
@@ -111,7 +170,7 @@ final class Changes {
                 }
             }
         }
-        return new Delta(changed, values, List.of(), Map.of(), false, false, total);
+        return new Delta(changed, values, List.of(), Map.of(), false, false, total, List.copyOf(changed.keySet()));
     }
 
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
@@ -130,45 +189,6 @@ final class Changes {
             }
         }
         return new FullCopy(all, values);
-    }
-
-    /** Records in {@code r} that {@code delta} is now what Redis holds. */
-    static void committed(SessionRecord r, Delta delta, long newVersion) {
-        r.stored.putAll(delta.changed());
-        delta.removed().forEach(r.stored::remove);
-        r.removedOpaque.removeAll(delta.removed());
-        // A value replaced by a concurrent request while this save ran stays "touched".
-        delta.values().forEach((name, value) -> {
-            if (r.attributes.get(name) == value) {
-                r.touched.remove(name);
-            }
-        });
-        r.maxInactiveChanged = false;
-        if (delta.metadataGiven()) {
-            r.metadataGiven = false;
-        }
-        r.saved(newVersion);
-    }
-
-    /**
-     * Records in {@code r} that the whole record was written under a new key. An attribute a
-     * concurrent request replaced while the copy was written stays "touched", so the next save
-     * still writes it.
-     */
-    static void committedAll(SessionRecord r, FullCopy copy, long newVersion) {
-        r.stored.clear();
-        for (Map.Entry<String, byte[]> e : copy.bytes().entrySet()) {
-            // Every copied attribute is now in Redis, also one a concurrent request removed meanwhile:
-            // recorded here, its removal is written by the next save. (Undecodable ones stay opaque.)
-            if (!r.opaque.containsKey(e.getKey())) {
-                r.stored.put(e.getKey(), e.getValue());
-            }
-        }
-        r.touched.removeIf(name -> r.attributes.get(name) == copy.values().get(name));
-        r.removedOpaque.clear();
-        r.maxInactiveChanged = false;
-        r.metadataGiven = false;
-        r.saved(newVersion);
     }
 
     /** See {@link SessionRecord#updateAttributes}. */
@@ -201,9 +221,9 @@ final class Changes {
         }
     }
 
-    /** The changes one save writes. */
+    /** The changes one save writes; {@code compared}: the attributes it encoded to find them. */
     record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
-                 boolean metadataChanged, boolean metadataGiven, long totalBytes) {
+                 boolean metadataChanged, boolean metadataGiven, long totalBytes, List<String> compared) {
         boolean isEmpty() {
             return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
         }

@@ -42,8 +42,8 @@ import java.util.function.Consumer;
 final class Expiry {
     private static final System.Logger LOG = System.getLogger(Expiry.class.getName());
 
-    private static final RedisCalls.Script CLAIM = RedisCalls.Script.load("claim");
-    private static final RedisCalls.Script DELETE_EXPIRED = RedisCalls.Script.load("delete_expired");
+    private static final LuaScript CLAIM = LuaScript.load("claim", LuaScript.Access.MAINTENANCE);
+    private static final LuaScript DELETE_EXPIRED = LuaScript.load("delete_expired", LuaScript.Access.MAINTENANCE);
     /** The expiry-index member of a signed-out session is this prefix plus its id. */
     static final String REVOKED_MEMBER_PREFIX = "r:";
 

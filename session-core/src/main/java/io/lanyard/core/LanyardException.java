@@ -35,6 +35,11 @@ public class LanyardException extends RuntimeException {
             super(sessionId, message, cause);
         }
 
+        /** The body of this failure's 503 answer: {@link #ANSWER}, or {@link RedisFullException#FULL_ANSWER}. */
+        public String answer() {
+            return ANSWER;
+        }
+
         /** The first of these in {@code t}'s cause chain (10 deep at most, as containers wrap it), or {@code null}. */
         public static RedisUnavailableException in(Throwable t) {
             for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
@@ -43,6 +48,27 @@ public class LanyardException extends RuntimeException {
                 }
             }
             return null;
+        }
+    }
+
+    /**
+     * Redis refused a write because it is full ({@code maxmemory} reached, {@code noeviction}).
+     * Reads still work, so this is no outage: only the request whose changes could not be saved
+     * fails, and adapters answer it with 503 Service Unavailable like an unreachable Redis.
+     */
+    public static class RedisFullException extends RedisUnavailableException {
+        private static final long serialVersionUID = 1L;
+        /** The body of the 503 answer to a write Redis refused for memory (plain text). */
+        public static final String FULL_ANSWER =
+                "503 Service Unavailable: the session store (Redis) is full; your change was not saved. Please retry later.\n";
+
+        RedisFullException(String sessionId, String message, Throwable cause) {
+            super(sessionId, message, cause);
+        }
+
+        @Override
+        public String answer() {
+            return FULL_ANSWER;
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.function.BiConsumer;
 
 import static io.lanyard.core.SettingKind.BOOLEAN;
 import static io.lanyard.core.SettingKind.COUNT;
+import static io.lanyard.core.SettingKind.COUNT_OR_AUTO;
 import static io.lanyard.core.SettingKind.POSITIVE;
 import static io.lanyard.core.SettingKind.SECRET;
 import static io.lanyard.core.SettingKind.TEXT;
@@ -56,6 +57,12 @@ public final class LanyardSettings {
             "How long an expired session stays in Redis so listeners can still read it (TTL = expiry + grace).");
     public int getGracePeriodSeconds() { return number(GRACE_PERIOD_SECONDS); }
     public void setGracePeriodSeconds(int v) { put(GRACE_PERIOD_SECONDS, v); }
+
+    private static final Setting TOUCH_INTERVAL_SECONDS = define("touchIntervalSeconds", COUNT_OR_AUTO, "auto", "Access time, expiry and TTL are"
+            + " rewritten only when the stored access is older than this (0 = every request; auto = min(60, maxInactive / 20) per session):"
+            + " sessions expire up to this much late, never early; other nodes' getLastAccessedTime may lag as much.");
+    public int getTouchIntervalSeconds() { return number(TOUCH_INTERVAL_SECONDS); } // -1 = auto
+    public void setTouchIntervalSeconds(int v) { put(TOUCH_INTERVAL_SECONDS, v); }
 
     private static final Setting MAX_SESSION_BYTES = define("maxSessionBytes", POSITIVE, "1048576",
             "Largest encoded session (all attributes); a larger save is refused whole.");
@@ -130,11 +137,8 @@ public final class LanyardSettings {
     /** Name, default and meaning of every setting, in the order the README table lists them. */
     public static final List<Setting> SETTINGS = List.copyOf(DEFINED);
 
-    private static final Map<String, Setting> BY_NAME = new LinkedHashMap<>();
-
-    static {
-        SETTINGS.forEach(s -> BY_NAME.put(s.name(), s));
-    }
+    private static final Map<String, Setting> BY_NAME = SETTINGS.stream()
+            .collect(java.util.stream.Collectors.toMap(Setting::name, s -> s, (a, b) -> a, LinkedHashMap::new));
 
     /** One setting: name (the Tomcat attribute and the Jetty property suffix alike), default, one-line meaning, kind. */
     public static final class Setting {

@@ -38,9 +38,9 @@ import java.util.List;
  */
 final class PrincipalIndex implements SessionControl {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-    private static final RedisCalls.Script ADD = RedisCalls.Script.load("principal_add");
-    private static final RedisCalls.Script KEEP = RedisCalls.Script.load("principal_ttl");
-    private static final RedisCalls.Script REVOKE = RedisCalls.Script.load("revoke");
+    private static final LuaScript ADD = LuaScript.load("principal_add", LuaScript.Access.WRITE);
+    private static final LuaScript KEEP = LuaScript.load("principal_ttl", LuaScript.Access.MAINTENANCE);
+    private static final LuaScript REVOKE = LuaScript.load("revoke", LuaScript.Access.MAINTENANCE);
     private static final byte[][] FIELDS = {RedisLayout.utf8(RedisLayout.PRINCIPAL), RedisLayout.utf8(RedisLayout.CREATED),
             RedisLayout.utf8(RedisLayout.ACCESSED), RedisLayout.utf8(RedisLayout.EXPIRY), RedisLayout.utf8(RedisLayout.NODE)};
 
@@ -210,7 +210,7 @@ final class PrincipalIndex implements SessionControl {
             return false;
         }
         if (ours) {
-            store.expireRevokedSoon(id, leasedAt);
+            store.expiry().expireRevokedSoon(id, leasedAt);
         }
         return true;
     }

@@ -90,15 +90,25 @@ final class RecordMap extends AbstractMap<String, Object> implements ConcurrentM
 
             @Override
             public int size() {
-                int n = 0;
-                for (String name : record.attributes().keySet()) {
-                    if (!hidden(name)) {
-                        n++;
-                    }
-                }
-                return n;
+                return RecordMap.this.size();
             }
         };
+    }
+
+    /** Counts names; decodes (and so marks as read) nothing. */
+    @Override
+    public int size() {
+        return keySet().size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return keySet().isEmpty();
+    }
+
+    @Override
+    public void clear() {
+        keySet().forEach(this::remove);
     }
 
     @Override

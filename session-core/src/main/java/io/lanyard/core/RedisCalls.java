@@ -6,12 +6,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,53 +21,32 @@ import java.util.function.Function;
  * <p>Outages: the first failure logs one WARNING and opens a breaker. While it is open, every call
  * fails at once with {@link LanyardException.RedisUnavailableException}; no request thread ever
  * probes. A background probe (one {@code EXISTS} of a key under the prefix, bounded by the
- * connect/read timeouts) runs on the store's scheduler: one at a time, at most one started per
- * second. Its first success closes the breaker and logs recovery. So an outage costs one log line,
- * and no request waits on a dead or frozen Redis longer than its own timeouts: a request that was
- * queued behind another (Jetty's session cache loads one session under a map lock) finds the
- * breaker open when its turn comes, instead of becoming the next probe.
+ * connect/read timeouts) runs on the store's scheduler, at most one a second; its first success
+ * closes the breaker and logs recovery. So an outage costs one log line, and no request waits on a
+ * dead or frozen Redis longer than its own timeouts (a request queued behind another, e.g. in
+ * Jetty's session cache, finds the breaker open instead of becoming the next probe).
  *
  * <p>When the breaker opens, the client and its pool are dropped and the next probe builds a new
- * one. Otherwise the idle pooled connections of the dead server would each fail one request after
- * recovery (re-opening the breaker, logging again); and a new Sentinel client asks the sentinels
- * for the current master, so a missed {@code +switch-master} cannot pin the store to a demoted
- * node. Errors Redis sends while it is failing over or starting ({@code READONLY}, {@code LOADING},
- * {@code CLUSTERDOWN}, {@code TRYAGAIN}...) count as unavailability, not as refused commands.
+ * one: idle connections of the dead server would each fail one request after recovery, and a new
+ * Sentinel client asks the sentinels for the current master. Errors Redis sends while it is failing
+ * over or starting ({@code READONLY}, {@code LOADING}, {@code CLUSTERDOWN}, {@code TRYAGAIN}...)
+ * count as unavailability, not as refused commands.
  *
  * <p>Refused credentials or permissions ({@link RedisAccessErrors}: a rotated password, a changed
  * ACL) open the breaker too, so requests get 503, but are logged once at ERROR naming the fix:
  * they are configuration errors, not outages. {@link #checkAtStart} finds them before the first
- * request.
+ * request. A full Redis ({@code OOM}) opens no breaker: see {@link RedisFull}.
  */
 final class RedisCalls implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisCalls.class.getName());
 
     /** Error prefixes that mean "Redis cannot serve this right now", not "this command is wrong". */
     private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
-            "TRYAGAIN", "BUSY", "NOREPLICAS",
-            // Not transient, but equally "Redis cannot serve sessions now": full memory (maxmemory
-            // with noeviction). 503 and one log line, not a 500 per request.
-            "OOM");
+            "TRYAGAIN", "BUSY", "NOREPLICAS");
     /** At most one log line per this interval about an exhausted connection pool. */
     private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** At most one probe starts per this interval while Redis is down. */
     static final long PROBE_INTERVAL_MILLIS = 1000;
-
-    /** A Lua script loaded once from the classpath, called by SHA. */
-    record Script(String name, byte[] body, byte[] sha) {
-        static Script load(String name) {
-            try (InputStream in = RedisCalls.class.getResourceAsStream("lua/" + name + ".lua")) {
-                if (in == null) {
-                    throw new IllegalStateException("missing Lua script " + name);
-                }
-                byte[] body = in.readAllBytes();
-                String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
-                return new Script(name, body, hex.getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException | NoSuchAlgorithmException e) {
-                throw new IllegalStateException("cannot load Lua script " + name, e);
-            }
-        }
-    }
 
     private final LanyardSettings settings;
     private final RedisConnector connector;
@@ -89,6 +62,9 @@ final class RedisCalls implements AutoCloseable {
     private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
     private volatile UnifiedJedis client;
     private volatile boolean closed;
+    /** False once the server answered that it has no EVALSHA_RO (Redis before 7.0): read scripts then run as EVALSHA. */
+    private volatile boolean readOnlyScripts = true;
+    private final RedisFull full;
 
     /** @throws LanyardException.ConfigurationException when the URI or the trust store is unusable */
     RedisCalls(LanyardSettings settings, MetricsRecorder metrics, ScheduledExecutorService scheduler, byte[] probeKey) {
@@ -97,19 +73,45 @@ final class RedisCalls implements AutoCloseable {
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.probeKey = probeKey;
+        this.full = new RedisFull(settings.maskedRedisUri());
     }
 
-    Object eval(Script script, byte[] key, List<byte[]> args, String sessionId) {
-        return call(sessionId, jedis -> {
-            try {
-                metrics.command();
-                return jedis.evalsha(script.sha(), List.of(key), args);
-            } catch (JedisNoScriptException e) {
-                // First use on this server (or after SCRIPT FLUSH / failover): EVAL also caches it.
-                metrics.command();
-                return jedis.eval(script.body(), List.of(key), args);
+    /**
+     * Runs a script by SHA (by body when the server's script cache lacks it). A read script goes as
+     * {@code EVALSHA_RO}; on a server without it (Redis 6.2) as {@code EVALSHA}, from then on.
+     */
+    Object eval(LuaScript script, byte[] key, List<byte[]> args, String sessionId) {
+        Object result = call(sessionId, jedis -> {
+            if (script.access() == LuaScript.Access.READ && readOnlyScripts) {
+                try {
+                    return script.evalReadOnly(jedis, key, args, metrics);
+                } catch (JedisDataException e) {
+                    if (e instanceof JedisNoScriptException || e.getMessage() == null || !e.getMessage().contains("unknown command")) {
+                        throw e;
+                    }
+                    readOnlyScripts = false;
+                    LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri()
+                            + " has no EVALSHA_RO (before Redis 7.0); loads run as EVALSHA");
+                }
             }
+            return script.eval(jedis, key, args, metrics);
         });
+        if (script.access() == LuaScript.Access.WRITE) {
+            full.writeSucceeded();
+        }
+        return result;
+    }
+
+    /** A call that writes (a {@code ZADD}): its success also ends a "Redis is full" episode. */
+    <T> T write(String sessionId, Function<UnifiedJedis, T> op) {
+        T result = call(sessionId, op);
+        full.writeSucceeded();
+        return result;
+    }
+
+    /** True while Redis refuses writes for memory and did so within the last second. */
+    boolean isFull() {
+        return full.isRecentlyFull();
     }
 
     <T> T call(String sessionId, Function<UnifiedJedis, T> op) {
@@ -128,6 +130,9 @@ final class RedisCalls implements AutoCloseable {
             String refused = RedisAccessErrors.find(e);
             if (refused != null) {
                 throw denied(sessionId, used, refused, e);
+            }
+            if (RedisFull.isOutOfMemory(e)) {
+                throw full.refused(sessionId, e); // not an outage: reads still work, the breaker stays closed
             }
             if (isTransient(e)) {
                 throw unavailable(sessionId, used, "cannot serve requests now", e);
@@ -296,15 +301,7 @@ final class RedisCalls implements AutoCloseable {
 
     private static boolean isTransient(JedisDataException e) {
         String m = e.getMessage();
-        if (m == null) {
-            return false;
-        }
-        for (String prefix : TRANSIENT_ERRORS) {
-            if (m.startsWith(prefix)) {
-                return true;
-            }
-        }
-        return false;
+        return m != null && TRANSIENT_ERRORS.stream().anyMatch(m::startsWith);
     }
 
     boolean isDown() {

@@ -5,36 +5,14 @@ import io.lanyard.api.SessionControl;
 import javax.management.ObjectName;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.stream.Collectors;
 
 /**
  * The container-neutral session store: one per webapp per node. Adapters translate container
  * calls to these few methods and nothing else.
  *
- * <p>Design notes.
- * <ul>
- * <li>Requests use sessions through {@link #enter}: an {@link ActiveSession} per session in use
- *     on this node gives concurrent requests one load and one record, bounded waits and their own
- *     saves (see there).</li>
- * <li>Cost per request: {@link #load} is one EVALSHA that reads the hash and refreshes access time,
- *     expiry and TTL; {@link #save} is one EVALSHA that writes only the changed attributes, or
- *     nothing at all when nothing changed. Shared keys (the expiry index) are written only when a
- *     session is created or its timeout changes, never per request: the index may hold an expiry
- *     that is too early, and the scavenger re-checks each due entry against the hash.</li>
- * <li>Every write is a single-key Lua script, so it is atomic and valid on Redis Cluster; the
- *     session id is in a hash tag.</li>
- * <li>Expiry ({@link Expiry}): nodes claim due index entries as leases; each expired session is
- *     handed to exactly one node's callback ({@link #startExpiry}), then deleted.</li>
- * <li>One scheduler thread pool per store runs the expiry passes and, while Redis is down, the
- *     breaker's probes ({@link RedisCalls}); request threads never probe.</li>
- * <li>Sessions of a principal (a signed-in user) are indexed per principal, for the application
- *     API {@link #sessionControl()} and the per-principal limit ({@link PrincipalIndex}); the index
- *     is written only when a session's principal changes, never per request.</li>
- * <li>Attributes are decoded with the webapp's class loader, given here explicitly, so background
- *     threads resolve webapp classes too.</li>
- * </ul>
+ * <p>Its design notes (cost per request, atomic single-key scripts, expiry, threads, the
+ * principal index, class loaders) are the package's: see {@link io.lanyard.core}.
  */
 public final class RedisSessionStore implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
@@ -53,6 +31,7 @@ public final class RedisSessionStore implements AutoCloseable {
     private final ActiveSessions table = new ActiveSessions();
     private final SessionReader reader;
     private final StoreView view;
+    private final TouchPolicy touch;
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -74,10 +53,11 @@ public final class RedisSessionStore implements AutoCloseable {
         });
         scheduler.setRemoveOnCancelPolicy(true);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
+        this.touch = new TouchPolicy(settings.getTouchIntervalSeconds());
         this.principals = new Principals(settings);
         this.index = new PrincipalIndex(this, redis, layout, settings, metrics);
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index);
-        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec);
+        this.reader = new SessionReader(this, redis, layout, settings, metrics, codec, touch);
         this.expiry = new Expiry(this, writer, reader, index, redis, layout, settings, metrics, clock, scheduler);
         this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index);
     }
@@ -98,16 +78,7 @@ public final class RedisSessionStore implements AutoCloseable {
     /** As {@link #start(LanyardSettings, ClassLoader)} with an explicit clock (tests move time instead of sleeping). */
     public static RedisSessionStore start(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         RedisSessionStore store = new RedisSessionStore(settings, classLoader, clock);
-        try {
-            store.redis.checkAtStart();
-        } catch (RuntimeException e) {
-            store.close();
-            throw e;
-        }
-        // Every effective setting (passwords masked), so the log alone tells how a node was configured.
-        LOG.log(System.Logger.Level.INFO, "Lanyard session store started: " + LanyardSettings.SETTINGS.stream()
-                .map(s -> s.name() + "=" + settings.get(s.name())).collect(Collectors.joining(", ")));
-        return store;
+        return StoreStart.checked(store, store.redis, settings);
     }
 
     /**
@@ -122,12 +93,7 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
                                           ClassLoader classLoader, Clock clock) {
-        if (!settings.isSealed()) {
-            List<String> fromEnvironment = SettingSources.prepare(settings, System.getenv(), contextPath, defaultNodeName);
-            if (!fromEnvironment.isEmpty()) {
-                LOG.log(System.Logger.Level.INFO, "Lanyard settings overridden by LANYARD_* environment variables: " + fromEnvironment);
-            }
-        }
+        StoreStart.prepare(settings, contextPath, defaultNodeName);
         return start(settings, classLoader, clock);
     }
 
@@ -198,6 +164,11 @@ public final class RedisSessionStore implements AutoCloseable {
         return redis.isDown();
     }
 
+    /** True while Redis refuses writes for lack of memory ({@code maxmemory}) and did so within the last second. */
+    public boolean isRedisFull() {
+        return redis.isFull();
+    }
+
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) {
         return layout.sessionKeyText(id);
@@ -261,14 +232,15 @@ public final class RedisSessionStore implements AutoCloseable {
             throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
         }
         long now = now();
-        return new SessionRecord(id, now, now, now, maxInactiveSeconds, SessionRecord.expiryFor(now, maxInactiveSeconds),
-                0, settings.getNodeName(), true);
+        return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
+                0, settings.getNodeName(), true, touch);
     }
 
     /**
-     * Loads a session and refreshes its access time, expiry and TTL: one Redis command. The record
-     * holds the times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they
-     * were stored before it.
+     * Loads a session: one read-only Redis command, plus one that writes the access (access times,
+     * expiry, TTL) when the stored access is older than the touch interval. The record holds the
+     * times after this access; {@link SessionRecord#storedAccessedTime()} etc. as they were stored
+     * before it.
      *
      * @return the session, or {@code null} when the id is invalid, or the session does not exist or has expired
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
@@ -331,7 +303,18 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
      */
     public SaveResult save(SessionRecord record) {
-        return writer.save(record);
+        return writer.save(record, false);
+    }
+
+    /**
+     * As {@link #save(SessionRecord)}, for a caller that knows no other request holds attribute
+     * values of this record: the attributes this save compared are then compared by the next save
+     * only if read or set again meanwhile. Jetty stores a session at response commit and again when
+     * the request ends; the second store is then nearly free. A value changed in place after the
+     * first save, through a reference read before it, is not seen by the second.
+     */
+    public SaveResult save(SessionRecord record, boolean noOtherUsers) {
+        return writer.save(record, noOtherUsers);
     }
 
     /**
@@ -391,16 +374,9 @@ public final class RedisSessionStore implements AutoCloseable {
         return expiry.dropBefore(Math.min(cutoff, now() - settings.getGracePeriodSeconds() * 1000L));
     }
 
-    long nextScavengeDelayMillis() {
-        return expiry.nextDelayMillis();
-    }
-
-    /**
-     * Claims every due entry of the expiry index without handing them over: the returned ids are
-     * leased to this node for {@code claimLeaseSeconds} (tests and tools).
-     */
-    List<String> claimExpired() {
-        return expiry.claimAll();
+    /** The expiry passes, for the store's parts and tests (claims, deletes, the next pass's delay). */
+    Expiry expiry() {
+        return expiry;
     }
 
     @Override
@@ -411,14 +387,6 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     // ---- internals ----
-
-    void deleteExpired(String id) {
-        expiry.deleteExpired(id);
-    }
-
-    void expireRevokedSoon(String id, long leasedAt) {
-        expiry.expireRevokedSoon(id, leasedAt);
-    }
 
     static byte[] ascii(long v) {
         return Long.toString(v).getBytes(StandardCharsets.US_ASCII);

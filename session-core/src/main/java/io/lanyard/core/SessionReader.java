@@ -6,21 +6,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The read side of the store, one command per call: the load (which also touches the session:
- * access time, expiry, TTL), a peek that does not touch, and an existence check. Metadata and
+ * The read side of the store: the load, a read-only command ({@code EVALSHA_RO} of
+ * {@code load.lua}); the touch that writes a request's access, sent only when due
+ * ({@link TouchPolicy}); a peek that never touches; and an existence check. Metadata and
  * attributes are decoded here, attributes lazily (on first access).
  */
 final class SessionReader {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-    private static final RedisCalls.Script LOAD = RedisCalls.Script.load("load");
-    private static final RedisCalls.Script STATE = RedisCalls.Script.load("state");
-    /** The longest text of a long ({@code -9223372036854775808}). */
+    private static final LuaScript LOAD = LuaScript.load("load", LuaScript.Access.READ);
+    private static final LuaScript TOUCH = LuaScript.load("touch", LuaScript.Access.WRITE);
+    private static final LuaScript STATE = LuaScript.load("state", LuaScript.Access.READ);
     /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
     private static final int STATE_MAX_LENGTH = 1024;
     private static final byte[] STATE_MAX = RedisSessionStore.ascii(STATE_MAX_LENGTH);
-    private static final byte[] PEEK = RedisLayout.utf8("peek");
-    private static final byte[] EMPTY = new byte[0];
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -28,6 +27,7 @@ final class SessionReader {
     private final LanyardSettings settings;
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
+    private final TouchPolicy touch;
     private final LogOnce loggedDrops = new LogOnce();
     private final LogOnce loggedTooLarge = new LogOnce();
     private final LogOnce loggedUnreadable = new LogOnce();
@@ -39,8 +39,9 @@ final class SessionReader {
     private final byte[] loadMaxBytes;
 
     SessionReader(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings, MetricsRecorder metrics,
-                  AttributeCodec codec) {
+                  AttributeCodec codec, TouchPolicy touch) {
         this.store = store;
+        this.touch = touch;
         this.redis = redis;
         this.layout = layout;
         this.settings = settings;
@@ -75,7 +76,7 @@ final class SessionReader {
         long now = store.now();
         List<?> parts;
         try {
-            parts = fetch(id, now, false);
+            parts = fetch(id, now);
         } catch (LanyardException.UnreadableSessionException e) {
             metrics.load(System.nanoTime() - start, 0, false);
             throw e;
@@ -98,7 +99,11 @@ final class SessionReader {
         long[] bytes = new long[1];
         SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
         if (status == 1) {
-            record.touched(now, settings.getNodeName()); // what load.lua wrote, after the hash it returned
+            boolean due = touch.isDue(now, record.storedAccessedTime(), record.storedExpiryTime(), record.maxInactiveSeconds());
+            record.touched(now, settings.getNodeName());
+            if (due) {
+                writeTouch(record, now);
+            }
         }
         metrics.load(System.nanoTime() - start, bytes[0], true);
         return record;
@@ -122,12 +127,28 @@ final class SessionReader {
         return failedAt != null && failedAt - sinceNanos >= 0;
     }
 
+    /**
+     * Writes the access just applied to {@code r} (one command, at most once per touch interval and
+     * session). Skipped, not fatal, when Redis cannot take it: the load has served the request, and
+     * the stored expiry still covers maxInactive after the previous touch (a full Redis logs once,
+     * an unreachable one opens the breaker, which logs once).
+     */
+    private void writeTouch(SessionRecord r, long now) {
+        List<byte[]> args = List.of(RedisSessionStore.ascii(now), graceMillis, node,
+                RedisSessionStore.ascii(r.maxInactiveSeconds()), RedisSessionStore.ascii(r.expiryTime()));
+        try {
+            redis.eval(TOUCH, layout.sessionKey(r.id()), args, r.id());
+        } catch (LanyardException.RedisUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, "Lanyard: touch skipped: " + e.getMessage());
+        }
+    }
+
     /** Reads a session without touching it, also when it has expired; {@code null} when absent or too large. */
     SessionRecord peek(String id) {
         if (!SessionIds.isValid(id)) {
             return null;
         }
-        List<?> parts = fetch(id, store.now(), true);
+        List<?> parts = fetch(id, store.now());
         if (parts == null) {
             return null;
         }
@@ -137,14 +158,13 @@ final class SessionReader {
     }
 
     /**
-     * Runs {@code load.lua} (with {@code peek}: without touching). Returns its reply, or
-     * {@code null} for no session: absent, or too large to load (logged once per session).
+     * Runs {@code load.lua} (read-only). Returns its reply, or {@code null} for no session: absent,
+     * or too large to load (logged once per session).
      *
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      */
-    private List<?> fetch(String id, long now, boolean peek) {
-        List<byte[]> args = List.of(RedisSessionStore.ascii(now), graceMillis, node, loadMaxFields, loadMaxBytes,
-                peek ? PEEK : EMPTY);
+    private List<?> fetch(String id, long now) {
+        List<byte[]> args = List.of(RedisSessionStore.ascii(now), loadMaxFields, loadMaxBytes);
         List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
         if (parts == null) {
             return null;
@@ -247,7 +267,7 @@ final class SessionReader {
         SessionRecord record;
         try {
             record = new SessionRecord(id, Long.parseLong(created), Long.parseLong(lastAccessed), Long.parseLong(accessed),
-                    Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false);
+                    Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false, touch);
         } catch (NumberFormatException e) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
                     + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);

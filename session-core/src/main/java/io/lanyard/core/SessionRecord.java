@@ -1,11 +1,7 @@
 package io.lanyard.core;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Attributes are decoded lazily, on first access: a request that never reads the cart pays
  * neither for decoding it nor, at save time, for re-encoding it (an attribute nobody looked at
  * cannot have changed). Profiles of a shop session showed decoding as the largest CPU cost of a
- * read-only request.
+ * read-only request. Likewise a save compares only attributes read since the load ({@link #reads});
+ * a caller that knows no other request holds the values may have a save forget those reads
+ * ({@link RedisSessionStore#save(SessionRecord, boolean)}), so a second save of one request
+ * (Jetty stores at response commit and at the end) compares only what was read since the first.
  *
  * <p>Concurrent requests on one node share one record, so attribute maps are concurrent.
  */
@@ -52,12 +51,16 @@ public final class SessionRecord {
     private volatile boolean loadTouched;
     /** The principal as Redis holds it (the {@code principal} field), or null: what a save compares with. */
     volatile String storedPrincipal;
+    /** Decides the expiry this record's accesses and timeout changes give (one touch interval late). */
+    private final TouchPolicy touch;
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
     final ConcurrentHashMap<String, byte[]> stored = new ConcurrentHashMap<>();
     /** Attributes set since load: re-encoded at save even if their type is immutable. */
     final Set<String> touched = ConcurrentHashMap.newKeySet();
+    /** Attributes whose values were handed out (read) since load, or since a save that compared them while nobody else held them. */
+    final Set<String> reads = ConcurrentHashMap.newKeySet();
     /** Attributes in Redis this node could not decode (missing or refused class): preserved, not shown. */
     final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
@@ -71,8 +74,9 @@ public final class SessionRecord {
     final java.util.concurrent.locks.ReentrantLock saveLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionRecord(String id, long creationTime, long lastAccessedTime, long accessedTime, int maxInactiveSeconds,
-                  long expiryTime, long version, String lastNode, boolean isNew) {
+                  long expiryTime, long version, String lastNode, boolean isNew, TouchPolicy touch) {
         this.id = id;
+        this.touch = touch;
         this.creationTime = creationTime;
         this.lastAccessedTime = lastAccessedTime;
         this.accessedTime = accessedTime;
@@ -92,20 +96,19 @@ public final class SessionRecord {
         return attributeName.startsWith(RESERVED_PREFIX);
     }
 
-    /** Applies the access the load script wrote to Redis ({@code load.lua}) to this copy; the stored values stay readable. */
+    /**
+     * Applies a request's access to this copy (Redis holds it, or an access recent enough: see
+     * {@link TouchPolicy}); the stored values stay readable.
+     */
     void touched(long now, String node) {
         lastAccessedTime = accessedTime;
         accessedTime = now;
-        expiryTime = expiryFor(now, maxInactiveSeconds);
+        expiryTime = touch.expiryFor(now, maxInactiveSeconds);
         lastNode = node;
         loadTouched = true;
     }
 
     void cookieSetTime(long millis) { this.cookieSetTime = millis; }
-
-    static long expiryFor(long accessedTime, int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? 0 : accessedTime + maxInactiveSeconds * 1000L;
-    }
 
     /** The session id (the part of the cookie before any route suffix). */
     public String id() {
@@ -127,8 +130,9 @@ public final class SessionRecord {
     }
 
     /**
-     * True when this record was loaded by a touch of this node (a request's load): Redis already
-     * holds this access (access times, expiry, node), as {@link #accessedTime()} etc. say.
+     * True when this record was loaded by a request's load, which applied the access to it
+     * ({@link #accessedTime()} etc.): nothing for a save to write. Redis holds that access, or,
+     * within the touch interval, an earlier one whose expiry already covers it.
      */
     public boolean isTouched() {
         return loadTouched;
@@ -194,12 +198,12 @@ public final class SessionRecord {
     public void setMaxInactiveSeconds(int seconds) {
         if (seconds != maxInactiveSeconds) {
             maxInactiveSeconds = seconds;
-            expiryTime = expiryFor(accessedTime, seconds);
+            expiryTime = touch.expiryFor(accessedTime, seconds);
             maxInactiveChanged = true;
         }
     }
 
-    /** Epoch millis when the session expires, 0 when it never does. */
+    /** Epoch millis when the session expires (one touch interval after its timeout: see {@link TouchPolicy}), 0 when it never does. */
     public long expiryTime() {
         return expiryTime;
     }
@@ -227,7 +231,23 @@ public final class SessionRecord {
     /** The attribute value, or {@code null}. */
     public Object getAttribute(String name) {
         Object v = attributes.get(name);
-        return v != null || pending.isEmpty() ? v : decodePending(name);
+        if (v == null && !pending.isEmpty()) {
+            v = decodePending(name);
+        }
+        if (v != null) {
+            reads.add(name); // handed out: may be changed in place, so the next save compares it
+        }
+        return v;
+    }
+
+    /**
+     * True when a save could write something: the record is new, its timeout or metadata changed,
+     * an attribute was set or removed, or a value of a mutable type was read (it may have been
+     * changed in place) since the load or the last save that compared it. An attribute never read
+     * cannot have changed.
+     */
+    public boolean mayHaveChanged() {
+        return Changes.mayHaveChanged(this);
     }
 
     /**
@@ -245,6 +265,7 @@ public final class SessionRecord {
 
     /** The attributes decoded so far (a snapshot); attributes never read are not included. */
     public Map<String, Object> decodedAttributes() {
+        reads.addAll(attributes.keySet());
         return Map.copyOf(attributes);
     }
 
@@ -319,6 +340,7 @@ public final class SessionRecord {
     /** The attributes as an unmodifiable live view (decodes every attribute not decoded yet). */
     public Map<String, Object> attributes() {
         decodeAll();
+        reads.addAll(attributes.keySet());
         return Collections.unmodifiableMap(attributes);
     }
 
@@ -334,6 +356,7 @@ public final class SessionRecord {
     void putLoaded(String name, Object value, byte[] bytes) {
         attributes.put(name, value);
         stored.put(name, bytes);
+        reads.add(name);
     }
 
     /** An attribute as loaded from Redis, decoded on first access. */
@@ -352,18 +375,16 @@ public final class SessionRecord {
         Object decode(String name, byte[] bytes);
     }
 
-    /** What a save must write (see {@link Changes#delta}). */
-    Changes.Delta delta(AttributeCodec codec) {
-        return Changes.delta(this, codec);
-    }
-
-    /** All attribute bytes as they are to be stored, for a full copy (id change). */
-    Changes.FullCopy allEncoded(AttributeCodec codec) {
-        return Changes.allEncoded(this, codec);
-    }
-
-    /** A save wrote this record (see {@link Changes#committed}): it is no longer new. */
-    void saved(long newVersion) {
+    /**
+     * After a save wrote version {@code newVersion} (see {@link Changes#committed}): the record is in
+     * Redis as it is now, this request's access included (a new record's access is its creation).
+     */
+    void saved(long newVersion, boolean metadataWritten) {
+        loadTouched = true;
+        maxInactiveChanged = false;
+        if (metadataWritten) {
+            metadataGiven = false;
+        }
         isNew = false;
         version = newVersion;
     }

@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
 final class SessionWriter {
     /** The store's logger: operators see one logger name for the store's lines. */
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-    private static final RedisCalls.Script SAVE = RedisCalls.Script.load("save");
-    private static final RedisCalls.Script DELETE = RedisCalls.Script.load("delete");
+    private static final LuaScript SAVE = LuaScript.load("save", LuaScript.Access.WRITE);
+    private static final LuaScript DELETE = LuaScript.load("delete", LuaScript.Access.MAINTENANCE);
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] CHANGED = RedisLayout.utf8("1");
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -48,21 +49,23 @@ final class SessionWriter {
         this.node = RedisLayout.utf8(settings.getNodeName());
     }
 
-    SaveResult save(SessionRecord record) {
+    /** @param forgetReads the caller knows no other request holds values of the record (see {@link SessionRecord}) */
+    SaveResult save(SessionRecord record, boolean forgetReads) {
         lock(record);
         try {
-            return saveLocked(record);
+            return saveLocked(record, forgetReads);
         } finally {
             record.saveLock.unlock();
         }
     }
 
-    private SaveResult saveLocked(SessionRecord record) {
+    private SaveResult saveLocked(SessionRecord record, boolean forgetReads) {
         long start = System.nanoTime();
         String id = record.id();
-        Changes.Delta delta = record.delta(codec);
+        Changes.Delta delta = Changes.delta(record, codec);
         logFailures(id, delta.failures());
         if (!record.isNew() && delta.isEmpty()) {
+            Changes.committed(record, delta, 0, forgetReads);
             return SaveResult.UNCHANGED;
         }
         checkSize(id, delta.totalBytes());
@@ -78,10 +81,10 @@ final class SessionWriter {
         if (principals.mayHaveChanged(record, delta)) {
             String principal = principals.of(record);
             if (!Objects.equals(principal, record.storedPrincipal)) {
-                return savePrincipalChange(record, delta, principal, start);
+                return savePrincipalChange(record, delta, principal, start, forgetReads);
             }
         }
-        return write(record, delta, null, start) == 0 ? SaveResult.GONE : SaveResult.SAVED;
+        return write(record, delta, null, start, forgetReads) == 0 ? SaveResult.GONE : SaveResult.SAVED;
     }
 
     /**
@@ -91,25 +94,26 @@ final class SessionWriter {
      * session invalidated or signed out meanwhile never enters an index and pushes a live one out
      * over the limit. Then the session leaves its old index, and a sign-in follows.
      */
-    private SaveResult savePrincipalChange(SessionRecord record, Changes.Delta delta, String principal, long start) {
+    private SaveResult savePrincipalChange(SessionRecord record, Changes.Delta delta, String principal, long start,
+                                           boolean forgetReads) {
         String id = record.id();
         String before = record.storedPrincipal;
         Changes.Delta first = principal == null ? delta : Changes.withheld(delta, principals.sources());
-        if (write(record, first, before == null ? null : "", start) == 0) {
+        if (write(record, first, before == null ? null : "", start, forgetReads) == 0) {
             return SaveResult.GONE;
         }
         record.storedPrincipal = null;
         if (before != null) {
             index.removed(before, id);
         }
-        return principal == null ? SaveResult.SAVED : signIn(record, Changes.only(record, codec, principals.sources()), principal, start);
+        return principal == null ? SaveResult.SAVED : signIn(record, Changes.only(record, codec, principals.sources()), principal, start, forgetReads);
     }
 
     /** The last step of a sign-in: the index (and its limit), then the principal with the attributes it is read from. */
-    private SaveResult signIn(SessionRecord record, Changes.Delta delta, String principal, long start) {
+    private SaveResult signIn(SessionRecord record, Changes.Delta delta, String principal, long start, boolean forgetReads) {
         String id = record.id();
         index.signIn(principal, id, record.expiryTime());
-        if (write(record, delta, principal, start) == 0) {
+        if (write(record, delta, principal, start, forgetReads) == 0) {
             index.removed(principal, id); // signed out (or invalidated) while signing in
             return SaveResult.GONE;
         }
@@ -123,19 +127,24 @@ final class SessionWriter {
      * @param principal the principal field to write; {@code ""} removes it, {@code null} leaves it
      * @return the new version, or 0 when the session is gone or expired (nothing was written)
      */
-    private long write(SessionRecord record, Changes.Delta delta, String principal, long start) {
+    private long write(SessionRecord record, Changes.Delta delta, String principal, long start, boolean forgetReads) {
         String id = record.id();
         List<byte[]> args = new ArrayList<>();
         args.add(RedisSessionStore.ascii(store.now()));
         args.add(graceMillis);
         args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
-        // Metadata as given (Jetty) is written field by field, node included; otherwise the script
-        // recomputes the expiry of a changed timeout from the stored access time.
+        // A new record, or metadata as given (Jetty), is written field by field, node included.
+        // Otherwise the save carries this request's access (the load applied it in memory; Redis
+        // may hold an older one, see TouchPolicy) and a changed timeout, with the expiry they give.
+        boolean asGiven = record.isNew() || delta.metadataGiven();
         args.add(delta.metadataGiven() ? EMPTY : node);
-        args.add(record.isNew() || !delta.metadataChanged() || delta.metadataGiven() ? EMPTY
-                : RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        args.add(!asGiven && record.isTouched() ? RedisSessionStore.ascii(record.accessedTime()) : EMPTY);
+        args.add(RedisSessionStore.ascii(record.lastAccessedTime()));
+        args.add(RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        args.add(!asGiven && delta.metadataChanged() ? CHANGED : EMPTY);
+        args.add(RedisSessionStore.ascii(record.expiryTime()));
         List<byte[]> pairs = new ArrayList<>();
-        if (record.isNew() || delta.metadataGiven()) {
+        if (asGiven) {
             addMetadata(pairs, record);
         }
         delta.changed().forEach((name, bytes) -> {
@@ -161,7 +170,7 @@ final class SessionWriter {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
         if (result > 0) {
-            Changes.committed(record, delta, result);
+            Changes.committed(record, delta, result, forgetReads);
             metrics.save(System.nanoTime() - start, delta.bytesWritten());
         }
         return result;
@@ -175,7 +184,7 @@ final class SessionWriter {
         try {
             long start = System.nanoTime();
             String oldId = record.id();
-            Changes.FullCopy copy = record.allEncoded(codec);
+            Changes.FullCopy copy = Changes.allEncoded(record, codec);
             checkSize(oldId, copy.totalBytes());
             String principal = principals.of(record);
             if (!record.isNew() && !delete(oldId)) { // also drops the old id from its principal's index
@@ -194,7 +203,7 @@ final class SessionWriter {
                 }
             });
             List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
-                    RedisLayout.utf8("create"), EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
+                    RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
             args.addAll(pairs);
             if (record.expiryTime() > 0) {
                 index(newId, record.expiryTime(), false); // before the hash, as in save
@@ -206,7 +215,7 @@ final class SessionWriter {
             Changes.committedAll(record, copy, result);
             withheld.forEach(record.stored::remove);
             if (principal != null) {
-                signIn(record, Changes.only(record, codec, withheld), principal, start);
+                signIn(record, Changes.only(record, codec, withheld), principal, start, false);
             }
             return true;
         } finally {
@@ -231,7 +240,7 @@ final class SessionWriter {
 
     void index(String id, long expiry, boolean onlyEarlier) {
         byte[] key = layout.indexKey(id);
-        redis.call(id, jedis -> {
+        redis.write(id, jedis -> {
             metrics.command();
             return onlyEarlier ? jedis.zadd(key, expiry, RedisLayout.utf8(id), ZAddParams.zAddParams().lt())
                     : jedis.zadd(key, expiry, RedisLayout.utf8(id));

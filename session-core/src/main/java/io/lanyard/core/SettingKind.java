@@ -15,7 +15,9 @@ enum SettingKind {
     /** A whole number; {@link LanyardSettings#validate} requires it to be 0 or more. */
     COUNT,
     /** {@code true} or {@code false}. */
-    BOOLEAN;
+    BOOLEAN,
+    /** A whole number {@code >= 0}, or {@code auto} (also empty text or -1) for a value Lanyard derives: read as -1. */
+    COUNT_OR_AUTO;
 
     /**
      * The value {@code text} stands for ({@code null} reads as empty text).
@@ -34,6 +36,21 @@ enum SettingKind {
                     throw new IllegalArgumentException(name + " must be a whole number, was '" + v + "'");
                 }
             }
+            case COUNT_OR_AUTO -> {
+                String t = v.trim();
+                if (t.isEmpty() || t.equalsIgnoreCase("auto")) {
+                    yield -1;
+                }
+                try {
+                    int n = Integer.parseInt(t);
+                    if (n >= -1) {
+                        yield n;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IllegalArgumentException(name + " must be a whole number >= 0 or 'auto', was '" + v + "'");
+            }
             case BOOLEAN -> switch (v.trim().toLowerCase(Locale.ROOT)) {
                 case "true" -> true;
                 case "false" -> false;
@@ -50,6 +67,7 @@ enum SettingKind {
         return switch (this) {
             case URI -> RedisEndpoint.mask((String) value);
             case SECRET -> ((String) value).isEmpty() ? "" : "****";
+            case COUNT_OR_AUTO -> (Integer) value < 0 ? "auto" : String.valueOf(value);
             default -> String.valueOf(value);
         };
     }

@@ -213,7 +213,7 @@ class ClusterIT {
         }
         assertTrue(mastersWithShards.size() >= 2, "16 index shards should land on several masters: " + mastersWithShards);
 
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(StoreTestBase.PAST_A_MINUTE_TIMEOUT);
         ConcurrentLinkedQueue<String> handled = new ConcurrentLinkedQueue<>();
         int byA = a.scavenge(r -> {
             assertEquals("u", ((String) r.getAttribute("user")).substring(0, 1), "attributes readable in the handler");
@@ -252,7 +252,7 @@ class ClusterIT {
         assertNotNull(moved);
         assertEquals("alice", moved.getAttribute("user"));
         // The moved session expires through the index like any other.
-        clock.advance(Duration.ofSeconds(1801));
+        clock.advance(Duration.ofSeconds(1800 + 60 + 1)); // timeout + its touch interval (auto: 60 s) + 1
         List<String> expired = new ArrayList<>();
         a.scavenge(r -> expired.add(r.id()));
         assertTrue(expired.contains(newId), "new id is indexed: " + expired);

@@ -33,7 +33,7 @@ class ExpiryIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");
         List<String> ids = createSessions(a, 300, 60);
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
 
         Map<String, Integer> seen = Collections.synchronizedMap(new HashMap<>());
         Map<String, Object> users = Collections.synchronizedMap(new HashMap<>());
@@ -77,9 +77,9 @@ class ExpiryIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");
         List<String> ids = createSessions(a, 20, 60);
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
 
-        List<String> claimedByA = a.claimExpired(); // then node a "dies" without handling them
+        List<String> claimedByA = a.expiry().claimAll(); // then node a "dies" without handling them
         assertEquals(ids.size(), claimedByA.size());
 
         AtomicInteger handledByB = new AtomicInteger();
@@ -102,7 +102,7 @@ class ExpiryIT extends StoreTestBase {
         assertNotNull(a.load(id), "still alive");
         Double score = raw.zscore("lanyard:shop:expiry:" + shardOf(a, id), id);
         assertNotNull(score, "re-indexed");
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         assertEquals(1, a.scavenge(r -> handled.incrementAndGet()));
         assertEquals(1, handled.get());
     }
@@ -112,18 +112,18 @@ class ExpiryIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         String id = createSessions(a, 1, 60).get(0);
         io.lanyard.testsupport.MutableClock slow = new io.lanyard.testsupport.MutableClock(clock.millis());
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         slow.advance(Duration.ofSeconds(31));
         LanyardSettings bSettings = settings("b");
         bSettings.validate("/shop");
         try (RedisSessionStore b = RedisSessionStore.start(bSettings, getClass().getClassLoader(), slow)) {
-            assertEquals(List.of(id), a.claimExpired());
+            assertEquals(List.of(id), a.expiry().claimAll());
             assertNotNull(b.load(id), "b's clock says the session is live: b touches it");
-            a.deleteExpired(id); // a's listener ran; the hash is live again, so it is not deleted
+            a.expiry().deleteExpired(id); // a's listener ran; the hash is live again, so it is not deleted
             assertTrue(raw.exists(a.sessionKey(id)));
             assertNotNull(raw.zscore("lanyard:shop:expiry:" + shardOf(a, id), id), "still indexed");
         }
-        clock.advance(Duration.ofSeconds(a.settings().getClaimLeaseSeconds() + 61));
+        clock.advance(Duration.ofSeconds(a.settings().getClaimLeaseSeconds()).plus(PAST_A_MINUTE_TIMEOUT));
         AtomicInteger handled = new AtomicInteger();
         assertEquals(1, a.scavenge(r -> handled.incrementAndGet()), "its real expiry reaches a listener");
         assertFalse(raw.exists(a.sessionKey(id)));
@@ -134,7 +134,7 @@ class ExpiryIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         String id = createSessions(a, 1, 60).get(0);
         a.delete(id);
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         AtomicInteger handled = new AtomicInteger();
         assertEquals(0, a.scavenge(r -> handled.incrementAndGet()));
         assertNull(raw.zscore("lanyard:shop:expiry:" + shardOf(a, id), id));
@@ -144,7 +144,7 @@ class ExpiryIT extends StoreTestBase {
     void aFailingListenerIsLoggedAndTheSessionStillDeleted() {
         RedisSessionStore a = store("a");
         String id = createSessions(a, 1, 60).get(0);
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         assertEquals(1, a.scavenge(r -> {
             throw new IllegalStateException("listener bug");
         }));
@@ -158,7 +158,7 @@ class ExpiryIT extends StoreTestBase {
         SessionRecord r = a.load(id);
         r.setMaxInactiveSeconds(60);
         assertEquals(SaveResult.SAVED, a.save(r));
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         assertNull(a.load(id));
         assertEquals(1, a.scavenge(x -> { }));
     }
@@ -173,7 +173,7 @@ class ExpiryIT extends StoreTestBase {
         r.setMaxInactiveSeconds(3600);
         assertEquals(SaveResult.SAVED, a.save(r));
         assertEquals(indexed, raw.zscore(shard, id), "the index only moves earlier");
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         assertNotNull(a.load(id), "alive: its timeout is an hour now");
         assertEquals(0, a.scavenge(x -> { }), "the early entry is re-checked, not expired");
         assertTrue(raw.zscore(shard, id) > indexed + 3_000_000, "re-indexed at the real expiry");
@@ -185,7 +185,7 @@ class ExpiryIT extends StoreTestBase {
         long base = a.settings().getScavengeIntervalSeconds() * 1000L;
         java.util.Set<Long> delays = new java.util.HashSet<>();
         for (int i = 0; i < 20; i++) {
-            long d = a.nextScavengeDelayMillis();
+            long d = a.expiry().nextDelayMillis();
             assertTrue(d > base * 3 / 4 - 1 && d <= base, String.valueOf(d));
             delays.add(d);
         }

@@ -334,7 +334,7 @@ class HostileBytesIT extends StoreTestBase {
         byte[] key = a.sessionKey(id).getBytes(StandardCharsets.UTF_8);
         raw.hset(key, "a:flood".getBytes(StandardCharsets.UTF_8), codec.encode(collidingMap()));
         raw.hset(key, "a:deep".getBytes(StandardCharsets.UTF_8), Crafted.nested(codec, 10_000, "x"));
-        clock.advance(Duration.ofSeconds(61));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
         Map<String, Object> seen = new ConcurrentHashMap<>();
         assertEquals(1, a.scavenge(expired -> {
             for (String name : List.of("user", "flood", "deep")) {

@@ -15,6 +15,11 @@ import java.util.UUID;
 abstract class StoreTestBase {
     static RedisServer redis;
     static RedisClient raw;
+    /**
+     * Past the expiry of a session with a 60 s timeout: expiry is one touch interval after the
+     * timeout (auto: 60 s / 20 = 3 s, see TouchPolicy), plus a second.
+     */
+    static final java.time.Duration PAST_A_MINUTE_TIMEOUT = java.time.Duration.ofSeconds(64);
 
     final MutableClock clock = MutableClock.now();
     private final List<RedisSessionStore> stores = new ArrayList<>();

@@ -238,7 +238,7 @@ public final class LanyardValve extends ValveBase {
             if (log.isDebugEnabled()) {
                 log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
             }
-            answer(response, 503, RedisUnavailableException.ANSWER);
+            answer(response, 503, e.answer()); // a full Redis says so: retrying soon will not help
         }
         return true;
     }

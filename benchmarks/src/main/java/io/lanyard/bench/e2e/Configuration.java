@@ -3,12 +3,13 @@ package io.lanyard.bench.e2e;
 /** The servers under test. */
 public enum Configuration {
     TOMCAT_MEMORY("Tomcat in-memory (ceiling)", false, false),
-    TOMCAT_FLOOR("Tomcat in-memory + 1 Jedis GET (floor)", false, false),
+    TOMCAT_FLOOR("Tomcat in-memory + session-sized Jedis GETs (floor)", false, false),
     TOMCAT_LANYARD("Tomcat + Lanyard", true, false),
     TOMCAT_REDISSON_DEFAULT("Tomcat + Redisson (REDIS, DEFAULT)", true, false),
     TOMCAT_REDISSON_AFTER_REQUEST("Tomcat + Redisson (REDIS, AFTER_REQUEST)", true, false),
     TOMCAT_SPRING_SESSION("Tomcat + Spring Session (RedisSessionRepository)", true, false),
     JETTY_MEMORY("Jetty in-memory (ceiling)", false, true),
+    JETTY_FLOOR("Jetty in-memory + session-sized Jedis GETs (floor)", false, true),
     JETTY_LANYARD("Jetty + Lanyard", true, true);
 
     private final String label;
@@ -31,6 +32,21 @@ public enum Configuration {
 
     public boolean isJetty() {
         return jetty;
+    }
+
+    /** True for the floors: the container's in-memory sessions plus the Redis round trips a consistent store cannot avoid. */
+    public boolean isFloor() {
+        return this == TOMCAT_FLOOR || this == JETTY_FLOOR;
+    }
+
+    /** The floor of this configuration's container, the baseline of its ratios. */
+    public Configuration floor() {
+        return jetty ? JETTY_FLOOR : TOMCAT_FLOOR;
+    }
+
+    /** True when the configuration talks to Redis (a store, or a floor): Redis-side figures apply. */
+    public boolean usesRedis() {
+        return sessionsInRedis || isFloor();
     }
 
     /** True when this configuration needs a Lanyard adapter jar. */

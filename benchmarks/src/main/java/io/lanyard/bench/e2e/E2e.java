@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  */
 public final class E2e {
     /** One timed wrk run. */
+    /** One timed wrk run; {@code redisWritesPerRequest}: Redis's own change counter ({@code rdb_changes_since_last_save}) delta / requests. */
     public record Cell(Configuration cfg, int round, Workload workload, Wrk.Result wrk, double bytesToRedisPerRequest,
-                       double bytesFromRedisPerRequest, double serverCpuMicrosPerRequest, double redisCpuMicrosPerRequest) {
+                       double bytesFromRedisPerRequest, double serverCpuMicrosPerRequest, double redisCpuMicrosPerRequest,
+                       double redisWritesPerRequest) {
     }
 
     /** Commands the node sent per request (MONITOR, script-internal lines ignored). */
@@ -83,12 +85,15 @@ public final class E2e {
                 admin.flushAll();
                 RawRedis.Result r = RawRedis.measure(redis.uri(), round, params.connections(), params.rawSeconds());
                 raw.add(r);
-                log.accept(String.format("round %d raw Redis: PING %.0f/s, EVALSHA(load.lua) %.0f/s", round, r.pingPerSecond(), r.evalPerSecond()));
+                log.accept(String.format("round %d raw Redis: PING %.0f/s, EVALSHA_RO(load.lua) %.0f/s; session %d bytes", round, r.pingPerSecond(),
+                        r.evalPerSecond(), r.sessionBytes()));
                 List<Configuration> order = new ArrayList<>(configs);
                 Collections.rotate(order, -(round - 1));
+                // The floor reads a value as large as the session (the store's whole hash).
+                String floorValue = "x".repeat(r.sessionBytes());
                 for (Configuration cfg : order) {
                     admin.flushAll();
-                    admin.set("lanyard-bench:floor", "x");
+                    admin.set(ServerMain.FloorFilter.KEY, floorValue);
                     long usedBefore = usedMemory(admin);
                     try (ServerProcess server = ServerProcess.start(cfg, redis.uri(), work, cfg + "-r" + round, List.of())) {
                         Sessions http = new Sessions(server.port());
@@ -114,17 +119,19 @@ public final class E2e {
                                 wrk.run(server.port(), w.path(), cf, params.cellWarmupSeconds());
                             }
                             Map<String, Long> before = netStats(admin);
+                            long changes0 = redisChanges(admin);
                             long serverCpu0 = cpuMicros(server.pid());
                             long redisCpu0 = cpuMicros(redisPid);
                             Wrk.Result res = wrk.run(server.port(), w.path(), cf, params.cellSeconds());
                             long serverCpu1 = cpuMicros(server.pid());
                             long redisCpu1 = cpuMicros(redisPid);
                             Map<String, Long> after = netStats(admin);
-                            double in = (after.get("total_net_input_bytes") - before.get("total_net_input_bytes")) / (double) res.requests();
-                            double out = (after.get("total_net_output_bytes") - before.get("total_net_output_bytes")) / (double) res.requests();
-                            cells.add(new Cell(cfg, round, w, res, cfg.sessionsInRedis() || cfg == Configuration.TOMCAT_FLOOR ? in : Double.NaN,
-                                    cfg.sessionsInRedis() || cfg == Configuration.TOMCAT_FLOOR ? out : Double.NaN,
-                                    (serverCpu1 - serverCpu0) / (double) res.requests(), (redisCpu1 - redisCpu0) / (double) res.requests()));
+                            double n = res.requests();
+                            double in = (after.get("total_net_input_bytes") - before.get("total_net_input_bytes")) / n;
+                            double out = (after.get("total_net_output_bytes") - before.get("total_net_output_bytes")) / n;
+                            double writes = (redisChanges(admin) - changes0) / n;
+                            cells.add(new Cell(cfg, round, w, res, cfg.usesRedis() ? in : Double.NaN, cfg.usesRedis() ? out : Double.NaN,
+                                    (serverCpu1 - serverCpu0) / n, (redisCpu1 - redisCpu0) / n, cfg.usesRedis() ? writes : Double.NaN));
                             log.accept(String.format("round %d %-30s %-14s %8.0f req/s p50 %6.0f us p99 %7.0f us errors %d",
                                     round, cfg, w, res.throughput(), res.p50Micros(), res.p99Micros(), res.errors()));
                             if (res.errors() > res.requests() / 100) {
@@ -154,8 +161,11 @@ public final class E2e {
         int n = Math.min(params.monitorRequests(), cookies.size());
         try (RedisMonitor monitor = RedisMonitor.start(redis)) {
             for (Workload w : Workload.values()) {
-                // Untimed warm-up first so one-off work (script loading, lazy connections) is not counted.
-                http.get(w.path(), w.withSession() ? cookies.get(0) : null);
+                // Untimed warm-up first so one-off work (script loading, lazy connections, a store's first
+                // touch of a session after its creation) is not counted: the steady state, as in the timed runs.
+                for (int i = 0; i < (w.withSession() ? n : 1); i++) {
+                    http.get(w.path(), w.withSession() ? cookies.get(i) : null);
+                }
                 monitor.clear();
                 for (int i = 0; i < n; i++) {
                     HttpResponse<String> r = http.get(w.path(), w.withSession() ? cookies.get(i) : null);
@@ -235,6 +245,11 @@ public final class E2e {
 
     static long usedMemory(RedisClient admin) {
         return info(admin, "memory").get("used_memory");
+    }
+
+    /** Redis's own count of key modifications ({@code INFO persistence}); counted with persistence off too. */
+    private static long redisChanges(RedisClient admin) {
+        return info(admin, "persistence").get("rdb_changes_since_last_save");
     }
 
     private static Map<String, Long> netStats(RedisClient admin) {

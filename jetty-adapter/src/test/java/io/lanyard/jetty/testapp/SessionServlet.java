@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|hold|cart|ttl|names|login|user|invalidate}
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|tally|hold|cart|ttl|names|login|user|invalidate}
  * ({@code login}: {@code name}=user, {@code value}=password), and {@code ?op=ping}, which never touches the session.
  * Also packaged into the test war for the distribution test.
  */
@@ -68,6 +68,15 @@ public class SessionServlet extends HttpServlet {
                     cart.add(value); // in place, no setAttribute
                 }
                 out = cart.toString();
+            }
+            case "tally" -> { // a mutable attribute read without iterating it: only change detection iterates it
+                CountingList tally = (CountingList) s.getAttribute("tally");
+                if (tally == null) {
+                    tally = new CountingList();
+                    tally.add(value);
+                    s.setAttribute("tally", tally);
+                }
+                out = String.valueOf(tally.size());
             }
             case "hold" -> {
                 s.setAttribute(name, value);

@@ -2,8 +2,13 @@
 -- KEYS[1] session hash
 -- ARGV[1] now (epoch ms)  ARGV[2] grace (ms)  ARGV[3] 'create' | 'update'
 -- ARGV[4] node name, or '' when the pairs carry the node field (metadata written as given)
--- ARGV[5] new maxInactive seconds, or '' when unchanged
--- ARGV[6] n = number of field/value pairs that follow; then n pairs to set; then fields to delete.
+-- ARGV[5] this request's access (epoch ms), or '' for none  ARGV[6] with it, lastAccessed
+-- ARGV[7] the session's maxInactive seconds  ARGV[8] '1' when that is a change to write, else ''
+-- ARGV[9] the expiry the access and timeout give (epoch ms, 0 = never), used with ARGV[5] or ARGV[8]
+-- ARGV[10] n = number of field/value pairs that follow; then n pairs to set; then fields to delete.
+-- A writing request records its access at no extra command; only when it is newer than the stored
+-- one and the expiry was computed for the stored timeout (another node may have touched the
+-- session later, or changed its timeout).
 -- Returns the new version (> 0); 0 when the session is gone or expired (nothing written: a save
 -- never resurrects a session another node invalidated); -1 when 'create' finds the key taken;
 -- -2 when the metadata is unreadable.
@@ -17,8 +22,8 @@ else
   if not e then return -2 end
   if e > 0 and e <= now then return 0 end
 end
-local n = tonumber(ARGV[6])
-local i = 7
+local n = tonumber(ARGV[10])
+local i = 11
 for _ = 1, n do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   i = i + 2
@@ -27,12 +32,14 @@ while i <= #ARGV do
   redis.call('HDEL', KEYS[1], ARGV[i])
   i = i + 1
 end
+if ARGV[8] == '1' then
+  redis.call('HSET', KEYS[1], 'maxInactive', ARGV[7], 'expiry', ARGV[9])
+end
 if ARGV[5] ~= '' then
-  local mi = tonumber(ARGV[5])
-  local accessed = tonumber(redis.call('HGET', KEYS[1], 'accessed')) or now
-  local exp = 0
-  if mi > 0 then exp = accessed + mi * 1000 end
-  redis.call('HSET', KEYS[1], 'maxInactive', ARGV[5], 'expiry', string.format('%.0f', exp))
+  local m = redis.call('HMGET', KEYS[1], 'accessed', 'maxInactive')
+  if tonumber(ARGV[5]) > (tonumber(m[1]) or 0) and tonumber(m[2]) == tonumber(ARGV[7]) then
+    redis.call('HSET', KEYS[1], 'lastAccessed', ARGV[6], 'accessed', ARGV[5], 'expiry', ARGV[9])
+  end
 end
 local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'node', ARGV[4]) end

@@ -1,0 +1,98 @@
+package io.lanyard.jetty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lanyard.jetty.testapp.CountingList;
+import io.lanyard.testsupport.RedisMonitor;
+import io.lanyard.testsupport.RedisServer;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a Jetty request costs the store: Jetty stores a session at response commit and again when
+ * the request ends; the second store compares nothing that was not read again, attributes are
+ * decoded only when read, and a read-only request sends one read-only command and writes nothing.
+ */
+class ChangeDetectionIT {
+    private RedisServer redis;
+    private JettyNode node;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start();
+        node = JettyNode.start("A", redis.uri(), f -> f.set("allowedClasses", "io.lanyard.jetty.testapp.CountingList"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            node.close();
+        } finally {
+            redis.close();
+        }
+    }
+
+    private static long redisChanges(RedisServer redis) {
+        return redis.call(j -> {
+            for (String line : j.info("persistence").split("\r?\n")) {
+                if (line.startsWith("rdb_changes_since_last_save:")) {
+                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            throw new AssertionError("no rdb_changes_since_last_save");
+        });
+    }
+
+    @Test
+    void aMutableAttributeReadByARequestIsComparedOnceNotAtBothStores() throws Exception {
+        String cookie = node.get("op=create&name=user&value=alice", null).setCookie();
+        // The request that sets the list encodes it exactly once (Kryo iterates a collection more
+        // than once per encoding): the unit of the counts below.
+        int start = CountingList.ITERATIONS.get();
+        assertEquals("1", node.get("op=tally&value=x", cookie).body());
+        int perEncoding = CountingList.ITERATIONS.get() - start;
+        assertTrue(perEncoding > 0, "encoded when set");
+        for (int i = 0; i < 3; i++) {
+            int before = CountingList.ITERATIONS.get();
+            assertEquals("1", node.get("op=tally", cookie).body());
+            assertEquals(perEncoding, CountingList.ITERATIONS.get() - before, "one change detection per request (Jetty stores twice)");
+        }
+        int before = CountingList.ITERATIONS.get();
+        assertEquals("alice", node.get("op=get&name=user", cookie).body());
+        assertEquals(0, CountingList.ITERATIONS.get() - before, "an attribute the request did not read is not compared");
+    }
+
+    @Test
+    void aNewSessionIsStoredOnceThoughJettyStoresAtCommitAndAtTheEnd() throws Exception {
+        node.context.getSessionHandler().setMaxInactiveInterval(1800);
+        node.get("op=create&name=user&value=alice", null); // scripts loaded
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            mon.clear();
+            node.get("op=create&name=user&value=bob", null);
+            List<String> sent = mon.clientCommands();
+            assertEquals(2, sent.size(), "the expiry index entry, then the hash: " + sent);
+            assertTrue(sent.get(0).contains("\"ZADD\"") && sent.get(1).contains("\"create\""), sent.toString());
+        }
+    }
+
+    @Test
+    void readOnlyRequestsSendOneReadOnlyCommandAndWriteNothing() throws Exception {
+        String cookie = node.get("op=create&name=user&value=alice", null).setCookie();
+        node.get("op=tally&value=x", cookie);
+        node.get("op=tally", cookie); // the touch after Jetty's own metadata write (see TouchPolicy), scripts loaded
+        long changes = redisChanges(redis);
+        try (RedisMonitor mon = RedisMonitor.start(redis)) {
+            for (int i = 0; i < 10; i++) {
+                assertEquals("1", node.get("op=tally", cookie).body());
+                assertEquals("alice", node.get("op=get&name=user", cookie).body());
+            }
+            List<String> sent = mon.clientCommands();
+            assertEquals(20, sent.size(), "one command per request: " + sent);
+            assertTrue(sent.stream().allMatch(l -> l.contains("\"EVALSHA_RO\"")), sent.toString());
+        }
+        assertEquals(0, redisChanges(redis) - changes, "Redis's change counter: no write for 20 read-only requests");
+    }
+}

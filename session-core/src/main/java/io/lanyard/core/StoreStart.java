@@ -1,0 +1,45 @@
+package io.lanyard.core;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The start sequence of a {@link RedisSessionStore}, around its construction: the settings as both
+ * adapters prepare them (environment overrides, the container's node name, validation), then the
+ * start-up check of the connection and one line naming every effective setting.
+ */
+final class StoreStart {
+    /** The store's logger: operators see one logger name for the store's lines. */
+    private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
+
+    private StoreStart() {
+    }
+
+    /**
+     * Applies the {@code LANYARD_*} environment overrides (logged), takes {@code defaultNodeName}
+     * when no node name is set, and validates; settings validated before (a restarted webapp) are
+     * used as they are.
+     */
+    static void prepare(LanyardSettings settings, String contextPath, String defaultNodeName) {
+        if (!settings.isSealed()) {
+            List<String> fromEnvironment = SettingSources.prepare(settings, System.getenv(), contextPath, defaultNodeName);
+            if (!fromEnvironment.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "Lanyard settings overridden by LANYARD_* environment variables: " + fromEnvironment);
+            }
+        }
+    }
+
+    /** Runs the start-up check ({@link RedisCalls#checkAtStart}); a store that fails it is closed. Then logs the settings. */
+    static RedisSessionStore checked(RedisSessionStore store, RedisCalls redis, LanyardSettings settings) {
+        try {
+            redis.checkAtStart();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        // Every effective setting (passwords masked), so the log alone tells how a node was configured.
+        LOG.log(System.Logger.Level.INFO, "Lanyard session store started: " + LanyardSettings.SETTINGS.stream()
+                .map(s -> s.name() + "=" + settings.get(s.name())).collect(Collectors.joining(", ")));
+        return store;
+    }
+}

@@ -1,0 +1,117 @@
+package io.lanyard.core;
+
+import io.lanyard.testsupport.LogCapture;
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Redis full (DESIGN.md "Redis full"): a real redis-server with a small {@code maxmemory} and the
+ * {@code noeviction} policy, filled up by another client. Page views keep being served, writes fail
+ * at once with a typed exception (503 in the adapters), one log line per episode, and everything
+ * resumes with nothing lost once memory is freed.
+ */
+class RedisFullIT {
+    private final io.lanyard.testsupport.MutableClock clock = io.lanyard.testsupport.MutableClock.now();
+    private RedisServer redis;
+    private RedisSessionStore store;
+    private int fillers;
+
+    @BeforeEach
+    void start() {
+        redis = RedisServer.start("--maxmemory", "4mb", "--maxmemory-policy", "noeviction");
+        LanyardSettings s = new LanyardSettings();
+        s.setRedisUri(redis.uri());
+        s.setNodeName("a");
+        store = RedisSessionStore.start(s.validate("/shop"), getClass().getClassLoader(), clock);
+    }
+
+    @AfterEach
+    void stop() {
+        if (store != null) {
+            store.close();
+        }
+        redis.close();
+    }
+
+    /** Another client fills Redis up to maxmemory. */
+    private void fillRedis() {
+        String block = "x".repeat(64 * 1024);
+        try (Jedis j = redis.jedis()) {
+            while (fillers < 10_000) {
+                try {
+                    j.set("filler:" + fillers, block);
+                    fillers++;
+                } catch (JedisDataException e) {
+                    assertTrue(e.getMessage().startsWith("OOM"), e.getMessage());
+                    return;
+                }
+            }
+        }
+        fail("Redis never became full");
+    }
+
+    private void freeRedis() {
+        try (Jedis j = redis.jedis()) {
+            for (int i = 0; i < fillers; i++) {
+                j.del("filler:" + i);
+            }
+        }
+    }
+
+    @Test
+    void pageViewsAreServedWritesFailFastLoggedOnceAndEverythingResumesWhenMemoryIsFreed() {
+        String id = "FULLREDIS0123456789ABCDEF";
+        SessionRecord created = store.create(id, 1800);
+        created.setAttribute("user", "alice");
+        created.setAttribute("cart", new java.util.ArrayList<>(List.of("sku-1")));
+        assertEquals(SaveResult.SAVED, store.save(created));
+        fillRedis();
+
+        try (LogCapture log = LogCapture.of("io.lanyard.core")) {
+            for (int i = 0; i < 5; i++) {
+                clock.advance(Duration.ofSeconds(61)); // every load's touch is due, and cannot be written
+                SessionRecord page = store.load(id);
+                assertNotNull(page, "a page view of an existing session is served");
+                assertEquals("alice", page.getAttribute("user"));
+                assertEquals(SaveResult.UNCHANGED, store.save(page));
+            }
+            for (int i = 0; i < 5; i++) {
+                SessionRecord r = store.load(id);
+                r.setAttribute("theme", "dark");
+                long t0 = System.nanoTime();
+                assertThrows(LanyardException.RedisFullException.class, () -> store.save(r), "a writing request fails");
+                assertTrue(System.nanoTime() - t0 < 1_000_000_000L, "at once, not after a timeout");
+            }
+            SessionRecord fresh = store.create("FULLREDISNEW0123456789AB", 1800);
+            fresh.setAttribute("user", "bob");
+            assertThrows(LanyardException.RedisFullException.class, () -> store.save(fresh), "a new session cannot be stored");
+            assertTrue(store.isRedisFull());
+            assertFalse(store.isRedisDown(), "not an outage: reads go on");
+            List<String> warnings = log.messages(Level.WARNING);
+            assertEquals(1, warnings.size(), "once per episode: " + log);
+            assertTrue(warnings.get(0).contains("Redis is full: maxmemory reached"), warnings.get(0));
+
+            freeRedis();
+            SessionRecord r = store.load(id);
+            r.setAttribute("theme", "dark");
+            assertEquals(SaveResult.SAVED, store.save(r), "writes resume once memory is freed");
+            assertEquals(1, log.messages(Level.INFO).stream().filter(m -> m.contains("accepts writes again")).count(), log.toString());
+            assertEquals(1, log.messages(Level.WARNING).size(), log.toString());
+        }
+        SessionRecord after = store.load(id);
+        assertEquals("alice", after.getAttribute("user"), "nothing lost");
+        assertEquals(List.of("sku-1"), after.getAttribute("cart"));
+        assertEquals("dark", after.getAttribute("theme"));
+        assertFalse(store.isRedisFull());
+    }
+}

@@ -1,0 +1,78 @@
+package io.lanyard.tomcat;
+
+import io.lanyard.testsupport.RedisServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Redis full under a Tomcat node (a real redis-server with a small {@code maxmemory} and
+ * {@code noeviction}, filled by another client): page views are served, a request that changes
+ * its session gets a fast 503 saying Redis is full, and after memory is freed both work again with
+ * the session intact.
+ */
+class RedisFullTomcatIT {
+    private RedisServer redis;
+    private EmbeddedNode node;
+    private int fillers;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start("--maxmemory", "4mb", "--maxmemory-policy", "noeviction");
+        node = new EmbeddedNode("a", redis.uri(), m -> { });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            node.close();
+        } finally {
+            redis.close();
+        }
+    }
+
+    @Test
+    void pageViewsAreServedAndWritesGetA503UntilMemoryIsFreed() {
+        Browser browser = new Browser();
+        browser.get(node.url("/s/set?name=user&value=alice"));
+        String block = "x".repeat(64 * 1024);
+        try (Jedis j = redis.jedis()) {
+            for (;;) {
+                try {
+                    j.set("filler:" + fillers, block);
+                    fillers++;
+                } catch (JedisDataException e) {
+                    assertTrue(e.getMessage().startsWith("OOM"), e.getMessage());
+                    break;
+                }
+                if (fillers > 10_000) {
+                    fail("Redis never became full");
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals("alice", browser.get(node.url("/s/get?name=user")), "a page view is served");
+        }
+        HttpResponse<String> write = browser.send(node.url("/s/set?name=theme&value=dark"));
+        assertEquals(503, write.statusCode(), write.body());
+        assertTrue(write.body().contains("is full"), write.body());
+        assertTrue(write.headers().firstValue("Retry-After").isPresent());
+
+        try (Jedis j = redis.jedis()) {
+            for (int i = 0; i < fillers; i++) {
+                j.del("filler:" + i);
+            }
+        }
+        browser.get(node.url("/s/set?name=theme&value=dark"));
+        assertEquals("dark", browser.get(node.url("/s/get?name=theme")));
+        assertEquals("alice", browser.get(node.url("/s/get?name=user")), "nothing lost");
+    }
+}
