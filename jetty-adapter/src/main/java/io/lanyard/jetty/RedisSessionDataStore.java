@@ -71,16 +71,21 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStart() throws Exception {
-        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
+        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         ClassLoader loader = _context.getContext().getClassLoader();
-        // The key's application part comes from the context path ("/shop" -> "shop", root ->
-        // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
-        // a Tomcat node of the same application uses the same keys.
-        store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
-                loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
+        try {
+            // The key's application part comes from the context path ("/shop" -> "shop", root ->
+            // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
+            // a Tomcat node of the same application uses the same keys.
+            store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
+                    loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
+        } catch (RuntimeException e) {
+            Slf4jBridge.uninstall(); // Jetty calls no doStop after a failed start
+            throw e;
+        }
         store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
         _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
