@@ -56,7 +56,7 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
             Content.Sink.write(response, true, RedisUnavailableException.ANSWER, callback);
             return true;
         }
-        if (store.getStore() != null && (store.getStore().isRedisDown() || store.getStore().isRedisFull())) {
+        if (RedisSessionDataStore.refusesNewSessions(store.getStore())) {
             request.addHttpStreamWrapper(RetryAfterOn503::new);
         }
         return super.handle(request, response, callback);

@@ -24,33 +24,15 @@ interface MetricsRecorder {
 
     void expiryProcessed();
 
-    Counters view();
-
-    /** The counters, as the JMX view reads them. */
-    interface Counters {
-        long getLoads();
-        long getLoadMisses();
-        long getSaves();
-        long getBytesRead();
-        long getBytesWritten();
-        long getRedisCommands();
-        long getErrors();
-        long getRefusedClasses();
-        long getDroppedAttributes();
-        long getOversizedRefused();
-        long getExpiriesProcessed();
-        double getLoadLatencyMeanMicros();
-        long getLoadLatencyMaxMicros();
-        double getSaveLatencyMeanMicros();
-        long getSaveLatencyMaxMicros();
-    }
+    /** The counters, as the JMX view ({@link StoreView}) reads them. */
+    Counting view();
 
     static MetricsRecorder create(boolean enabled) {
         return enabled ? new Counting() : NOOP;
     }
 
     MetricsRecorder NOOP = new MetricsRecorder() {
-        private final Counters zeros = new Counting().view();
+        private final Counting zeros = new Counting();
 
         @Override public void load(long nanos, long bytes, boolean found) { }
         @Override public void save(long nanos, long bytes) { }
@@ -60,11 +42,11 @@ interface MetricsRecorder {
         @Override public void attributeDropped() { }
         @Override public void oversizedRefused() { }
         @Override public void expiryProcessed() { }
-        @Override public Counters view() { return zeros; }
+        @Override public Counting view() { return zeros; }
     };
 
     /** LongAdders: contention-free increments from many request threads. */
-    final class Counting implements MetricsRecorder, Counters {
+    final class Counting implements MetricsRecorder {
         private final LongAdder loads = new LongAdder();
         private final LongAdder misses = new LongAdder();
         private final LongAdder loadNanos = new LongAdder();
@@ -103,34 +85,32 @@ interface MetricsRecorder {
         @Override public void attributeDropped() { dropped.increment(); }
         @Override public void oversizedRefused() { oversized.increment(); }
         @Override public void expiryProcessed() { expiries.increment(); }
-        @Override public Counters view() { return this; }
+        @Override public Counting view() { return this; }
 
-        @Override public long getLoads() { return loads.sum(); }
-        @Override public long getLoadMisses() { return misses.sum(); }
-        @Override public long getSaves() { return saves.sum(); }
-        @Override public long getBytesRead() { return bytesRead.sum(); }
-        @Override public long getBytesWritten() { return bytesWritten.sum(); }
-        @Override public long getRedisCommands() { return commands.sum(); }
-        @Override public long getErrors() { return errors.sum(); }
-        @Override public long getRefusedClasses() { return refused.sum(); }
-        @Override public long getDroppedAttributes() { return dropped.sum(); }
-        @Override public long getOversizedRefused() { return oversized.sum(); }
-        @Override public long getExpiriesProcessed() { return expiries.sum(); }
+        public long getLoads() { return loads.sum(); }
+        public long getLoadMisses() { return misses.sum(); }
+        public long getSaves() { return saves.sum(); }
+        public long getBytesRead() { return bytesRead.sum(); }
+        public long getBytesWritten() { return bytesWritten.sum(); }
+        public long getRedisCommands() { return commands.sum(); }
+        public long getErrors() { return errors.sum(); }
+        public long getRefusedClasses() { return refused.sum(); }
+        public long getDroppedAttributes() { return dropped.sum(); }
+        public long getOversizedRefused() { return oversized.sum(); }
+        public long getExpiriesProcessed() { return expiries.sum(); }
 
-        @Override
         public double getLoadLatencyMeanMicros() {
             long n = loads.sum() + misses.sum();
             return n == 0 ? 0 : loadNanos.sum() / 1000.0 / n;
         }
 
-        @Override public long getLoadLatencyMaxMicros() { return loadMax.get() / 1000; }
+        public long getLoadLatencyMaxMicros() { return loadMax.get() / 1000; }
 
-        @Override
         public double getSaveLatencyMeanMicros() {
             long n = saves.sum();
             return n == 0 ? 0 : saveNanos.sum() / 1000.0 / n;
         }
 
-        @Override public long getSaveLatencyMaxMicros() { return saveMax.get() / 1000; }
+        public long getSaveLatencyMaxMicros() { return saveMax.get() / 1000; }
     }
 }

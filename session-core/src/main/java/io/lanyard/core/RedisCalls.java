@@ -43,8 +43,6 @@ final class RedisCalls implements AutoCloseable {
     /** Error prefixes that mean "Redis cannot serve this right now", not "this command is wrong". */
     private static final List<String> TRANSIENT_ERRORS = List.of("READONLY", "LOADING", "MASTERDOWN", "CLUSTERDOWN",
             "TRYAGAIN", "BUSY", "NOREPLICAS");
-    /** At most one log line per this interval about an exhausted connection pool. */
-    private static final long POOL_LOG_INTERVAL_NANOS = 60_000_000_000L;
     /** At most one probe starts per this interval while Redis is down. */
     static final long PROBE_INTERVAL_MILLIS = 1000;
 
@@ -59,7 +57,7 @@ final class RedisCalls implements AutoCloseable {
     private volatile long downSince;
     /** Why the breaker is open (the last failure seen), for the fail-fast messages of an outage. */
     private volatile String downCause = "";
-    private volatile long poolExhaustedLogged = System.nanoTime() - POOL_LOG_INTERVAL_NANOS;
+    private final RateLimitedLog poolWarnings = new RateLimitedLog(LOG, 60_000);
     private volatile UnifiedJedis client;
     private volatile boolean closed;
     /** False once the server answered that it has no EVALSHA_RO (Redis before 7.0): read scripts then run as EVALSHA. */
@@ -146,13 +144,9 @@ final class RedisCalls implements AutoCloseable {
             if (e.getCause() instanceof NoSuchElementException) {
                 // All poolSize connections busy for connectTimeoutMillis: Redis is slow or the pool too
                 // small. Fail this request only; Redis itself answers, so the breaker stays closed.
-                long now = System.nanoTime();
-                if (now - poolExhaustedLogged >= POOL_LOG_INTERVAL_NANOS) {
-                    poolExhaustedLogged = now;
-                    LOG.log(System.Logger.Level.WARNING, "Lanyard: no free Redis connection within "
-                            + settings.getConnectTimeoutMillis() + " ms (poolSize=" + settings.getPoolSize()
-                            + "); requests fail with 503 while this lasts. Logged at most once a minute.");
-                }
+                poolWarnings.warn("pool", "Lanyard: no free Redis connection within "
+                        + settings.getConnectTimeoutMillis() + " ms (poolSize=" + settings.getPoolSize()
+                        + "); requests fail with 503 while this lasts. Logged at most once a minute.");
                 throw new LanyardException.RedisUnavailableException(sessionId, "no free connection to Redis at "
                         + settings.maskedRedisUri() + " within " + settings.getConnectTimeoutMillis() + " ms", e);
             }

@@ -19,7 +19,7 @@ import java.util.function.IntSupplier;
  */
 final class StoreView implements LanyardStoreMXBean {
     private final LanyardSettings settings;
-    private final MetricsRecorder.Counters m;
+    private final MetricsRecorder.Counting m;
     private final RedisCalls redis;
     private final SessionControl sessions;
     private final System.Logger log;
@@ -28,7 +28,7 @@ final class StoreView implements LanyardStoreMXBean {
     private volatile IntSupplier sessionsInUse;
     private volatile ObjectName registered;
 
-    StoreView(LanyardSettings settings, MetricsRecorder.Counters counters, RedisCalls redis, System.Logger log,
+    StoreView(LanyardSettings settings, MetricsRecorder.Counting counters, RedisCalls redis, System.Logger log,
               IntSupplier sessionsInUse, SessionControl sessions) {
         this.settings = settings;
         this.sessions = sessions;
