@@ -258,6 +258,10 @@ final class Expiry {
             record = null;
         }
         if (record != null) {
+            long now = clock.millis();
+            if (record.isExpiredAt(now)) { // not a signed-out session handed over before its expiry
+                metrics.expiryLag(now - record.expiryTime());
+            }
             handingOver.put(id, record);
             try {
                 handler.accept(record);

@@ -78,6 +78,67 @@ public interface LanyardStoreMXBean {
     /** Every setting by name, as text; passwords masked. */
     Map<String, String> getSettings();
 
+    // ---- the store's health (README "Monitoring"): counters since start, quantiles over the last
+    // one to two minutes (SlidingHistogram), all read from memory without a Redis call ----
+
+    /**
+     * Requests that used a session: loads (found or not) plus sessions created. Concurrent
+     * requests of one session on one Tomcat node share one load and count once.
+     */
+    long getSessionRequests();
+
+    /** {@code RedisCommands / SessionRequests} since start (background commands included). */
+    double getRedisCommandsPerRequest();
+
+    /** {@code BytesRead / SessionRequests} since start. */
+    double getBytesReadPerRequest();
+
+    /** {@code BytesWritten / SessionRequests} since start. */
+    double getBytesWrittenPerRequest();
+
+    /** Median load latency over the last one to two minutes, in microseconds (within 6.25%); 0 without loads. */
+    long getLoadLatencyP50Micros();
+
+    /** 99th percentile load latency over the last one to two minutes, in microseconds (within 6.25%). */
+    long getLoadLatencyP99Micros();
+
+    /** Median save latency over the last one to two minutes, in microseconds (within 6.25%); 0 without saves. */
+    long getSaveLatencyP50Micros();
+
+    /** 99th percentile save latency over the last one to two minutes, in microseconds (within 6.25%). */
+    long getSaveLatencyP99Micros();
+
+    /**
+     * Median expiry lag over the last one to two minutes, in milliseconds: how long after its
+     * expiry time this node handed an expired session to {@code sessionDestroyed}.
+     */
+    long getExpiryLagP50Millis();
+
+    /** 99th percentile expiry lag over the last one to two minutes, in milliseconds (within 6.25%). */
+    long getExpiryLagP99Millis();
+
+    /** Largest expiry lag over the last one to two minutes, in milliseconds (exact). */
+    long getExpiryLagMaxMillis();
+
+    /**
+     * The Redis breaker: {@code CLOSED} (Redis in use), {@code OPEN} (requests fail fast with 503)
+     * or {@code PROBING} (open, a background probe in flight). {@link #isRedisDown()} is true
+     * unless it is {@code CLOSED}.
+     */
+    String getBreakerState();
+
+    /** Times the breaker opened since start (outages, refused credentials included). */
+    long getOutages();
+
+    /** Whole seconds the current outage has lasted; 0 while the breaker is closed. */
+    long getCurrentOutageSeconds();
+
+    /** Episodes of Redis refusing writes for lack of memory ({@code maxmemory}) since start. */
+    long getRedisFullEpisodes();
+
+    /** True while Redis refuses writes for memory and did so within the last second. */
+    boolean isRedisFull();
+
     /**
      * The live sessions of a principal (a user), most recently used first, one line each:
      * {@code <id> created=<instant> lastAccessed=<instant> node=<node>}.

@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * Where the store reports what it did. Chosen once at start: {@link #NOOP} when metrics are
@@ -11,6 +12,12 @@ interface MetricsRecorder {
     void load(long nanos, long bytes, boolean found);
 
     void save(long nanos, long bytes);
+
+    /** A new session was created in memory (with loads, what {@code SessionRequests} counts). */
+    void created();
+
+    /** An expired session was handed to the expiry callback {@code lagMillis} after its expiry time. */
+    void expiryLag(long lagMillis);
 
     void command();
 
@@ -28,14 +35,16 @@ interface MetricsRecorder {
     Counting view();
 
     static MetricsRecorder create(boolean enabled) {
-        return enabled ? new Counting() : NOOP;
+        return enabled ? new Counting(System::nanoTime) : NOOP;
     }
 
     MetricsRecorder NOOP = new MetricsRecorder() {
-        private final Counting zeros = new Counting();
+        private final Counting zeros = new Counting(System::nanoTime);
 
         @Override public void load(long nanos, long bytes, boolean found) { }
         @Override public void save(long nanos, long bytes) { }
+        @Override public void created() { }
+        @Override public void expiryLag(long lagMillis) { }
         @Override public void command() { }
         @Override public void error() { }
         @Override public void classRefused() { }
@@ -45,7 +54,10 @@ interface MetricsRecorder {
         @Override public Counting view() { return zeros; }
     };
 
-    /** LongAdders: contention-free increments from many request threads. */
+    /**
+     * LongAdders: contention-free increments from many request threads; latencies and expiry lags
+     * also go to {@link SlidingHistogram}s (the last one to two minutes) for their quantiles.
+     */
     final class Counting implements MetricsRecorder {
         private final LongAdder loads = new LongAdder();
         private final LongAdder misses = new LongAdder();
@@ -62,12 +74,24 @@ interface MetricsRecorder {
         private final LongAdder dropped = new LongAdder();
         private final LongAdder oversized = new LongAdder();
         private final LongAdder expiries = new LongAdder();
+        private final LongAdder created = new LongAdder();
+        private final SlidingHistogram loadMicros;
+        private final SlidingHistogram saveMicros;
+        private final SlidingHistogram lagMillis;
+
+        /** @param nanoTicker the time for the sliding windows ({@code System::nanoTime}; tests move it) */
+        Counting(LongSupplier nanoTicker) {
+            loadMicros = new SlidingHistogram(nanoTicker);
+            saveMicros = new SlidingHistogram(nanoTicker);
+            lagMillis = new SlidingHistogram(nanoTicker);
+        }
 
         @Override
         public void load(long nanos, long bytes, boolean found) {
             (found ? loads : misses).increment();
             loadNanos.add(nanos);
             loadMax.accumulate(nanos);
+            loadMicros.record(nanos / 1000);
             bytesRead.add(bytes);
         }
 
@@ -76,9 +100,12 @@ interface MetricsRecorder {
             saves.increment();
             saveNanos.add(nanos);
             saveMax.accumulate(nanos);
+            saveMicros.record(nanos / 1000);
             bytesWritten.add(bytes);
         }
 
+        @Override public void created() { created.increment(); }
+        @Override public void expiryLag(long lag) { lagMillis.record(lag); }
         @Override public void command() { commands.increment(); }
         @Override public void error() { errors.increment(); }
         @Override public void classRefused() { refused.increment(); }
@@ -112,5 +139,22 @@ interface MetricsRecorder {
         }
 
         public long getSaveLatencyMaxMicros() { return saveMax.get() / 1000; }
+
+        /** Loads (found or not) plus sessions created: the requests that used a session. */
+        public long getSessionRequests() { return loads.sum() + misses.sum() + created.sum(); }
+
+        /** {@code total} divided by {@link #getSessionRequests()}; 0 before the first. */
+        public double perRequest(long total) {
+            long n = getSessionRequests();
+            return n == 0 ? 0 : (double) total / n;
+        }
+
+        public long getLoadLatencyP50Micros() { return loadMicros.quantile(0.50); }
+        public long getLoadLatencyP99Micros() { return loadMicros.quantile(0.99); }
+        public long getSaveLatencyP50Micros() { return saveMicros.quantile(0.50); }
+        public long getSaveLatencyP99Micros() { return saveMicros.quantile(0.99); }
+        public long getExpiryLagP50Millis() { return lagMillis.quantile(0.50); }
+        public long getExpiryLagP99Millis() { return lagMillis.quantile(0.99); }
+        public long getExpiryLagMaxMillis() { return lagMillis.max(); }
     }
 }

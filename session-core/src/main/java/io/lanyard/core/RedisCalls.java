@@ -54,7 +54,7 @@ final class RedisCalls implements AutoCloseable {
     private final AtomicBoolean down = new AtomicBoolean();
     /** Set while the breaker is open because Redis refused the credentials or a permission: logged once, apart. */
     private final AtomicBoolean accessDenied = new AtomicBoolean();
-    private volatile long downSince;
+    private final RedisHealth health = new RedisHealth();
     /** Why the breaker is open (the last failure seen), for the fail-fast messages of an outage. */
     private volatile String downCause = "";
     private final RateLimitedLog poolWarnings = new RateLimitedLog(LOG, 60_000);
@@ -71,7 +71,7 @@ final class RedisCalls implements AutoCloseable {
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.probeKey = probeKey;
-        this.full = new RedisFull(settings.maskedRedisUri());
+        this.full = new RedisFull(settings.maskedRedisUri(), health);
     }
 
     /**
@@ -117,7 +117,7 @@ final class RedisCalls implements AutoCloseable {
             metrics.error();
             throw new LanyardException.RedisUnavailableException(sessionId,
                     "Redis at " + settings.maskedRedisUri() + " is unavailable (down since "
-                            + (System.currentTimeMillis() - downSince) + " ms: " + downCause + ")", null);
+                            + health.downMillis() + " ms: " + downCause + ")", null);
         }
         UnifiedJedis used = null;
         try {
@@ -169,6 +169,7 @@ final class RedisCalls implements AutoCloseable {
         }
         long start = System.nanoTime();
         UnifiedJedis used = null;
+        health.probing(true);
         try {
             used = client(null, true);
             metrics.command();
@@ -176,7 +177,7 @@ final class RedisCalls implements AutoCloseable {
             // Only the probe closes the breaker (one probe at a time), so it logs first: no call
             // succeeds before the recovery line is written.
             LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
-                    + (System.currentTimeMillis() - downSince) + " ms");
+                    + health.downMillis() + " ms");
             accessDenied.set(false);
             down.set(false);
         } catch (RuntimeException e) {
@@ -192,6 +193,8 @@ final class RedisCalls implements AutoCloseable {
             discard(used);
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             scheduleProbe(Math.max(0, PROBE_INTERVAL_MILLIS - elapsedMillis));
+        } finally {
+            health.probing(false);
         }
     }
 
@@ -232,7 +235,7 @@ final class RedisCalls implements AutoCloseable {
         downCause = why;
         logDenied(why);
         if (down.compareAndSet(false, true)) {
-            downSince = System.currentTimeMillis();
+            health.outageBegan();
             scheduleProbe(PROBE_INTERVAL_MILLIS);
         }
         discard(used);
@@ -283,7 +286,7 @@ final class RedisCalls implements AutoCloseable {
     private void open(String what, String cause) {
         downCause = cause;
         if (down.compareAndSet(false, true)) {
-            downSince = System.currentTimeMillis();
+            health.outageBegan();
             downCause = what + ": " + cause;
             // The call that failed was the first probe: the next one starts an interval later.
             scheduleProbe(PROBE_INTERVAL_MILLIS);
@@ -300,6 +303,11 @@ final class RedisCalls implements AutoCloseable {
 
     boolean isDown() {
         return down.get();
+    }
+
+    /** Outages, probes and "Redis is full" episodes, for the JMX view. */
+    RedisHealth health() {
+        return health;
     }
 
     boolean isClosed() {

@@ -17,11 +17,13 @@ final class RedisFull {
     private static final long RECENT_NANOS = 1_000_000_000L;
 
     private final String maskedUri;
+    private final RedisHealth health;
     private final AtomicBoolean full = new AtomicBoolean();
     private volatile long refusedAt;
 
-    RedisFull(String maskedUri) {
+    RedisFull(String maskedUri, RedisHealth health) {
         this.maskedUri = maskedUri;
+        this.health = health;
     }
 
     static boolean isOutOfMemory(JedisDataException e) {
@@ -32,6 +34,7 @@ final class RedisFull {
     LanyardException.RedisFullException refused(String sessionId, JedisDataException e) {
         refusedAt = System.nanoTime();
         if (full.compareAndSet(false, true)) {
+            health.fullEpisodeBegan();
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis is full: maxmemory reached at " + maskedUri + " ("
                     + e.getMessage() + "). Page views of existing sessions are still served; requests that change"
                     + " a session fail with 503 until memory is freed. Not logged again until writes succeed.");

@@ -232,6 +232,7 @@ public final class RedisSessionStore implements AutoCloseable {
             throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
         }
         long now = now();
+        metrics.created();
         return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
                 0, settings.getNodeName(), true, touch);
     }

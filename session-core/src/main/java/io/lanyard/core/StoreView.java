@@ -109,6 +109,23 @@ final class StoreView implements LanyardStoreMXBean {
         return out;
     }
 
+    @Override public long getSessionRequests() { return m.getSessionRequests(); }
+    @Override public double getRedisCommandsPerRequest() { return m.perRequest(m.getRedisCommands()); }
+    @Override public double getBytesReadPerRequest() { return m.perRequest(m.getBytesRead()); }
+    @Override public double getBytesWrittenPerRequest() { return m.perRequest(m.getBytesWritten()); }
+    @Override public long getLoadLatencyP50Micros() { return m.getLoadLatencyP50Micros(); }
+    @Override public long getLoadLatencyP99Micros() { return m.getLoadLatencyP99Micros(); }
+    @Override public long getSaveLatencyP50Micros() { return m.getSaveLatencyP50Micros(); }
+    @Override public long getSaveLatencyP99Micros() { return m.getSaveLatencyP99Micros(); }
+    @Override public long getExpiryLagP50Millis() { return m.getExpiryLagP50Millis(); }
+    @Override public long getExpiryLagP99Millis() { return m.getExpiryLagP99Millis(); }
+    @Override public long getExpiryLagMaxMillis() { return m.getExpiryLagMaxMillis(); }
+    @Override public String getBreakerState() { return redis.health().breaker(redis.isDown()).name(); }
+    @Override public long getOutages() { return redis.health().outages(); }
+    @Override public long getCurrentOutageSeconds() { return redis.health().currentOutageSeconds(redis.isDown()); }
+    @Override public long getRedisFullEpisodes() { return redis.health().fullEpisodes(); }
+    @Override public boolean isRedisFull() { return redis.isFull(); }
+
     @Override
     public List<String> sessionsOf(String principal) {
         return sessions.sessionsOf(principal).stream().map(i -> i.id() + " created=" + i.created() + " lastAccessed="
