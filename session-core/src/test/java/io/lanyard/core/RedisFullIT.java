@@ -96,6 +96,9 @@ class RedisFullIT {
             fresh.setAttribute("user", "bob");
             assertThrows(LanyardException.RedisFullException.class, () -> store.save(fresh), "a new session cannot be stored");
             assertTrue(store.isRedisFull());
+            assertTrue(store.metrics().isRedisFull());
+            assertEquals(1, store.metrics().getRedisFullEpisodes(), "one episode, however many refused writes");
+            assertEquals("CLOSED", store.metrics().getBreakerState());
             assertFalse(store.isRedisDown(), "not an outage: reads go on");
             List<String> warnings = log.messages(Level.WARNING);
             assertEquals(1, warnings.size(), "once per episode: " + log);
@@ -113,5 +116,7 @@ class RedisFullIT {
         assertEquals(List.of("sku-1"), after.getAttribute("cart"));
         assertEquals("dark", after.getAttribute("theme"));
         assertFalse(store.isRedisFull());
+        assertEquals(1, store.metrics().getRedisFullEpisodes());
+        assertEquals(0, store.metrics().getOutages());
     }
 }
