@@ -41,8 +41,11 @@ class StoreHealthTomcatIT {
     @AfterEach
     void stop() throws Exception {
         try {
-            writer.close();
-            reader.close();
+            for (EmbeddedNode n : new EmbeddedNode[]{writer, reader}) {
+                if (n != null) {
+                    n.close();
+                }
+            }
         } finally {
             redis.close();
         }
