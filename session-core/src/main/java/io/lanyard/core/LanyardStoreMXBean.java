@@ -5,11 +5,14 @@ import java.util.Map;
 
 /**
  * The JMX view of one webapp's Lanyard store on one node, the same on both containers: the
- * store's counters since start (all zero when {@code metricsEnabled=false}), its state and the
- * effective settings, passwords masked; and operations on a user's sessions, as the application
- * API ({@code io.lanyard.api.SessionControl}) offers them. Tomcat registers it as
+ * store's counters since start and latency quantiles (all zero when {@code metricsEnabled=false}),
+ * its state (the Redis breaker, outages, lost saves: kept either way) and the effective settings,
+ * passwords masked; and operations on a user's sessions, as the application API
+ * ({@code io.lanyard.api.SessionControl}) offers them. Every attribute is read from memory, without
+ * a Redis call; the operations call Redis. Tomcat registers it as
  * {@code <engine>:type=LanyardSessionStore,host=<host>,context=<path>}, Jetty as
- * {@code io.lanyard:type=LanyardSessionStore,context=<application>}.
+ * {@code io.lanyard:type=LanyardSessionStore,context=<application>}. The README's "Monitoring"
+ * section lists every attribute with its unit and cost.
  */
 public interface LanyardStoreMXBean {
     /** Sessions loaded from Redis (found). */
