@@ -8,8 +8,8 @@ import java.util.Map;
  * store's counters since start and latency quantiles (all zero when {@code metricsEnabled=false}),
  * its state (the Redis breaker, outages, lost saves: kept either way) and the effective settings,
  * passwords masked; and operations on a user's sessions, as the application API
- * ({@code io.lanyard.api.SessionControl}) offers them. Every attribute is read from memory, without
- * a Redis call; the operations call Redis. Tomcat registers it as
+ * ({@code io.lanyard.api.SessionControl}) offers them. The counters, quantiles and states are
+ * read from memory, without a Redis call; the operations call Redis. Tomcat registers it as
  * {@code <engine>:type=LanyardSessionStore,host=<host>,context=<path>}, Jetty as
  * {@code io.lanyard:type=LanyardSessionStore,context=<application>}. The README's "Monitoring"
  * section lists every attribute with its unit and cost.
