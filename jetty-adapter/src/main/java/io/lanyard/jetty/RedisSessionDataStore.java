@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
@@ -155,14 +156,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     private SessionData load(String id, boolean inScope) throws Exception {
-        String sid = storeId(id);
-        SessionRecord expiring = store.expiring(sid);
-        if (expiring != null) {
-            return toSessionData(id, expiring);
-        }
         SessionRecord r;
         try {
-            r = store.load(sid, !inScope);
+            r = store.load(storeId(id), !inScope); // the one this node is expiring, as it is
         } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
         } catch (LanyardException.RedisUnavailableException e) {
@@ -218,10 +214,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (renaming.remove(sid)) {
             return true; // the following doStore under the new id removes the old hash
         }
-        if (store.expiring(sid) != null) {
-            return true; // the core deletes it once its listeners ran
-        }
-        return store.delete(sid);
+        return store.delete(sid); // an expiring one is left to the core: deleted once its listeners ran
     }
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
@@ -256,26 +249,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
      */
     @Override
     public Set<String> doCheckExpired(Set<String> candidates, long time) {
-        Set<String> result = new HashSet<>();
-        boolean expiredInRedis = false;
-        for (String id : candidates) {
-            SessionRecord r;
-            try {
-                r = store.peek(storeId(id));
-            } catch (LanyardException.UnreadableSessionException e) {
-                r = null;
-            }
-            if (r == null && !cachedHere(id)) {
-                result.add(id);
-            }
-            expiredInRedis |= r != null && r.isExpiredAt(store.now());
-        }
-        if (expiredInRedis) {
-            Set<String> handled = doGetExpired(time);
-            handled.retainAll(candidates);
-            result.addAll(handled);
-        }
-        return result;
+        Set<String> ids = candidates.stream().map(this::storeId).collect(Collectors.toSet());
+        return store.gone(ids, sid -> cachedHere(jettyId(sid)), this::expired).stream().map(this::jettyId)
+                .collect(Collectors.toSet());
     }
 
     /** Runs a core expiry pass now and reports the sessions it expired ({@code before} is the core's business). */

@@ -2,8 +2,6 @@ package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionDataStore;
@@ -25,18 +23,12 @@ import org.eclipse.jetty.session.SessionManager;
  * {@code LANYARD_*} environment overrides), and a bad value stops that webapp from starting.
  */
 public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory {
-    /** Checks the names as they are set (and masks the URI for toString). */
+    /** What was set; each store gets a copy, validated for its own context. */
     private final LanyardSettings settings = new LanyardSettings();
-    /** What was set, replayed into each store's own settings, which are validated for its context. */
-    private final Map<String, String> assigned = new LinkedHashMap<>();
 
     @Override
     public SessionDataStore getSessionDataStore(SessionManager manager) {
-        LanyardSettings copy = new LanyardSettings();
-        synchronized (assigned) {
-            assigned.forEach(copy::set);
-        }
-        RedisSessionDataStore store = newStore(copy);
+        RedisSessionDataStore store = newStore(settings.copy());
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         guard(manager, store);
@@ -78,11 +70,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      * @throws LanyardException if {@code name} is not a setting (the message names the closest one)
      */
     public void set(String name, Object value) {
-        String text = value == null ? null : value.toString();
-        synchronized (assigned) {
-            settings.set(name, text);
-            assigned.put(name, text);
-        }
+        settings.set(name, value == null ? null : value.toString());
     }
 
     /** Where Redis is: {@code redis://}, {@code rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}. */

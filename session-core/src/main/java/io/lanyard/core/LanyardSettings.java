@@ -192,6 +192,8 @@ public final class LanyardSettings {
     private final Object[] values = new Object[SETTINGS.size()];
     /** Values that could not be read, by setting; validate() reports them. */
     private final Map<Setting, String> unreadable = new LinkedHashMap<>();
+    /** Warnings about configured names that are not settings ({@link #bindAll}); sorted, each once. */
+    private final java.util.Set<String> ignored = new java.util.concurrent.ConcurrentSkipListSet<>();
     private volatile boolean sealed;
 
     /** A bean holding every default. */
@@ -199,6 +201,19 @@ public final class LanyardSettings {
         for (Setting s : SETTINGS) {
             values[s.index] = s.defaultValue == null ? null : s.kind.parse(s.name, s.defaultValue);
         }
+    }
+
+    /**
+     * A bean with this one's values, unreadable values and ignored names, not sealed: one
+     * configuration (Jetty's factory) feeding the settings of several webapps, each validated for
+     * its own context.
+     */
+    public synchronized LanyardSettings copy() {
+        LanyardSettings copy = new LanyardSettings();
+        System.arraycopy(values, 0, copy.values, 0, values.length);
+        copy.unreadable.putAll(unreadable);
+        copy.ignored.addAll(ignored);
+        return copy;
     }
 
     /**
@@ -258,6 +273,20 @@ public final class LanyardSettings {
     }
 
     /**
+     * {@link #bind} into this bean, keeping the warnings: a container hands its configuration
+     * entries over one by one (Tomcat's Digester), and the store logs the warnings when it starts
+     * ({@link #ignoredNames()}), naming the webapp.
+     */
+    public void bindAll(String kind, String prefix, Map<String, String> entries) {
+        ignored.addAll(bind(kind, prefix, entries, this::set));
+    }
+
+    /** One warning per entry given to {@link #bindAll} that is not a setting, naming the closest one; sorted. */
+    public List<String> ignoredNames() {
+        return List.copyOf(ignored);
+    }
+
+    /**
      * Every setting as a commented-out property {@code prefix + name} with its default, after a line
      * with its meaning: the {@code [ini-template]} of Jetty's module file.
      */
@@ -281,7 +310,7 @@ public final class LanyardSettings {
         return applied;
     }
 
-    private void assign(Setting s, String text, String origin) {
+    private synchronized void assign(Setting s, String text, String origin) {
         if (sealed) {
             throw new IllegalStateException("Lanyard settings are sealed after start; change them in the configuration and restart");
         }
@@ -308,6 +337,11 @@ public final class LanyardSettings {
     /** The current value of {@code s} (for {@link SettingChecks}). */
     Object value(Setting s) {
         return values[s.index];
+    }
+
+    /** The longest a request waits for Redis: connect plus read timeout. */
+    long callBudgetMillis() {
+        return (long) getConnectTimeoutMillis() + getReadTimeoutMillis();
     }
 
     /** True once {@link #validate} succeeded: the values are checked and can no longer change. */

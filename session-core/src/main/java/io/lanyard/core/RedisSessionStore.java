@@ -3,7 +3,6 @@ package io.lanyard.core;
 import io.lanyard.api.SessionControl;
 
 import javax.management.ObjectName;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
@@ -179,11 +178,6 @@ public final class RedisSessionStore implements AutoCloseable {
         return layout.principalKeyText(principal);
     }
 
-    /** The longest a request waits for Redis: connect plus read timeout. */
-    long callBudgetMillis() {
-        return (long) settings.getConnectTimeoutMillis() + settings.getReadTimeoutMillis();
-    }
-
     // ---- the request lifecycle ----
 
     /**
@@ -251,21 +245,31 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * As {@link #load(String)} for a request path that cannot report an unreadable session
-     * (Tomcat's): a session whose metadata is unreadable is no session, with one WARNING per id
-     * (the hash is left for operators and expires by its TTL).
+     * A session looked up by cookie value outside any request that {@linkplain #enter entered} it
+     * (a container checking which of several cookies is valid, a cross-context dispatch, tools):
+     * {@code null} also while Redis is unavailable (the request's own lookup fails again and gets
+     * the 503), and for a session whose metadata is unreadable, as for {@link #enter}'s requests:
+     * one WARNING per id (the hash is left for operators and expires by its TTL).
      */
-    public SessionRecord loadReadable(String id) {
+    public SessionRecord lookup(String cookieValue) {
+        return reader.lookup(cookieValue);
+    }
+
+    /** As {@link #load(String)}; an unreadable session is no session ({@link #lookup}). */
+    SessionRecord loadReadable(String id) {
         return reader.loadReadable(id);
     }
 
     /**
      * As {@link #load(String)}; with {@code includeExpired} an expired session is returned too
      * (untouched, {@link SessionRecord#isExpiredAt} true) instead of {@code null}, still in one
-     * command. Jetty's session manager loads expired sessions itself to run their listeners.
+     * command. Jetty's session manager loads expired sessions itself to run their listeners. A
+     * session this node's expiry is handing to the adapter ({@link #startExpiry}) is returned as
+     * it is, without a command: what the container's lookups during its listeners must see.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        return reader.load(id, includeExpired);
+        SessionRecord expiring = expiry.handingOver(id);
+        return expiring != null ? expiring : reader.load(id, includeExpired);
     }
 
     /**
@@ -318,12 +322,13 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * Deletes a session (invalidate). One command.
+     * Deletes a session (invalidate). One command. A session this node's expiry is handing over
+     * ({@link #startExpiry}) is left to it: deleted once its listeners ran.
      *
      * @return true when it existed
      */
     public boolean delete(String id) {
-        return SessionIds.isValid(id) && writer.delete(id);
+        return SessionIds.isValid(id) && (expiry.handingOver(id) != null || writer.delete(id));
     }
 
     /**
@@ -351,18 +356,23 @@ public final class RedisSessionStore implements AutoCloseable {
         expiry.start(handler);
     }
 
-    /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
+    /**
+     * One expiry pass now (as the scheduled ones); returns how many sessions were handed to
+     * {@code handler}, 0 while Redis is unavailable.
+     */
     public int scavenge(java.util.function.Consumer<SessionRecord> handler) {
         return expiry.scavenge(handler);
     }
 
     /**
-     * The expired session this node's expiry is handing to the adapter right now
-     * ({@link #startExpiry}), or {@code null}: what the container's own lookups during its
-     * listeners must see; the store deletes it once they ran.
+     * For a container that keeps its own sessions to check (Jetty's expiry candidates): those of
+     * {@code ids} that are gone from Redis (invalidated elsewhere, or expired and deleted by the
+     * node that ran their listeners) and not {@code heldHere}. When one of them has expired, an
+     * expiry pass runs now, and those it hands to {@code handler} count as gone too.
      */
-    public SessionRecord expiring(String id) {
-        return expiry.handingOver(id);
+    public java.util.Set<String> gone(java.util.Set<String> ids, java.util.function.Predicate<String> heldHere,
+                                      java.util.function.Consumer<SessionRecord> handler) {
+        return expiry.gone(ids, heldHere, handler);
     }
 
     /**
@@ -384,11 +394,5 @@ public final class RedisSessionStore implements AutoCloseable {
         view.unregister();
         scheduler.shutdownNow();
         redis.close();
-    }
-
-    // ---- internals ----
-
-    static byte[] ascii(long v) {
-        return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
     }
 }

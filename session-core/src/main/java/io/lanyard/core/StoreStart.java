@@ -18,9 +18,10 @@ final class StoreStart {
     /**
      * Applies the {@code LANYARD_*} environment overrides (logged), takes {@code defaultNodeName}
      * when no node name is set, and validates; settings validated before (a restarted webapp) are
-     * used as they are.
+     * used as they are. Then logs the names given that are not settings ({@link LanyardSettings#bindAll}).
      */
     static void prepare(LanyardSettings settings, String contextPath, String defaultNodeName) {
+        settings.ignoredNames().forEach(w -> LOG.log(System.Logger.Level.WARNING, "Lanyard [" + contextPath + "]: " + w));
         if (!settings.isSealed()) {
             List<String> fromEnvironment = SettingSources.prepare(settings, System.getenv(), contextPath, defaultNodeName);
             if (!fromEnvironment.isEmpty()) {

@@ -165,10 +165,10 @@ public final class LanyardValve extends ValveBase {
                 used = request.getSessionInternal(false);
             }
             if (b.entered != null) {
-                failure = release(b.entered, null);
+                failure = b.entered.leave(null);
             }
-            if (used instanceof RedisSession rs) {
-                failure = releaseCreatorHold(rs, failure);
+            if (used instanceof RedisSession rs && rs.active != null) {
+                failure = rs.active.leaveCreatorHolds(failure);
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -180,37 +180,10 @@ public final class LanyardValve extends ValveBase {
 
     /** Safety net, from {@link RedisSession#endAccess()} when Tomcat recycles a request. */
     void endAccess(RedisSession rs) {
-        RuntimeException failure = manager.isRunning() ? releaseCreatorHold(rs, null) : null;
+        RuntimeException failure = manager.isRunning() && rs.active != null ? rs.active.leaveCreatorHolds(null) : null;
         if (failure != null) {
             manager.lostSave(failure);
         }
-    }
-
-    private RuntimeException releaseCreatorHold(RedisSession rs, RuntimeException failure) {
-        while (rs.active != null && rs.active.takeCreatorHold()) {
-            failure = release(rs.active, failure);
-        }
-        return failure;
-    }
-
-    /**
-     * One request leaves {@code a}, saving its changes ({@link ActiveSession#leave}); the last one
-     * out passivates first and drops the object. Returns {@code earlier} or this leave's failure.
-     */
-    RuntimeException release(ActiveSession a, RuntimeException earlier) {
-        RedisSession s = a.attachment();
-        return a.leave(() -> {
-            if (s != null) {
-                s.passivate();
-            }
-        }, () -> {
-            if (s != null) {
-                // Code that still has the object (an application's requestDestroyed listener,
-                // a request's cached session) writes its changes through from now on.
-                s.markReleased();
-                manager.remove(s, false);
-            }
-        }, earlier);
     }
 
     private void saveFailed(Request request, RuntimeException failure) {
