@@ -1,5 +1,6 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpException;
@@ -50,9 +51,7 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
         if (requested != null && requested.session() == null
                 && store.loadFailedSince(requested.sessionId(), request.getBeginNanoTime())) {
             response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, RedisUnavailableException.RETRY_AFTER_SECONDS);
+            LanyardException.httpHeaders(HttpStatus.SERVICE_UNAVAILABLE_503).forEach(response.getHeaders()::put);
             Content.Sink.write(response, true, RedisUnavailableException.ANSWER, callback);
             return true;
         }

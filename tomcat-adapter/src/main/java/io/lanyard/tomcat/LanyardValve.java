@@ -1,6 +1,7 @@
 package io.lanyard.tomcat;
 
 import io.lanyard.core.ActiveSession;
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
@@ -193,7 +194,7 @@ public final class LanyardValve extends ValveBase {
         } else if (!unavailable(request, response, failure)) {
             // The core already logged why (oversized, ...); the client must not see a 200.
             log.debug("Lanyard: session save failed, answering 500", failure);
-            answer(response, 500, "500 Internal Server Error: the session could not be saved.\n");
+            answer(response, failure);
         }
     }
 
@@ -211,22 +212,20 @@ public final class LanyardValve extends ValveBase {
             if (log.isDebugEnabled()) {
                 log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
             }
-            answer(response, 503, e.answer()); // a full Redis says so: retrying soon will not help
+            answer(response, e);
         }
         return true;
     }
 
-    /** Replaces the (uncommitted) response with a short text answer. */
-    private static void answer(Response response, int status, String text) {
+    /** Replaces the (uncommitted) response with the core's short text answer to {@code failure}. */
+    private static void answer(Response response, Throwable failure) {
+        int status = LanyardException.httpStatus(failure);
+        String text = LanyardException.httpAnswer(failure);
         try {
             response.reset();
             response.resetError();
             response.setStatus(status);
-            if (status == 503) {
-                response.setHeader("Retry-After", RedisUnavailableException.RETRY_AFTER_SECONDS);
-            }
-            response.setContentType("text/plain");
-            response.setCharacterEncoding("UTF-8");
+            LanyardException.httpHeaders(status).forEach(response::setHeader);
             byte[] body = text.getBytes(StandardCharsets.UTF_8);
             response.setContentLength(body.length);
             // The writer may already be in use (an error page); the stream is then unavailable.
