@@ -63,6 +63,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     protected RedisSessionDataStore(LanyardSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
+        settings.setLogHandler(Slf4jBridge.create()); // the core's lines in Jetty's log format while the store runs
     }
 
     /** The core store (after start). */
@@ -75,18 +76,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
-        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         ClassLoader loader = _context.getContext().getClassLoader();
-        try {
-            // The key's application part comes from the context path ("/shop" -> "shop", root ->
-            // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
-            // a Tomcat node of the same application uses the same keys.
-            store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
-                    loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
-        } catch (RuntimeException e) {
-            Slf4jBridge.uninstall(); // Jetty calls no doStop after a failed start
-            throw e;
-        }
+        // The key's application part comes from the context path ("/shop" -> "shop", root ->
+        // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
+        // a Tomcat node of the same application uses the same keys.
+        store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
+                loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
         _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
@@ -108,7 +103,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             st.close();
         }
         renaming.clear();
-        Slf4jBridge.uninstall();
     }
 
     /**

@@ -195,6 +195,8 @@ public final class LanyardSettings {
     /** Warnings about configured names that are not settings ({@link #bindAll}); sorted, each once. */
     private final java.util.Set<String> ignored = new java.util.concurrent.ConcurrentSkipListSet<>();
     private volatile boolean sealed;
+    /** See {@link #setLogHandler}; read by {@link LogRoute}. */
+    volatile java.util.logging.Handler logHandler;
 
     /** A bean holding every default. */
     public LanyardSettings() {
@@ -213,6 +215,7 @@ public final class LanyardSettings {
         System.arraycopy(values, 0, copy.values, 0, values.length);
         copy.unreadable.putAll(unreadable);
         copy.ignored.addAll(ignored);
+        copy.logHandler = logHandler;
         return copy;
     }
 
@@ -339,6 +342,11 @@ public final class LanyardSettings {
         return values[s.index];
     }
 
+    /** Sends the core's log lines to {@code handler} (the container's logging) while the store runs ({@code LogRoute}); not a setting. */
+    public void setLogHandler(java.util.logging.Handler handler) {
+        this.logHandler = handler;
+    }
+
     /** The longest a request waits for Redis: connect plus read timeout. */
     long callBudgetMillis() {
         return (long) getConnectTimeoutMillis() + getReadTimeoutMillis();
@@ -360,7 +368,7 @@ public final class LanyardSettings {
         List<String> problems = new ArrayList<>(unreadable.values());
         String application = getApplication();
         if (application == null || application.isBlank()) {
-            values[APPLICATION.index] = applicationFromContextPath(contextPath);
+            values[APPLICATION.index] = SettingChecks.applicationFromContextPath(contextPath);
             if ("/ROOT".equals(contextPath)) {
                 problems.add("the context path /ROOT would share Redis keys with the root context (both 'ROOT');"
                         + " set application explicitly");
@@ -376,11 +384,6 @@ public final class LanyardSettings {
         }
         sealed = true;
         return this;
-    }
-
-    /** "/shop" becomes "shop", "" and "/" become "ROOT", Jetty's "_shop" style names are not passed here. */
-    public static String applicationFromContextPath(String contextPath) {
-        return SettingChecks.applicationFromContextPath(contextPath);
     }
 
     /** The Redis URI with any password replaced by {@code ****}: the only form that may be logged. */

@@ -84,7 +84,8 @@ public final class RedisSessionStore implements AutoCloseable {
      * Starts the store of one webapp the way both adapters do: applies the {@code LANYARD_*}
      * environment overrides (logged), takes {@code defaultNodeName} when no node name is set, and
      * validates ({@link LanyardSettings#validate}); settings validated before (a restarted webapp)
-     * are used as they are. Then as {@link #start(LanyardSettings, ClassLoader, Clock)}.
+     * are used as they are. Then as {@link #start(LanyardSettings, ClassLoader, Clock)}. The log
+     * lines go to the settings' {@linkplain LanyardSettings#setLogHandler log handler} until {@link #close()}.
      *
      * @param contextPath     the webapp's context path (the default application name)
      * @param defaultNodeName the container's name for this node (Tomcat's jvmRoute), or {@code null}
@@ -92,8 +93,7 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
                                           ClassLoader classLoader, Clock clock) {
-        StoreStart.prepare(settings, contextPath, defaultNodeName);
-        return start(settings, classLoader, clock);
+        return StoreStart.start(settings, contextPath, defaultNodeName, () -> start(settings, classLoader, clock));
     }
 
     /** Current time of the store's clock, epoch millis. */
@@ -391,6 +391,7 @@ public final class RedisSessionStore implements AutoCloseable {
 
     @Override
     public void close() {
+        LogRoute.close(settings);
         view.unregister();
         scheduler.shutdownNow();
         redis.close();

@@ -1,6 +1,7 @@
 package io.lanyard.core;
 
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -27,6 +28,22 @@ final class StoreStart {
             if (!fromEnvironment.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "Lanyard settings overridden by LANYARD_* environment variables: " + fromEnvironment);
             }
+        }
+    }
+
+    /**
+     * {@link #prepare}, then the start of a store through {@code start}, with its log lines routed
+     * ({@link LogRoute}) from the first one on.
+     */
+    static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
+                                   Supplier<RedisSessionStore> start) {
+        LogRoute.open(settings);
+        try {
+            prepare(settings, contextPath, defaultNodeName);
+            return start.get();
+        } catch (RuntimeException e) {
+            LogRoute.close(settings);
+            throw e;
         }
     }
 
