@@ -119,16 +119,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
-        if (refusesNewSessions(s)) {
+        if (s != null && s.refusesNewSessions()) {
             throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
-    }
-
-    /** True while Redis is down or full: a new session could not be saved (the store is read once by the caller). */
-    static boolean refusesNewSessions(RedisSessionStore s) {
-        return s != null && (s.isRedisDown() || s.isRedisFull());
     }
 
     // ---- load / exists / store / delete ----

@@ -2,6 +2,7 @@ package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
+import io.lanyard.core.RedisSessionStore;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
@@ -55,7 +56,8 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
             Content.Sink.write(response, true, RedisUnavailableException.ANSWER, callback);
             return true;
         }
-        if (RedisSessionDataStore.refusesNewSessions(store.getStore())) {
+        RedisSessionStore s = store.getStore(); // read once: a restart may swap it
+        if (s != null && s.refusesNewSessions()) {
             request.addHttpStreamWrapper(RetryAfterOn503::new);
         }
         return super.handle(request, response, callback);

@@ -163,9 +163,12 @@ public final class RedisSessionStore implements AutoCloseable {
         return redis.isDown();
     }
 
-    /** True while Redis refuses writes for lack of memory ({@code maxmemory}) and did so within the last second. */
-    public boolean isRedisFull() {
-        return redis.isFull();
+    /**
+     * True while a new session could not be saved: Redis is down, or full ({@code maxmemory}) and
+     * refused a write within the last second.
+     */
+    public boolean refusesNewSessions() {
+        return redis.isDown() || redis.isFull();
     }
 
     /** The Redis key of a session (for operators, logs and tests). */
@@ -183,7 +186,7 @@ public final class RedisSessionStore implements AutoCloseable {
     /**
      * A request enters the session named by {@code cookieValue} (a route suffix after the first
      * dot is stripped): no Redis call. Concurrent requests of one session share the returned
-     * entry; each must {@link ActiveSession#leave() leave} it once.
+     * entry; each must {@link ActiveSession#leave leave} it once.
      *
      * @return the entry, or {@code null} when the value is not a valid session id
      */
@@ -204,8 +207,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * (charset, length), so nothing else ever becomes part of a Redis key.
      */
     public static String storedId(String cookieValue) {
-        String id = SessionIds.stripRoute(cookieValue);
-        return SessionIds.isValid(id) ? id : null;
+        return SessionIds.stored(cookieValue);
     }
 
     boolean isClosed() {
@@ -268,8 +270,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * it is, without a command: what the container's lookups during its listeners must see.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        SessionRecord expiring = expiry.handingOver(id);
-        return expiring != null ? expiring : reader.load(id, includeExpired);
+        return java.util.Objects.requireNonNullElseGet(expiry.handingOver(id), () -> reader.load(id, includeExpired));
     }
 
     /**

@@ -95,7 +95,7 @@ class RedisFullIT {
             SessionRecord fresh = store.create("FULLREDISNEW0123456789AB", 1800);
             fresh.setAttribute("user", "bob");
             assertThrows(LanyardException.RedisFullException.class, () -> store.save(fresh), "a new session cannot be stored");
-            assertTrue(store.isRedisFull());
+            assertTrue(store.refusesNewSessions(), "full");
             assertFalse(store.isRedisDown(), "not an outage: reads go on");
             List<String> warnings = log.messages(Level.WARNING);
             assertEquals(1, warnings.size(), "once per episode: " + log);
@@ -112,6 +112,6 @@ class RedisFullIT {
         assertEquals("alice", after.getAttribute("user"), "nothing lost");
         assertEquals(List.of("sku-1"), after.getAttribute("cart"));
         assertEquals("dark", after.getAttribute("theme"));
-        assertFalse(store.isRedisFull());
+        assertFalse(store.refusesNewSessions());
     }
 }
