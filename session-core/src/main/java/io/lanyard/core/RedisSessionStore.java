@@ -248,10 +248,9 @@ public final class RedisSessionStore implements AutoCloseable {
 
     /**
      * A session looked up by cookie value outside any request that {@linkplain #enter entered} it
-     * (a container checking which of several cookies is valid, a cross-context dispatch, tools):
-     * {@code null} also while Redis is unavailable (the request's own lookup fails again and gets
-     * the 503), and for a session whose metadata is unreadable, as for {@link #enter}'s requests:
-     * one WARNING per id (the hash is left for operators and expires by its TTL).
+     * (a container checking which of several cookies is valid, a cross-context dispatch, tools);
+     * {@code null} also while Redis is unavailable (the request's own lookup fails again: 503) and
+     * when its metadata is unreadable (one WARNING per id; the hash expires by its TTL).
      */
     public SessionRecord lookup(String cookieValue) {
         return reader.lookup(cookieValue);
@@ -270,7 +269,8 @@ public final class RedisSessionStore implements AutoCloseable {
      * it is, without a command: what the container's lookups during its listeners must see.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        return java.util.Objects.requireNonNullElseGet(expiry.handingOver(id), () -> reader.load(id, includeExpired));
+        SessionRecord expiring = expiry.handingOver(id);
+        return expiring != null ? expiring : reader.load(id, includeExpired);
     }
 
     /**
