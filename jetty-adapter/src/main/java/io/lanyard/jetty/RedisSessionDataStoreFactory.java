@@ -2,6 +2,7 @@ package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
+import java.util.Map;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
 import org.eclipse.jetty.session.SessionDataStore;
@@ -64,13 +65,22 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     /**
      * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}: the Tomcat attribute
      * names, e.g. {@code set("poolSize", 32)}) to {@code value}'s text. The module's
-     * {@code jetty.session.redis.*} properties arrive here too ({@link JettyProperties}). Each
+     * {@code jetty.session.redis.*} properties arrive through {@link #setProperties}. Each
      * webapp's store checks all values when it starts; a bad one stops that webapp.
      *
      * @throws LanyardException if {@code name} is not a setting (the message names the closest one)
      */
     public void set(String name, Object value) {
         settings.set(name, value == null ? null : value.toString());
+    }
+
+    /**
+     * Sets every {@code jetty.session.redis.*} entry of {@code properties} ({@code uri} is short for
+     * {@code redisUri}); each webapp's store warns at start of those that are not settings, naming
+     * the closest one ({@link LanyardSettings#bindAll}).
+     */
+    void setProperties(Map<String, String> properties) {
+        settings.bindAll("property", JettyProperties.PREFIX, properties);
     }
 
     /** Where Redis is: {@code redis://}, {@code rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}. */
