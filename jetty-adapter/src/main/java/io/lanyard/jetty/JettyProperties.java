@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.xml.ConfigurationProcessor;
 import org.eclipse.jetty.xml.ConfigurationProcessorFactory;
 import org.eclipse.jetty.xml.XmlConfiguration;
 import org.eclipse.jetty.xml.XmlParser;
-import org.slf4j.LoggerFactory;
 
 /**
  * The module's properties: {@code jetty.session.redis.<setting>} for every Lanyard setting, plus
@@ -23,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * {@code <LanyardProperties factory="id"/>} element, which Jetty's {@link XmlConfiguration} hands,
  * with all its properties, to this {@link ConfigurationProcessorFactory} (a Jetty extension point,
  * found by ServiceLoader in {@code lib/redis}), which binds them to the factory that
- * {@code session-store.xml} created under that id ({@link LanyardSettings#bind}: unknown names are
- * warned of with the closest one). The module's ini template is generated from the same
+ * {@code session-store.xml} created under that id ({@link LanyardSettings#bindAll}: each webapp's
+ * store warns of unknown names at start, with the closest one). The module's ini template is generated from the same
  * definition at build time ({@link #main}).
  */
 public final class JettyProperties implements ConfigurationProcessorFactory {
@@ -61,20 +58,9 @@ public final class JettyProperties implements ConfigurationProcessorFactory {
                 throw new IllegalStateException(configuration + ": no RedisSessionDataStoreFactory with id '" + id
                         + "'; the XML that creates it must come first");
             }
-            // Looked up here, not in a static field: main() runs in the build without an SLF4J provider.
-            apply(configuration.getProperties(), factory).forEach(LoggerFactory.getLogger(JettyProperties.class)::warn);
+            factory.setProperties(configuration.getProperties());
             return factory;
         }
-    }
-
-    /**
-     * Sets every {@code jetty.session.redis.*} entry of {@code properties} on {@code factory}
-     * ({@link LanyardSettings#bind}: {@code uri} is short for {@code redisUri}).
-     *
-     * @return one warning per property that is not a setting, naming the closest one
-     */
-    static List<String> apply(Map<String, String> properties, RedisSessionDataStoreFactory factory) {
-        return LanyardSettings.bind("property", PREFIX, properties, factory::set).stream().map(w -> "Lanyard: " + w).toList();
     }
 
     /**

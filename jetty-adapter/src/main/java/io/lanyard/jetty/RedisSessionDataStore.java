@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
@@ -62,6 +63,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     protected RedisSessionDataStore(LanyardSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
+        settings.setLogHandler(Slf4jBridge.create()); // the core's lines in Jetty's log format while the store runs
     }
 
     /** The core store (after start). */
@@ -74,18 +76,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (_context == null) {
             throw new IllegalStateException("No SessionContext");
         }
-        Slf4jBridge.install(); // first: the core's lines in Jetty's log format (undone in doStop)
         ClassLoader loader = _context.getContext().getClassLoader();
-        try {
-            // The key's application part comes from the context path ("/shop" -> "shop", root ->
-            // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
-            // a Tomcat node of the same application uses the same keys.
-            store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
-                    loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
-        } catch (RuntimeException e) {
-            Slf4jBridge.uninstall(); // Jetty calls no doStop after a failed start
-            throw e;
-        }
+        // The key's application part comes from the context path ("/shop" -> "shop", root ->
+        // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
+        // a Tomcat node of the same application uses the same keys.
+        store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
+                loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
         _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
@@ -107,7 +103,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             st.close();
         }
         renaming.clear();
-        Slf4jBridge.uninstall();
     }
 
     /**
@@ -124,16 +119,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
         RedisSessionStore s = store;
-        if (refusesNewSessions(s)) {
+        if (s != null && s.refusesNewSessions()) {
             throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
                 accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
-    }
-
-    /** True while Redis is down or full: a new session could not be saved (the store is read once by the caller). */
-    static boolean refusesNewSessions(RedisSessionStore s) {
-        return s != null && (s.isRedisDown() || s.isRedisFull());
     }
 
     // ---- load / exists / store / delete ----
@@ -155,14 +145,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     private SessionData load(String id, boolean inScope) throws Exception {
-        String sid = storeId(id);
-        SessionRecord expiring = store.expiring(sid);
-        if (expiring != null) {
-            return toSessionData(id, expiring);
-        }
         SessionRecord r;
         try {
-            r = store.load(sid, !inScope);
+            r = store.load(storeId(id), !inScope); // the one this node is expiring, as it is
         } catch (LanyardException.UnreadableSessionException e) {
             throw new UnreadableSessionDataException(id, _context, e);
         } catch (LanyardException.RedisUnavailableException e) {
@@ -218,10 +203,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (renaming.remove(sid)) {
             return true; // the following doStore under the new id removes the old hash
         }
-        if (store.expiring(sid) != null) {
-            return true; // the core deletes it once its listeners ran
-        }
-        return store.delete(sid);
+        return store.delete(sid); // an expiring one is left to the core: deleted once its listeners ran
     }
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
@@ -256,26 +238,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
      */
     @Override
     public Set<String> doCheckExpired(Set<String> candidates, long time) {
-        Set<String> result = new HashSet<>();
-        boolean expiredInRedis = false;
-        for (String id : candidates) {
-            SessionRecord r;
-            try {
-                r = store.peek(storeId(id));
-            } catch (LanyardException.UnreadableSessionException e) {
-                r = null;
-            }
-            if (r == null && !cachedHere(id)) {
-                result.add(id);
-            }
-            expiredInRedis |= r != null && r.isExpiredAt(store.now());
-        }
-        if (expiredInRedis) {
-            Set<String> handled = doGetExpired(time);
-            handled.retainAll(candidates);
-            result.addAll(handled);
-        }
-        return result;
+        Set<String> ids = candidates.stream().map(this::storeId).collect(Collectors.toSet());
+        return store.gone(ids, sid -> cachedHere(jettyId(sid)), this::expired).stream().map(this::jettyId)
+                .collect(Collectors.toSet());
     }
 
     /** Runs a core expiry pass now and reports the sessions it expired ({@code before} is the core's business). */

@@ -2,7 +2,6 @@ package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.session.AbstractSessionDataStoreFactory;
@@ -25,18 +24,12 @@ import org.eclipse.jetty.session.SessionManager;
  * {@code LANYARD_*} environment overrides), and a bad value stops that webapp from starting.
  */
 public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactory {
-    /** Checks the names as they are set (and masks the URI for toString). */
+    /** What was set; each store gets a copy, validated for its own context. */
     private final LanyardSettings settings = new LanyardSettings();
-    /** What was set, replayed into each store's own settings, which are validated for its context. */
-    private final Map<String, String> assigned = new LinkedHashMap<>();
 
     @Override
     public SessionDataStore getSessionDataStore(SessionManager manager) {
-        LanyardSettings copy = new LanyardSettings();
-        synchronized (assigned) {
-            assigned.forEach(copy::set);
-        }
-        RedisSessionDataStore store = newStore(copy);
+        RedisSessionDataStore store = newStore(settings.copy());
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
         guard(manager, store);
@@ -72,17 +65,22 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     /**
      * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}: the Tomcat attribute
      * names, e.g. {@code set("poolSize", 32)}) to {@code value}'s text. The module's
-     * {@code jetty.session.redis.*} properties arrive here too ({@link JettyProperties}). Each
+     * {@code jetty.session.redis.*} properties arrive through {@link #setProperties}. Each
      * webapp's store checks all values when it starts; a bad one stops that webapp.
      *
      * @throws LanyardException if {@code name} is not a setting (the message names the closest one)
      */
     public void set(String name, Object value) {
-        String text = value == null ? null : value.toString();
-        synchronized (assigned) {
-            settings.set(name, text);
-            assigned.put(name, text);
-        }
+        settings.set(name, value == null ? null : value.toString());
+    }
+
+    /**
+     * Sets every {@code jetty.session.redis.*} entry of {@code properties} ({@code uri} is short for
+     * {@code redisUri}); each webapp's store warns at start of those that are not settings, naming
+     * the closest one ({@link LanyardSettings#bindAll}).
+     */
+    void setProperties(Map<String, String> properties) {
+        settings.bindAll("property", JettyProperties.PREFIX, properties);
     }
 
     /** Where Redis is: {@code redis://}, {@code rediss://}, {@code redis-sentinel://}, {@code redis-cluster://}. */

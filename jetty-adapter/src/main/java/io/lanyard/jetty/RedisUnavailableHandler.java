@@ -1,6 +1,8 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
+import io.lanyard.core.RedisSessionStore;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpFields;
@@ -50,13 +52,12 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
         if (requested != null && requested.session() == null
                 && store.loadFailedSince(requested.sessionId(), request.getBeginNanoTime())) {
             response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain;charset=utf-8");
-            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, RedisUnavailableException.RETRY_AFTER_SECONDS);
+            LanyardException.httpHeaders(HttpStatus.SERVICE_UNAVAILABLE_503).forEach(response.getHeaders()::put);
             Content.Sink.write(response, true, RedisUnavailableException.ANSWER, callback);
             return true;
         }
-        if (RedisSessionDataStore.refusesNewSessions(store.getStore())) {
+        RedisSessionStore s = store.getStore(); // read once: a restart may swap it
+        if (s != null && s.refusesNewSessions()) {
             request.addHttpStreamWrapper(RetryAfterOn503::new);
         }
         return super.handle(request, response, callback);

@@ -10,38 +10,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the core's log lines (it logs through {@code System.Logger}, which the JDK sends to
  * {@code java.util.logging}) to Jetty's logging (SLF4J), so Jetty's log has one format instead of
- * the JDK's two-line one inside it. Attached to the JUL logger {@code io.lanyard} while at least one
- * store runs; not attached when SLF4J itself writes to JUL (that would loop) or has no provider.
+ * the JDK's two-line one inside it. The core attaches it while at least one store runs
+ * ({@link io.lanyard.core.LanyardSettings#setLogHandler}).
  */
 final class Slf4jBridge extends Handler {
-    /** Held strongly: java.util.logging keeps loggers weakly and would forget our handler. */
-    private static final java.util.logging.Logger LANYARD = java.util.logging.Logger.getLogger("io.lanyard");
-    private static int stores;
-    private static Slf4jBridge installed;
-
-    static synchronized void install() {
-        String provider = LoggerFactory.getILoggerFactory().getClass().getName();
-        if (stores++ > 0 || provider.startsWith("org.slf4j.jul.") || provider.endsWith("NOPLoggerFactory")) {
-            return;
-        }
-        installed = new Slf4jBridge();
-        installed.setFormatter(new SimpleFormatter()); // only its formatMessage: {0} parameters, resource bundles
-        Logger slf4j = LoggerFactory.getLogger("io.lanyard");
-        // Lets through what SLF4J would print, so a disabled level costs no LogRecord.
-        LANYARD.setLevel(slf4j.isTraceEnabled() ? Level.ALL : slf4j.isDebugEnabled() ? Level.FINE
-                : slf4j.isInfoEnabled() ? Level.INFO : slf4j.isWarnEnabled() ? Level.WARNING : Level.SEVERE);
-        LANYARD.addHandler(installed);
-        LANYARD.setUseParentHandlers(false);
+    private Slf4jBridge() {
     }
 
-    static synchronized void uninstall() {
-        if (--stores > 0 || installed == null) {
-            return;
+    /**
+     * A bridge at the level SLF4J prints for {@code io.lanyard} (so a disabled level costs no log
+     * record), or null when SLF4J itself writes to java.util.logging (that would loop) or has no provider.
+     */
+    static Slf4jBridge create() {
+        String provider = LoggerFactory.getILoggerFactory().getClass().getName();
+        if (provider.startsWith("org.slf4j.jul.") || provider.endsWith("NOPLoggerFactory")) {
+            return null;
         }
-        LANYARD.removeHandler(installed);
-        LANYARD.setUseParentHandlers(true);
-        LANYARD.setLevel(null);
-        installed = null;
+        Slf4jBridge bridge = new Slf4jBridge();
+        bridge.setFormatter(new SimpleFormatter()); // only its formatMessage: {0} parameters, resource bundles
+        Logger slf4j = LoggerFactory.getLogger("io.lanyard");
+        bridge.setLevel(slf4j.isTraceEnabled() ? Level.ALL : slf4j.isDebugEnabled() ? Level.FINE
+                : slf4j.isInfoEnabled() ? Level.INFO : slf4j.isWarnEnabled() ? Level.WARNING : Level.SEVERE);
+        return bridge;
     }
 
     @Override

@@ -73,16 +73,17 @@ class JettyPropertiesTest {
     @Test
     void anUnknownPropertyIsReportedWithTheClosestOneAndNotItsValue() {
         Capturing factory = new Capturing();
-        List<String> warnings = JettyProperties.apply(Map.of(
+        factory.setProperties(Map.of(
                 "jetty.session.redis.url", "redis://:s3cret@elsewhere:6379",
                 "jetty.session.redis.scavengeInterval", "10",
                 "jetty.session.redis.redisUri", "redis://long-name:6379",
-                "jetty.session.redis.uri", "redis://short-name:6379"), factory);
+                "jetty.session.redis.uri", "redis://short-name:6379"));
         assertEquals(List.of(
-                "Lanyard: property jetty.session.redis.scavengeInterval is not a Lanyard setting and was ignored;"
+                "property jetty.session.redis.scavengeInterval is not a Lanyard setting and was ignored;"
                         + " did you mean jetty.session.redis.scavengeIntervalSeconds?",
-                "Lanyard: property jetty.session.redis.url is not a Lanyard setting and was ignored;"
-                        + " did you mean jetty.session.redis.uri / redisUri?"), warnings);
+                "property jetty.session.redis.url is not a Lanyard setting and was ignored;"
+                        + " did you mean jetty.session.redis.uri / redisUri?"), factory.storeSettings().ignoredNames(),
+                "each webapp's store logs them when it starts");
         assertEquals("redis://long-name:6379", factory.storeSettings().getRedisUri(), "the setting's own name wins");
     }
 }

@@ -2,12 +2,12 @@ package io.lanyard.jetty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.logging.JettyLogger;
@@ -19,12 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The core's java.util.logging records reach Jetty's SLF4J logging (jetty-slf4j-impl on the test
- * class path) while at least one store runs, and java.util.logging is as before once the last
- * store has stopped.
+ * class path) in Jetty's format, at the levels Jetty's logging prints. (The core attaches the
+ * bridge while stores run: LogRouteTest.)
  */
 class Slf4jBridgeTest {
     /** Held strongly while the test runs (java.util.logging keeps loggers weakly). */
-    private final Logger lanyard = Logger.getLogger("io.lanyard");
     private final Logger core = Logger.getLogger("io.lanyard.core.Probe");
     private final ByteArrayOutputStream jettyOut = new ByteArrayOutputStream();
     private StdErrAppender appender;
@@ -42,14 +41,14 @@ class Slf4jBridgeTest {
         appender.setStream(original);
     }
 
-    private boolean bridged() {
-        return Arrays.stream(lanyard.getHandlers()).anyMatch(h -> h instanceof Slf4jBridge);
-    }
-
     @Test
-    void forwardsWhileAStoreRunsAndIsRemovedWithTheLast() {
-        Slf4jBridge.install(); // two webapps' stores
-        Slf4jBridge.install();
+    void forwardsInJettysFormat() {
+        Slf4jBridge bridge = Slf4jBridge.create();
+        assertNotNull(bridge, "Jetty's SLF4J provider is on the class path");
+        assertEquals(Level.INFO, bridge.getLevel(), "Jetty's logging prints INFO and above by default");
+        core.addHandler(bridge);
+        core.setUseParentHandlers(false);
+        core.setLevel(bridge.getLevel());
         try {
             core.log(Level.WARNING, "Redis at {0} is unreachable", "redis://h:6379");
             core.log(Level.SEVERE, "refused", new IllegalStateException("the cause"));
@@ -59,15 +58,10 @@ class Slf4jBridgeTest {
             assertTrue(out.contains(":ERROR:ilc.Probe:") && out.contains("refused")
                     && out.contains("java.lang.IllegalStateException: the cause"), "the throwable is passed on: " + out);
             assertFalse(out.contains("never formatted"), out);
-            assertFalse(lanyard.getUseParentHandlers(), "not printed a second time in the JDK's format");
-
-            Slf4jBridge.uninstall(); // one webapp stops: the other's lines still go to Jetty's log
-            assertTrue(bridged());
         } finally {
-            Slf4jBridge.uninstall();
+            core.removeHandler(bridge);
+            core.setUseParentHandlers(true);
+            core.setLevel(null);
         }
-        assertFalse(bridged(), "removed with the last store");
-        assertTrue(lanyard.getUseParentHandlers());
-        assertEquals(null, lanyard.getLevel());
     }
 }

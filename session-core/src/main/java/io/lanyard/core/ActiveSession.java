@@ -27,7 +27,8 @@ import java.util.function.Function;
  *     entry whose load first waits (again with a deadline) for that last save, so it never reads
  *     the session from before it.</li>
  * <li>The adapter may attach its own session object (Tomcat's {@code StandardSession}), created
- *     once per record and shared by the requests.</li>
+ *     once per record and shared by the requests, and say what the last request out does with it
+ *     ({@link #onLastLeave}).</li>
  * </ul>
  */
 public final class ActiveSession {
@@ -44,6 +45,8 @@ public final class ActiveSession {
     private CompletableFuture<SessionRecord> load;
     private Object attachment;
     private SessionRecord attachedTo;
+    private Runnable beforeLastSave = () -> { };
+    private Runnable afterLast = () -> { };
 
     ActiveSession(RedisSessionStore store, String id, ActiveSession predecessor) {
         this.store = store;
@@ -74,7 +77,7 @@ public final class ActiveSession {
      * The session, loaded once for all requests of this entry (one Redis command).
      *
      * @return the record, or {@code null} when there is no such session (or it was invalidated, or
-     *         its metadata is unreadable: {@link RedisSessionStore#loadReadable})
+     *         its metadata is unreadable: {@link RedisSessionStore#lookup})
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached, or the load
      *                                                    by another request did not finish before
      *                                                    this request's own deadline
@@ -135,8 +138,18 @@ public final class ActiveSession {
         return true;
     }
 
-    /** Takes back one creator hold ({@link #create}): true when the caller must now leave the entry for it. */
-    public synchronized boolean takeCreatorHold() {
+    /**
+     * The creating request ends ({@link #create}): leaves the entry once per creator hold still
+     * held, as {@link #leave}; nothing when another request's end gave them back already.
+     */
+    public RuntimeException leaveCreatorHolds(RuntimeException earlier) {
+        while (takeCreatorHold()) {
+            earlier = leave(earlier);
+        }
+        return earlier;
+    }
+
+    private synchronized boolean takeCreatorHold() {
         if (creatorHolds == 0) {
             return false;
         }
@@ -163,11 +176,22 @@ public final class ActiveSession {
         return (T) attachment;
     }
 
+    /**
+     * What the last request out does with the attached object ({@link #attach}): {@code beforeLastSave}
+     * before its save (e.g. passivation), {@code afterLast} once the entry is closed, also when the
+     * save failed. Set by the attached object; forgotten with it.
+     */
+    public synchronized void onLastLeave(Runnable beforeLastSave, Runnable afterLast) {
+        this.beforeLastSave = beforeLastSave;
+        this.afterLast = afterLast;
+    }
+
     /** The session was invalidated or expired: later requests of this entry see no session. */
     public synchronized void invalidated() {
         load = CompletableFuture.completedFuture(null);
         attachment = null;
         attachedTo = null;
+        onLastLeave(() -> { }, () -> { });
     }
 
     /**
@@ -190,8 +214,7 @@ public final class ActiveSession {
     /**
      * One request leaves and stores what it changed, so the client's next request sees it on any
      * node even while other requests of the session still run here (a download, a long poll).
-     * The last one out runs {@code beforeLastSave} (e.g. passivation) before its save, and
-     * {@code afterLast} once the entry is closed, also when the save failed. A failed save of an
+     * The last one out runs the attached object's {@link #onLastLeave} steps. A failed save of an
      * earlier user is logged at DEBUG only: the changes stay in the shared record, and the last
      * request out saves them and reports a failure. After the store closed (the webapp stopped
      * while this request ran) nothing can be saved: a live session counts as a lost save.
@@ -200,7 +223,7 @@ public final class ActiveSession {
      * @return {@code earlier}, or the last user's failed save (added to {@code earlier} as
      *         suppressed when both failed)
      */
-    public RuntimeException leave(Runnable beforeLastSave, Runnable afterLast, RuntimeException earlier) {
+    public RuntimeException leave(RuntimeException earlier) {
         if (store.isClosed()) {
             if (isLive()) {
                 store.lostSave(new IllegalStateException("a request of session " + this
@@ -217,12 +240,18 @@ public final class ActiveSession {
                 }
                 return earlier;
             }
+            Runnable before;
+            Runnable after;
+            synchronized (this) {
+                before = beforeLastSave;
+                after = afterLast;
+            }
             try {
-                beforeLastSave.run();
+                before.run();
                 save();
             } finally {
                 close();
-                afterLast.run();
+                after.run();
             }
             return earlier;
         } catch (RuntimeException e) {
@@ -275,7 +304,7 @@ public final class ActiveSession {
     }
 
     private <T> T await(CompletableFuture<T> f, String what) {
-        long budget = store.callBudgetMillis();
+        long budget = store.settings().callBudgetMillis();
         try {
             return f.get(budget, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

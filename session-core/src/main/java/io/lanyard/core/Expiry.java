@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The one expiry path of both adapters: finds expired sessions in the shared index, claims them
@@ -112,7 +114,8 @@ final class Expiry {
 
     /**
      * One pass now: claims shard by shard, and hands each claimed session to {@code handler} while
-     * the half-lease rule allows. Returns how many were handed over; 0 when another pass runs.
+     * the half-lease rule allows. Returns how many were handed over; 0 when another pass runs, or
+     * when Redis is unavailable (the breaker logs the outage once; the next pass tries again).
      */
     int scavenge(Consumer<SessionRecord> handler) {
         if (!passLock.tryLock()) {
@@ -138,7 +141,7 @@ final class Expiry {
             }
             return handled;
         } catch (LanyardException.RedisUnavailableException e) {
-            throw e; // the breaker logs the outage, once
+            return 0;
         } catch (RuntimeException e) {
             String cause = e.getClass().getSimpleName();
             if (loggedCauses.add(cause)) {
@@ -151,7 +154,34 @@ final class Expiry {
         }
     }
 
-    /** See {@link RedisSessionStore#expiring}. */
+    /** See {@link RedisSessionStore#gone}. */
+    Set<String> gone(Set<String> ids, Predicate<String> heldHere, Consumer<SessionRecord> handler) {
+        Set<String> gone = new HashSet<>();
+        boolean expired = false;
+        for (String id : ids) {
+            SessionRecord r;
+            try {
+                r = reader.peek(id);
+            } catch (LanyardException.UnreadableSessionException e) {
+                r = null;
+            }
+            if (r == null && !heldHere.test(id)) {
+                gone.add(id);
+            }
+            expired |= r != null && r.isExpiredAt(clock.millis());
+        }
+        if (expired) {
+            scavenge(r -> {
+                if (ids.contains(r.id())) {
+                    gone.add(r.id());
+                }
+                handler.accept(r);
+            });
+        }
+        return gone;
+    }
+
+    /** The expired session being handed to the adapter right now, or {@code null} (see {@link RedisSessionStore#load(String, boolean)}). */
     SessionRecord handingOver(String id) {
         return handingOver.get(id);
     }
@@ -189,9 +219,9 @@ final class Expiry {
     private List<String> claimShard(int shard, long now) {
         List<String> expired = new ArrayList<>();
         byte[] indexKey = layout.indexKeyOfShard(shard);
-        Object reply = redis.eval(CLAIM, indexKey, List.of(RedisSessionStore.ascii(now),
-                RedisSessionStore.ascii(settings.getClaimLeaseSeconds() * 1000L),
-                RedisSessionStore.ascii(settings.getScavengeBatchSize())), null);
+        Object reply = redis.eval(CLAIM, indexKey, List.of(RedisLayout.ascii(now),
+                RedisLayout.ascii(settings.getClaimLeaseSeconds() * 1000L),
+                RedisLayout.ascii(settings.getScavengeBatchSize())), null);
         for (Object o : (List<?>) reply) {
             byte[] member = (byte[]) o;
             String text = RedisLayout.text(member);
@@ -286,7 +316,7 @@ final class Expiry {
      * expiry still reaches a listener.
      */
     boolean deleteExpired(String id) {
-        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(RedisSessionStore.ascii(clock.millis())), id);
+        long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(RedisLayout.ascii(clock.millis())), id);
         if (deleted != 0) {
             writer.removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id), RedisLayout.utf8(REVOKED_MEMBER_PREFIX + id));
         }

@@ -20,6 +20,33 @@ public class LanyardException extends RuntimeException {
     }
 
     /**
+     * The status of Lanyard's own answer to a request that failed with {@code failure} before its
+     * response was committed, the same on both containers: 503 when Redis is unreachable or full
+     * ({@link RedisUnavailableException}), else 500 (a save was refused: the client must not see a 200).
+     */
+    public static int httpStatus(Throwable failure) {
+        return RedisUnavailableException.in(failure) != null ? 503 : 500;
+    }
+
+    /** The plain-text body of that answer ({@link RedisUnavailableException#answer()} on a 503). */
+    public static String httpAnswer(Throwable failure) {
+        RedisUnavailableException e = RedisUnavailableException.in(failure);
+        return e != null ? e.answer() : "500 Internal Server Error: the session could not be saved.\n";
+    }
+
+    /**
+     * The headers of that answer with {@code status}: UTF-8 plain text, never cached, and on a 503
+     * {@code Retry-After} ({@link RedisUnavailableException#RETRY_AFTER_SECONDS}).
+     */
+    public static java.util.Map<String, String> httpHeaders(int status) {
+        return status == 503
+                ? java.util.Map.of("Content-Type", TEXT, "Cache-Control", "no-store", "Retry-After", RedisUnavailableException.RETRY_AFTER_SECONDS)
+                : java.util.Map.of("Content-Type", TEXT, "Cache-Control", "no-store");
+    }
+
+    private static final String TEXT = "text/plain;charset=utf-8";
+
+    /**
      * Redis could not be reached (connect or read timeout, connection refused, failover in
      * progress). Adapters answer the request with 503 Service Unavailable.
      */

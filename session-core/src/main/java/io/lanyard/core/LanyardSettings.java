@@ -192,13 +192,31 @@ public final class LanyardSettings {
     private final Object[] values = new Object[SETTINGS.size()];
     /** Values that could not be read, by setting; validate() reports them. */
     private final Map<Setting, String> unreadable = new LinkedHashMap<>();
+    /** Warnings about configured names that are not settings ({@link #bindAll}); sorted, each once. */
+    private final java.util.Set<String> ignored = new java.util.concurrent.ConcurrentSkipListSet<>();
     private volatile boolean sealed;
+    /** See {@link #setLogHandler}; read by {@link LogRoute}. */
+    volatile java.util.logging.Handler logHandler;
 
     /** A bean holding every default. */
     public LanyardSettings() {
         for (Setting s : SETTINGS) {
             values[s.index] = s.defaultValue == null ? null : s.kind.parse(s.name, s.defaultValue);
         }
+    }
+
+    /**
+     * A bean with this one's values, unreadable values and ignored names, not sealed: one
+     * configuration (Jetty's factory) feeding the settings of several webapps, each validated for
+     * its own context.
+     */
+    public synchronized LanyardSettings copy() {
+        LanyardSettings copy = new LanyardSettings();
+        System.arraycopy(values, 0, copy.values, 0, values.length);
+        copy.unreadable.putAll(unreadable);
+        copy.ignored.addAll(ignored);
+        copy.logHandler = logHandler;
+        return copy;
     }
 
     /**
@@ -258,6 +276,20 @@ public final class LanyardSettings {
     }
 
     /**
+     * {@link #bind} into this bean, keeping the warnings: a container hands its configuration
+     * entries over one by one (Tomcat's Digester), and the store logs the warnings when it starts
+     * ({@link #ignoredNames()}), naming the webapp.
+     */
+    public void bindAll(String kind, String prefix, Map<String, String> entries) {
+        ignored.addAll(bind(kind, prefix, entries, this::set));
+    }
+
+    /** One warning per entry given to {@link #bindAll} that is not a setting, naming the closest one; sorted. */
+    public List<String> ignoredNames() {
+        return List.copyOf(ignored);
+    }
+
+    /**
      * Every setting as a commented-out property {@code prefix + name} with its default, after a line
      * with its meaning: the {@code [ini-template]} of Jetty's module file.
      */
@@ -281,7 +313,7 @@ public final class LanyardSettings {
         return applied;
     }
 
-    private void assign(Setting s, String text, String origin) {
+    private synchronized void assign(Setting s, String text, String origin) {
         if (sealed) {
             throw new IllegalStateException("Lanyard settings are sealed after start; change them in the configuration and restart");
         }
@@ -310,6 +342,16 @@ public final class LanyardSettings {
         return values[s.index];
     }
 
+    /** Sends the core's log lines to {@code handler} (the container's logging) while the store runs ({@code LogRoute}); not a setting. */
+    public void setLogHandler(java.util.logging.Handler handler) {
+        this.logHandler = handler;
+    }
+
+    /** The longest a request waits for Redis: connect plus read timeout. */
+    long callBudgetMillis() {
+        return (long) getConnectTimeoutMillis() + getReadTimeoutMillis();
+    }
+
     /** True once {@link #validate} succeeded: the values are checked and can no longer change. */
     boolean isSealed() {
         return sealed;
@@ -326,7 +368,7 @@ public final class LanyardSettings {
         List<String> problems = new ArrayList<>(unreadable.values());
         String application = getApplication();
         if (application == null || application.isBlank()) {
-            values[APPLICATION.index] = applicationFromContextPath(contextPath);
+            values[APPLICATION.index] = SettingChecks.applicationFromContextPath(contextPath);
             if ("/ROOT".equals(contextPath)) {
                 problems.add("the context path /ROOT would share Redis keys with the root context (both 'ROOT');"
                         + " set application explicitly");
@@ -342,11 +384,6 @@ public final class LanyardSettings {
         }
         sealed = true;
         return this;
-    }
-
-    /** "/shop" becomes "shop", "" and "/" become "ROOT", Jetty's "_shop" style names are not passed here. */
-    public static String applicationFromContextPath(String contextPath) {
-        return SettingChecks.applicationFromContextPath(contextPath);
     }
 
     /** The Redis URI with any password replaced by {@code ****}: the only form that may be logged. */

@@ -57,7 +57,7 @@ final class PrincipalIndex implements SessionControl {
         this.layout = layout;
         this.settings = settings;
         this.metrics = metrics;
-        this.graceMillis = RedisSessionStore.ascii(settings.getGracePeriodSeconds() * 1000L);
+        this.graceMillis = RedisLayout.ascii(settings.getGracePeriodSeconds() * 1000L);
     }
 
     /** An indexed session as its hash says; {@code exists} false (and the rest empty) when the hash is gone. */
@@ -85,14 +85,14 @@ final class PrincipalIndex implements SessionControl {
     void signIn(String principal, String id, long expiryTime) {
         long now = store.now();
         int limit = settings.getMaxSessionsPerPrincipal();
-        List<byte[]> args = new ArrayList<>(List.of(RedisLayout.utf8(id), RedisSessionStore.ascii(now),
-                RedisSessionStore.ascii(limit), RedisSessionStore.ascii(ttl(expiryTime, now))));
+        List<byte[]> args = new ArrayList<>(List.of(RedisLayout.utf8(id), RedisLayout.ascii(now),
+                RedisLayout.ascii(limit), RedisLayout.ascii(ttl(expiryTime, now))));
         if (limit > 0) {
             // The others' last access, so that the limit signs out the least recently used ones.
             for (Entry e : entries(principal)) {
                 if (!e.id().equals(id) && e.liveFor(principal, now)) {
                     args.add(RedisLayout.utf8(e.id()));
-                    args.add(RedisSessionStore.ascii(e.accessed()));
+                    args.add(RedisLayout.ascii(e.accessed()));
                 }
             }
         }
@@ -115,7 +115,7 @@ final class PrincipalIndex implements SessionControl {
     void keepUntil(String principal, long expiryTime) {
         long now = store.now();
         if (expiryTime > 0) {
-            redis.eval(KEEP, layout.principalKey(principal), List.of(RedisSessionStore.ascii(ttl(expiryTime, now))), null);
+            redis.eval(KEEP, layout.principalKey(principal), List.of(RedisLayout.ascii(ttl(expiryTime, now))), null);
         }
     }
 
@@ -199,7 +199,7 @@ final class PrincipalIndex implements SessionControl {
             return jedis.zadd(shard, leasedAt + settings.getClaimLeaseSeconds() * 1000L, member, ZAddParams.zAddParams().nx());
         }) == 1;
         long result = (Long) redis.eval(REVOKE, layout.sessionKey(id), List.of(RedisLayout.utf8(principal),
-                RedisSessionStore.ascii(leasedAt), graceMillis, RedisSessionStore.ascii(RedisLayout.REVOKED_EXPIRY)), id);
+                RedisLayout.ascii(leasedAt), graceMillis, RedisLayout.ascii(RedisLayout.REVOKED_EXPIRY)), id);
         if (result != 1) {
             if (ours) {
                 redis.call(id, jedis -> {

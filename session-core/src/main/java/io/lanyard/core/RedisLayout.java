@@ -109,6 +109,10 @@ final class RedisLayout {
         return utf8(ATTRIBUTE_PREFIX + name);
     }
 
+    static byte[] ascii(long v) {
+        return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -3,7 +3,6 @@ package io.lanyard.core;
 import io.lanyard.api.SessionControl;
 
 import javax.management.ObjectName;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
@@ -85,7 +84,8 @@ public final class RedisSessionStore implements AutoCloseable {
      * Starts the store of one webapp the way both adapters do: applies the {@code LANYARD_*}
      * environment overrides (logged), takes {@code defaultNodeName} when no node name is set, and
      * validates ({@link LanyardSettings#validate}); settings validated before (a restarted webapp)
-     * are used as they are. Then as {@link #start(LanyardSettings, ClassLoader, Clock)}.
+     * are used as they are. Then as {@link #start(LanyardSettings, ClassLoader, Clock)}. The log
+     * lines go to the settings' {@linkplain LanyardSettings#setLogHandler log handler} until {@link #close()}.
      *
      * @param contextPath     the webapp's context path (the default application name)
      * @param defaultNodeName the container's name for this node (Tomcat's jvmRoute), or {@code null}
@@ -93,8 +93,7 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
                                           ClassLoader classLoader, Clock clock) {
-        StoreStart.prepare(settings, contextPath, defaultNodeName);
-        return start(settings, classLoader, clock);
+        return StoreStart.start(settings, contextPath, defaultNodeName, () -> start(settings, classLoader, clock));
     }
 
     /** Current time of the store's clock, epoch millis. */
@@ -164,9 +163,12 @@ public final class RedisSessionStore implements AutoCloseable {
         return redis.isDown();
     }
 
-    /** True while Redis refuses writes for lack of memory ({@code maxmemory}) and did so within the last second. */
-    public boolean isRedisFull() {
-        return redis.isFull();
+    /**
+     * True while a new session could not be saved: Redis is down, or full ({@code maxmemory}) and
+     * refused a write within the last second.
+     */
+    public boolean refusesNewSessions() {
+        return redis.isDown() || redis.isFull();
     }
 
     /** The Redis key of a session (for operators, logs and tests). */
@@ -179,17 +181,12 @@ public final class RedisSessionStore implements AutoCloseable {
         return layout.principalKeyText(principal);
     }
 
-    /** The longest a request waits for Redis: connect plus read timeout. */
-    long callBudgetMillis() {
-        return (long) settings.getConnectTimeoutMillis() + settings.getReadTimeoutMillis();
-    }
-
     // ---- the request lifecycle ----
 
     /**
      * A request enters the session named by {@code cookieValue} (a route suffix after the first
      * dot is stripped): no Redis call. Concurrent requests of one session share the returned
-     * entry; each must {@link ActiveSession#leave() leave} it once.
+     * entry; each must {@link ActiveSession#leave leave} it once.
      *
      * @return the entry, or {@code null} when the value is not a valid session id
      */
@@ -210,8 +207,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * (charset, length), so nothing else ever becomes part of a Redis key.
      */
     public static String storedId(String cookieValue) {
-        String id = SessionIds.stripRoute(cookieValue);
-        return SessionIds.isValid(id) ? id : null;
+        return SessionIds.stored(cookieValue);
     }
 
     boolean isClosed() {
@@ -252,21 +248,30 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * As {@link #load(String)} for a request path that cannot report an unreadable session
-     * (Tomcat's): a session whose metadata is unreadable is no session, with one WARNING per id
-     * (the hash is left for operators and expires by its TTL).
+     * A session looked up by cookie value outside any request that {@linkplain #enter entered} it
+     * (a container checking which of several cookies is valid, a cross-context dispatch, tools);
+     * {@code null} also while Redis is unavailable (the request's own lookup fails again: 503) and
+     * when its metadata is unreadable (one WARNING per id; the hash expires by its TTL).
      */
-    public SessionRecord loadReadable(String id) {
+    public SessionRecord lookup(String cookieValue) {
+        return reader.lookup(cookieValue);
+    }
+
+    /** As {@link #load(String)}; an unreadable session is no session ({@link #lookup}). */
+    SessionRecord loadReadable(String id) {
         return reader.loadReadable(id);
     }
 
     /**
      * As {@link #load(String)}; with {@code includeExpired} an expired session is returned too
      * (untouched, {@link SessionRecord#isExpiredAt} true) instead of {@code null}, still in one
-     * command. Jetty's session manager loads expired sessions itself to run their listeners.
+     * command. Jetty's session manager loads expired sessions itself to run their listeners. A
+     * session this node's expiry is handing to the adapter ({@link #startExpiry}) is returned as
+     * it is, without a command: what the container's lookups during its listeners must see.
      */
     public SessionRecord load(String id, boolean includeExpired) {
-        return reader.load(id, includeExpired);
+        SessionRecord expiring = expiry.handingOver(id);
+        return expiring != null ? expiring : reader.load(id, includeExpired);
     }
 
     /**
@@ -319,12 +324,13 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * Deletes a session (invalidate). One command.
+     * Deletes a session (invalidate). One command. A session this node's expiry is handing over
+     * ({@link #startExpiry}) is left to it: deleted once its listeners ran.
      *
      * @return true when it existed
      */
     public boolean delete(String id) {
-        return SessionIds.isValid(id) && writer.delete(id);
+        return SessionIds.isValid(id) && (expiry.handingOver(id) != null || writer.delete(id));
     }
 
     /**
@@ -352,18 +358,23 @@ public final class RedisSessionStore implements AutoCloseable {
         expiry.start(handler);
     }
 
-    /** One expiry pass now (as the scheduled ones); returns how many sessions were handed to {@code handler}. */
+    /**
+     * One expiry pass now (as the scheduled ones); returns how many sessions were handed to
+     * {@code handler}, 0 while Redis is unavailable.
+     */
     public int scavenge(java.util.function.Consumer<SessionRecord> handler) {
         return expiry.scavenge(handler);
     }
 
     /**
-     * The expired session this node's expiry is handing to the adapter right now
-     * ({@link #startExpiry}), or {@code null}: what the container's own lookups during its
-     * listeners must see; the store deletes it once they ran.
+     * For a container that keeps its own sessions to check (Jetty's expiry candidates): those of
+     * {@code ids} that are gone from Redis (invalidated elsewhere, or expired and deleted by the
+     * node that ran their listeners) and not {@code heldHere}. When one of them has expired, an
+     * expiry pass runs now, and those it hands to {@code handler} count as gone too.
      */
-    public SessionRecord expiring(String id) {
-        return expiry.handingOver(id);
+    public java.util.Set<String> gone(java.util.Set<String> ids, java.util.function.Predicate<String> heldHere,
+                                      java.util.function.Consumer<SessionRecord> handler) {
+        return expiry.gone(ids, heldHere, handler);
     }
 
     /**
@@ -382,14 +393,9 @@ public final class RedisSessionStore implements AutoCloseable {
 
     @Override
     public void close() {
+        LogRoute.close(settings);
         view.unregister();
         scheduler.shutdownNow();
         redis.close();
-    }
-
-    // ---- internals ----
-
-    static byte[] ascii(long v) {
-        return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -25,6 +25,12 @@ final class SessionIds {
         return dot < 0 ? cookieValue : cookieValue.substring(0, dot);
     }
 
+    /** The valid id in {@code cookieValue} without its route suffix, or {@code null}: see {@link RedisSessionStore#storedId}. */
+    static String stored(String cookieValue) {
+        String id = stripRoute(cookieValue);
+        return isValid(id) ? id : null;
+    }
+
     /** True when the id has a safe length and only the characters {@code [A-Za-z0-9_-]}. */
     static boolean isValid(String id) {
         if (id == null || id.length() < MIN_LENGTH || id.length() > MAX_LENGTH) {

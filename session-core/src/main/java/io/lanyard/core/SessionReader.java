@@ -19,7 +19,7 @@ final class SessionReader {
     private static final LuaScript STATE = LuaScript.load("state", LuaScript.Access.READ);
     /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
     private static final int STATE_MAX_LENGTH = 1024;
-    private static final byte[] STATE_MAX = RedisSessionStore.ascii(STATE_MAX_LENGTH);
+    private static final byte[] STATE_MAX = RedisLayout.ascii(STATE_MAX_LENGTH);
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -47,10 +47,10 @@ final class SessionReader {
         this.settings = settings;
         this.metrics = metrics;
         this.codec = codec;
-        this.graceMillis = RedisSessionStore.ascii(settings.getGracePeriodSeconds() * 1000L);
+        this.graceMillis = RedisLayout.ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
-        this.loadMaxFields = RedisSessionStore.ascii(loadMaxFields(settings.getMaxSessionBytes()));
-        this.loadMaxBytes = RedisSessionStore.ascii(loadMaxBytes(settings.getMaxSessionBytes()));
+        this.loadMaxFields = RedisLayout.ascii(loadMaxFields(settings.getMaxSessionBytes()));
+        this.loadMaxBytes = RedisLayout.ascii(loadMaxBytes(settings.getMaxSessionBytes()));
     }
 
     /**
@@ -121,6 +121,16 @@ final class SessionReader {
         }
     }
 
+    /** See {@link RedisSessionStore#lookup}. */
+    SessionRecord lookup(String cookieValue) {
+        String id = RedisSessionStore.storedId(cookieValue);
+        try {
+            return id == null ? null : loadReadable(id);
+        } catch (LanyardException.RedisUnavailableException e) {
+            return null;
+        }
+    }
+
     /** See {@link RedisSessionStore#loadFailedSince}. */
     boolean loadFailedSince(String id, long sinceNanos) {
         Long failedAt = failedLoads.get(id);
@@ -134,8 +144,8 @@ final class SessionReader {
      * an unreachable one opens the breaker, which logs once).
      */
     private void writeTouch(SessionRecord r, long now) {
-        List<byte[]> args = List.of(RedisSessionStore.ascii(now), graceMillis, node,
-                RedisSessionStore.ascii(r.maxInactiveSeconds()), RedisSessionStore.ascii(r.expiryTime()));
+        List<byte[]> args = List.of(RedisLayout.ascii(now), graceMillis, node,
+                RedisLayout.ascii(r.maxInactiveSeconds()), RedisLayout.ascii(r.expiryTime()));
         try {
             redis.eval(TOUCH, layout.sessionKey(r.id()), args, r.id());
         } catch (LanyardException.RedisUnavailableException e) {
@@ -164,7 +174,7 @@ final class SessionReader {
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      */
     private List<?> fetch(String id, long now) {
-        List<byte[]> args = List.of(RedisSessionStore.ascii(now), loadMaxFields, loadMaxBytes);
+        List<byte[]> args = List.of(RedisLayout.ascii(now), loadMaxFields, loadMaxBytes);
         List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
         if (parts == null) {
             return null;

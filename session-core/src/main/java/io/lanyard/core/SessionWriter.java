@@ -45,7 +45,7 @@ final class SessionWriter {
         this.settings = settings;
         this.metrics = metrics;
         this.codec = codec;
-        this.graceMillis = RedisSessionStore.ascii(settings.getGracePeriodSeconds() * 1000L);
+        this.graceMillis = RedisLayout.ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
     }
 
@@ -130,7 +130,7 @@ final class SessionWriter {
     private long write(SessionRecord record, Changes.Delta delta, String principal, long start, boolean forgetReads) {
         String id = record.id();
         List<byte[]> args = new ArrayList<>();
-        args.add(RedisSessionStore.ascii(store.now()));
+        args.add(RedisLayout.ascii(store.now()));
         args.add(graceMillis);
         args.add(RedisLayout.utf8(record.isNew() ? "create" : "update"));
         // A new record, or metadata as given (Jetty), is written field by field, node included.
@@ -138,11 +138,11 @@ final class SessionWriter {
         // may hold an older one, see TouchPolicy) and a changed timeout, with the expiry they give.
         boolean asGiven = record.isNew() || delta.metadataGiven();
         args.add(delta.metadataGiven() ? EMPTY : node);
-        args.add(!asGiven && record.isTouched() ? RedisSessionStore.ascii(record.accessedTime()) : EMPTY);
-        args.add(RedisSessionStore.ascii(record.lastAccessedTime()));
-        args.add(RedisSessionStore.ascii(record.maxInactiveSeconds()));
+        args.add(!asGiven && record.isTouched() ? RedisLayout.ascii(record.accessedTime()) : EMPTY);
+        args.add(RedisLayout.ascii(record.lastAccessedTime()));
+        args.add(RedisLayout.ascii(record.maxInactiveSeconds()));
         args.add(!asGiven && delta.metadataChanged() ? CHANGED : EMPTY);
-        args.add(RedisSessionStore.ascii(record.expiryTime()));
+        args.add(RedisLayout.ascii(record.expiryTime()));
         List<byte[]> pairs = new ArrayList<>();
         if (asGiven) {
             addMetadata(pairs, record);
@@ -154,7 +154,7 @@ final class SessionWriter {
         if (principal != null && !principal.isEmpty()) {
             pair(pairs, RedisLayout.PRINCIPAL, RedisLayout.utf8(principal));
         }
-        args.add(RedisSessionStore.ascii(pairs.size() / 2));
+        args.add(RedisLayout.ascii(pairs.size() / 2));
         args.addAll(pairs);
         for (String name : delta.removed()) {
             args.add(RedisLayout.attributeField(name));
@@ -202,8 +202,8 @@ final class SessionWriter {
                     pairs.add(bytes);
                 }
             });
-            List<byte[]> args = new ArrayList<>(List.of(RedisSessionStore.ascii(store.now()), graceMillis,
-                    RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisSessionStore.ascii(pairs.size() / 2)));
+            List<byte[]> args = new ArrayList<>(List.of(RedisLayout.ascii(store.now()), graceMillis,
+                    RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisLayout.ascii(pairs.size() / 2)));
             args.addAll(pairs);
             if (record.expiryTime() > 0) {
                 index(newId, record.expiryTime(), false); // before the hash, as in save
@@ -256,7 +256,7 @@ final class SessionWriter {
 
     /** Takes the record's save lock within the caller's connect + read timeout. */
     private void lock(SessionRecord record) {
-        long budget = store.callBudgetMillis();
+        long budget = settings.callBudgetMillis();
         try {
             if (!record.saveLock.tryLock(budget, TimeUnit.MILLISECONDS)) {
                 throw new LanyardException.RedisUnavailableException(record.id(), "another save of this session did not finish within "
@@ -269,17 +269,17 @@ final class SessionWriter {
     }
 
     private void addMetadata(List<byte[]> pairs, SessionRecord r) {
-        pair(pairs, RedisLayout.CREATED, RedisSessionStore.ascii(r.creationTime()));
-        pair(pairs, RedisLayout.LAST_ACCESSED, RedisSessionStore.ascii(r.lastAccessedTime()));
-        pair(pairs, RedisLayout.ACCESSED, RedisSessionStore.ascii(r.accessedTime()));
-        pair(pairs, RedisLayout.MAX_INACTIVE, RedisSessionStore.ascii(r.maxInactiveSeconds()));
-        pair(pairs, RedisLayout.EXPIRY, RedisSessionStore.ascii(r.expiryTime()));
+        pair(pairs, RedisLayout.CREATED, RedisLayout.ascii(r.creationTime()));
+        pair(pairs, RedisLayout.LAST_ACCESSED, RedisLayout.ascii(r.lastAccessedTime()));
+        pair(pairs, RedisLayout.ACCESSED, RedisLayout.ascii(r.accessedTime()));
+        pair(pairs, RedisLayout.MAX_INACTIVE, RedisLayout.ascii(r.maxInactiveSeconds()));
+        pair(pairs, RedisLayout.EXPIRY, RedisLayout.ascii(r.expiryTime()));
         if (r.isNew()) {
-            pair(pairs, RedisLayout.VERSION, RedisSessionStore.ascii(0));
+            pair(pairs, RedisLayout.VERSION, RedisLayout.ascii(0));
         }
         pair(pairs, RedisLayout.NODE, r.lastNode() == null ? node : RedisLayout.utf8(r.lastNode()));
         if (r.cookieSetTime() != 0) {
-            pair(pairs, RedisLayout.COOKIE_SET, RedisSessionStore.ascii(r.cookieSetTime()));
+            pair(pairs, RedisLayout.COOKIE_SET, RedisLayout.ascii(r.cookieSetTime()));
         }
     }
 

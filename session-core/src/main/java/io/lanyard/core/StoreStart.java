@@ -1,6 +1,7 @@
 package io.lanyard.core;
 
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -18,14 +19,31 @@ final class StoreStart {
     /**
      * Applies the {@code LANYARD_*} environment overrides (logged), takes {@code defaultNodeName}
      * when no node name is set, and validates; settings validated before (a restarted webapp) are
-     * used as they are.
+     * used as they are. Then logs the names given that are not settings ({@link LanyardSettings#bindAll}).
      */
     static void prepare(LanyardSettings settings, String contextPath, String defaultNodeName) {
+        settings.ignoredNames().forEach(w -> LOG.log(System.Logger.Level.WARNING, "Lanyard [" + contextPath + "]: " + w));
         if (!settings.isSealed()) {
             List<String> fromEnvironment = SettingSources.prepare(settings, System.getenv(), contextPath, defaultNodeName);
             if (!fromEnvironment.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "Lanyard settings overridden by LANYARD_* environment variables: " + fromEnvironment);
             }
+        }
+    }
+
+    /**
+     * {@link #prepare}, then the start of a store through {@code start}, with its log lines routed
+     * ({@link LogRoute}) from the first one on.
+     */
+    static RedisSessionStore start(LanyardSettings settings, String contextPath, String defaultNodeName,
+                                   Supplier<RedisSessionStore> start) {
+        LogRoute.open(settings);
+        try {
+            prepare(settings, contextPath, defaultNodeName);
+            return start.get();
+        } catch (RuntimeException e) {
+            LogRoute.close(settings);
+            throw e;
         }
     }
 

@@ -95,7 +95,7 @@ class RedisFullIT {
             SessionRecord fresh = store.create("FULLREDISNEW0123456789AB", 1800);
             fresh.setAttribute("user", "bob");
             assertThrows(LanyardException.RedisFullException.class, () -> store.save(fresh), "a new session cannot be stored");
-            assertTrue(store.isRedisFull());
+            assertTrue(store.refusesNewSessions(), "full");
             assertTrue(store.metrics().isRedisFull());
             assertEquals(1, store.metrics().getRedisFullEpisodes(), "one episode, however many refused writes");
             assertEquals("CLOSED", store.metrics().getBreakerState());
@@ -115,7 +115,7 @@ class RedisFullIT {
         assertEquals("alice", after.getAttribute("user"), "nothing lost");
         assertEquals(List.of("sku-1"), after.getAttribute("cart"));
         assertEquals("dark", after.getAttribute("theme"));
-        assertFalse(store.isRedisFull());
+        assertFalse(store.refusesNewSessions());
         assertEquals(1, store.metrics().getRedisFullEpisodes());
         assertEquals(0, store.metrics().getOutages());
     }

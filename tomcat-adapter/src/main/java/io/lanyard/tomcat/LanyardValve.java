@@ -1,6 +1,7 @@
 package io.lanyard.tomcat;
 
 import io.lanyard.core.ActiveSession;
+import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
@@ -165,10 +166,10 @@ public final class LanyardValve extends ValveBase {
                 used = request.getSessionInternal(false);
             }
             if (b.entered != null) {
-                failure = release(b.entered, null);
+                failure = b.entered.leave(null);
             }
-            if (used instanceof RedisSession rs) {
-                failure = releaseCreatorHold(rs, failure);
+            if (used instanceof RedisSession rs && rs.active != null) {
+                failure = rs.active.leaveCreatorHolds(failure);
             }
         } catch (RuntimeException e) {
             failure = e;
@@ -180,37 +181,10 @@ public final class LanyardValve extends ValveBase {
 
     /** Safety net, from {@link RedisSession#endAccess()} when Tomcat recycles a request. */
     void endAccess(RedisSession rs) {
-        RuntimeException failure = manager.isRunning() ? releaseCreatorHold(rs, null) : null;
+        RuntimeException failure = manager.isRunning() && rs.active != null ? rs.active.leaveCreatorHolds(null) : null;
         if (failure != null) {
             manager.lostSave(failure);
         }
-    }
-
-    private RuntimeException releaseCreatorHold(RedisSession rs, RuntimeException failure) {
-        while (rs.active != null && rs.active.takeCreatorHold()) {
-            failure = release(rs.active, failure);
-        }
-        return failure;
-    }
-
-    /**
-     * One request leaves {@code a}, saving its changes ({@link ActiveSession#leave}); the last one
-     * out passivates first and drops the object. Returns {@code earlier} or this leave's failure.
-     */
-    RuntimeException release(ActiveSession a, RuntimeException earlier) {
-        RedisSession s = a.attachment();
-        return a.leave(() -> {
-            if (s != null) {
-                s.passivate();
-            }
-        }, () -> {
-            if (s != null) {
-                // Code that still has the object (an application's requestDestroyed listener,
-                // a request's cached session) writes its changes through from now on.
-                s.markReleased();
-                manager.remove(s, false);
-            }
-        }, earlier);
     }
 
     private void saveFailed(Request request, RuntimeException failure) {
@@ -220,7 +194,7 @@ public final class LanyardValve extends ValveBase {
         } else if (!unavailable(request, response, failure)) {
             // The core already logged why (oversized, ...); the client must not see a 200.
             log.debug("Lanyard: session save failed, answering 500", failure);
-            answer(response, 500, "500 Internal Server Error: the session could not be saved.\n");
+            answer(response, failure);
         }
     }
 
@@ -238,22 +212,20 @@ public final class LanyardValve extends ValveBase {
             if (log.isDebugEnabled()) {
                 log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
             }
-            answer(response, 503, e.answer()); // a full Redis says so: retrying soon will not help
+            answer(response, e);
         }
         return true;
     }
 
-    /** Replaces the (uncommitted) response with a short text answer. */
-    private static void answer(Response response, int status, String text) {
+    /** Replaces the (uncommitted) response with the core's short text answer to {@code failure}. */
+    private static void answer(Response response, Throwable failure) {
+        int status = LanyardException.httpStatus(failure);
+        String text = LanyardException.httpAnswer(failure);
         try {
             response.reset();
             response.resetError();
             response.setStatus(status);
-            if (status == 503) {
-                response.setHeader("Retry-After", RedisUnavailableException.RETRY_AFTER_SECONDS);
-            }
-            response.setContentType("text/plain");
-            response.setCharacterEncoding("UTF-8");
+            LanyardException.httpHeaders(status).forEach(response::setHeader);
             byte[] body = text.getBytes(StandardCharsets.UTF_8);
             response.setContentLength(body.length);
             // The writer may already be in use (an error page); the stream is then unavailable.

@@ -49,6 +49,14 @@ final class RedisSession extends StandardSession {
         super(manager);
         this.record = record;
         this.active = active;
+        if (active != null) {
+            active.onLastLeave(this::passivate, () -> {
+                // Code that still has the object (an application's requestDestroyed listener,
+                // a request's cached session) writes its changes through from now on.
+                released = true;
+                manager.remove(this, false);
+            });
+        }
         this.attributes = record.asMap();
         this.creationTime = record.creationTime();
         this.lastAccessedTime = record.lastAccessedTime();
@@ -169,10 +177,6 @@ final class RedisSession extends StandardSession {
     public void removeAttribute(String name, boolean notify) {
         super.removeAttribute(name, notify);
         writeThrough();
-    }
-
-    void markReleased() {
-        released = true;
     }
 
     private void writeThrough() {

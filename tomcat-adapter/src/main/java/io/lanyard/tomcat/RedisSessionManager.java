@@ -17,9 +17,6 @@ import org.apache.juli.logging.LogFactory;
 import javax.management.ObjectName;
 import java.time.Clock;
 import java.util.Collections;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tomcat {@code Manager} that keeps every session in Redis, so any node can serve any request.
@@ -42,8 +39,6 @@ public class RedisSessionManager extends ManagerBase {
     private static final Log log = LogFactory.getLog(RedisSessionManager.class);
 
     private final LanyardSettings settings = new LanyardSettings();
-    /** Warnings for {@code <Manager>} attributes that are not Lanyard settings, logged at start. */
-    private final Set<String> unknownAttributes = ConcurrentHashMap.newKeySet();
     private final LanyardValve valve = new LanyardValve(this);
     /** The store of the last start; closed after a stop, still counting lost saves of requests that outlive it. */
     private volatile RedisSessionStore store;
@@ -59,18 +54,13 @@ public class RedisSessionManager extends ManagerBase {
      * @return always true: on false the Digester would log the value, which may hold a password
      */
     public boolean setProperty(String name, String value) {
-        unknownAttributes.addAll(LanyardSettings.bind("<Manager> attribute", "", Collections.singletonMap(name, value), settings::set));
+        settings.bindAll("<Manager> attribute", "", Collections.singletonMap(name, value));
         return true;
     }
 
     /** The Lanyard setting {@code name} as text, passwords masked; null if there is no such setting. */
     public String getProperty(String name) {
         return LanyardSettings.isSetting(name) ? settings.get(name) : null;
-    }
-
-    /** One warning line per unknown {@code <Manager>} attribute, naming the closest setting. */
-    List<String> unknownAttributeWarnings() {
-        return unknownAttributes.stream().sorted().map(w -> "Lanyard [" + getContext().getName() + "]: " + w).toList();
     }
 
     /**
@@ -118,7 +108,6 @@ public class RedisSessionManager extends ManagerBase {
     protected void startInternal() throws LifecycleException {
         super.startInternal();
         Context context = getContext();
-        unknownAttributeWarnings().forEach(log::warn);
         valve.install(context, true);
         try {
             // The webapp's loader, never ours: attribute classes are in WEB-INF, this class in lib/.
@@ -179,7 +168,7 @@ public class RedisSessionManager extends ManagerBase {
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
      * of this context a detached copy that writes changes through. A record whose metadata in
-     * Redis is unreadable counts as no session ({@link RedisSessionStore#loadReadable}).
+     * Redis is unreadable counts as no session ({@link RedisSessionStore#lookup}).
      */
     @Override
     public Session findSession(String id) {
@@ -193,17 +182,9 @@ public class RedisSessionManager extends ManagerBase {
             return record == null ? null : a.attach(record, r -> attach(new RedisSession(this, r, a)));
         }
         // Outside any request of this context: CoyoteAdapter checking which of several session
-        // cookies is valid (before any valve), cross-context dispatch, tools. Redis down is "no
-        // session" here: the request's own lookup inside the bracket fails again and gets the 503
-        // (CoyoteAdapter would turn it into a 500).
-        String stored = RedisSessionStore.storedId(id);
-        try {
-            SessionRecord record = stored == null ? null : st.loadReadable(stored);
-            return record == null ? null : new RedisSession(this, record, null);
-        } catch (LanyardException.RedisUnavailableException e) {
-            log.debug("Lanyard: session lookup outside a request bracket failed, Redis unavailable");
-            return null;
-        }
+        // cookies is valid (before any valve), cross-context dispatch, tools.
+        SessionRecord record = st.lookup(id);
+        return record == null ? null : new RedisSession(this, record, null);
     }
 
     private RedisSession attach(RedisSession s) {
@@ -224,7 +205,7 @@ public class RedisSessionManager extends ManagerBase {
         ActiveSession a = store().enter(stored != null ? stored : RedisSessionStore.storedId(generateSessionId()));
         if (!a.create(getContext().getSessionTimeout() * 60)) {
             RedisSession shared = a.attach(a.record(), r -> attach(new RedisSession(this, r, a)));
-            valve.release(a, null); // the request that created it holds it
+            a.leave(null); // the request that created it holds it
             return shared;
         }
         RedisSession s = a.attach(a.record(), r -> new RedisSession(this, r, a));
@@ -284,12 +265,7 @@ public class RedisSessionManager extends ManagerBase {
 
     /** One expiry pass now (the core also runs them on its own schedule); returns how many sessions this node expired. */
     public int scavenge() {
-        try {
-            return store().scavenge(this::expired);
-        } catch (LanyardException.RedisUnavailableException e) {
-            log.debug("Lanyard: expiry scan skipped, Redis unavailable", e);
-            return 0;
-        }
+        return store().scavenge(this::expired);
     }
 
     @Override

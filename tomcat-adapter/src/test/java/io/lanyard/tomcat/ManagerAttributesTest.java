@@ -76,8 +76,8 @@ class ManagerAttributesTest {
         assertEquals("****", manager.getProperty("trustStorePassword"));
         assertNull(manager.getProperty("redisUrl"));
         assertEquals(7, manager.getMaxActiveSessions(), "ManagerBase's own attribute keeps its setter");
-        assertEquals(List.of("Lanyard [/shop]: <Manager> attribute redisUrl is not a Lanyard setting and was ignored;"
-                + " did you mean redisUri?"), manager.unknownAttributeWarnings());
+        assertEquals(List.of("<Manager> attribute redisUrl is not a Lanyard setting and was ignored;"
+                + " did you mean redisUri?"), manager.settings().ignoredNames(), "logged by the store when it starts");
         assertFalse(digesterLog.toString().contains("s3cret"), "the Digester logged a value: " + digesterLog);
         manager.settings().validate("/shop");
     }
@@ -85,7 +85,7 @@ class ManagerAttributesTest {
     @Test
     void anUnreadableValueFailsTheStartCheck() throws Exception {
         RedisSessionManager manager = parse("poolSize=\"lots\"", new ArrayList<>());
-        assertTrue(manager.unknownAttributeWarnings().isEmpty());
+        assertTrue(manager.settings().ignoredNames().isEmpty());
         String message = assertThrows(io.lanyard.core.LanyardException.class,
                 () -> manager.settings().validate("/shop")).getMessage();
         assertTrue(message.contains("poolSize must be a whole number, was 'lots'"), message);
