@@ -71,10 +71,14 @@ class ClusterFiguresJettyIT {
         assertTrue(alive >= 0 && alive < 60, "the invalidated session lived for seconds: " + alive);
     }
 
-    private static Map<String, Long> read(MBeanServer server, ObjectName bean) throws Exception {
-        return Map.of("ActiveSessions", (Long) server.getAttribute(bean, "ActiveSessions"),
-                "SessionCounter", (Long) server.getAttribute(bean, "SessionCounter"),
-                "ExpiredSessions", (Long) server.getAttribute(bean, "ExpiredSessions"),
-                "RejectedSessions", (Long) server.getAttribute(bean, "RejectedSessions"));
+    private static Map<String, Long> read(MBeanServer server, ObjectName bean) {
+        try {
+            return Map.of("ActiveSessions", (Long) server.getAttribute(bean, "ActiveSessions"),
+                    "SessionCounter", (Long) server.getAttribute(bean, "SessionCounter"),
+                    "ExpiredSessions", (Long) server.getAttribute(bean, "ExpiredSessions"),
+                    "RejectedSessions", (Long) server.getAttribute(bean, "RejectedSessions"));
+        } catch (javax.management.JMException e) {
+            throw new AssertionError("cannot read " + bean, e);
+        }
     }
 }

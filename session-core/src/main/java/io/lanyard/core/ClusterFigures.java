@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ClusterFigures {
     private static final System.Logger LOG = System.getLogger(RedisSessionStore.class.getName());
-    private static final LuaScript STATS = LuaScript.load("stats", LuaScript.Access.WRITE);
+    private static final LuaScript STATS = LuaScript.load("stats", LuaScript.Access.MAINTENANCE);
     private static final LuaScript UNINDEX = LuaScript.load("unindex", LuaScript.Access.MAINTENANCE);
     /** A figure read later than this after the last refresh refreshes first. */
     static final long MAX_AGE_MILLIS = 5_000;

@@ -66,41 +66,6 @@ final class RedisSession extends StandardSession {
         return record;
     }
 
-    /** Set while this is a copy with metadata only ({@link RedisSessionManager#findSessions}): attributes are read on first use. */
-    private transient volatile boolean listed;
-
-    RedisSession listed() {
-        listed = true;
-        return this;
-    }
-
-    /** A listed copy reads its whole record when its attributes are first used (an operator shows the session). */
-    private void loadListed() {
-        if (listed) {
-            synchronized (this) {
-                SessionRecord full = listed ? ((RedisSessionManager) manager).store().peek(record.id()) : null;
-                if (full != null) {
-                    record = full;
-                    attributes = full.asMap();
-                    restoreAuthentication();
-                }
-                listed = false;
-            }
-        }
-    }
-
-    @Override
-    public Object getAttribute(String name) {
-        loadListed();
-        return super.getAttribute(name);
-    }
-
-    @Override
-    public java.util.Enumeration<String> getAttributeNames() {
-        loadListed();
-        return super.getAttributeNames();
-    }
-
     /**
      * Activation with lazily decoded attributes: Tomcat's activation runs for the attributes
      * decoded so far, and an attribute decoded later gets its {@code sessionDidActivate} when it is
@@ -273,5 +238,42 @@ final class RedisSession extends StandardSession {
     @Override
     public String toString() {
         return "RedisSession[" + record + "]";
+    }
+
+    // ---- copies listed for Tomcat's manager webapp (RedisSessionManager#findSessions) ----
+
+    /** Set while this is a copy with metadata only ({@link RedisSessionManager#findSessions}): attributes are read on first use. */
+    private transient volatile boolean listed;
+
+    RedisSession listed() {
+        listed = true;
+        return this;
+    }
+
+    /** A listed copy reads its whole record when its attributes are first used (an operator shows the session). */
+    private void loadListed() {
+        if (listed) {
+            synchronized (this) {
+                SessionRecord full = listed ? ((RedisSessionManager) manager).store().peek(record.id()) : null;
+                if (full != null) {
+                    record = full;
+                    attributes = full.asMap();
+                    restoreAuthentication();
+                }
+                listed = false;
+            }
+        }
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+        loadListed();
+        return super.getAttribute(name);
+    }
+
+    @Override
+    public java.util.Enumeration<String> getAttributeNames() {
+        loadListed();
+        return super.getAttributeNames();
     }
 }

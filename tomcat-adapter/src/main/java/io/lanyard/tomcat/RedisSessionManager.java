@@ -310,6 +310,12 @@ public class RedisSessionManager extends ManagerBase {
         return (int) Math.min(Integer.MAX_VALUE, isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local);
     }
 
+    /** Registers the object without Tomcat's {@code maxActive} bookkeeping, which would read the cluster figures on a request. */
+    @Override
+    public void add(Session session) {
+        sessions.put(session.getIdInternal(), session);
+    }
+
     @Override public int getActiveSessions() { return cluster(m -> m.getActiveSessions(), super.getActiveSessions()); }
     @Override public long getSessionCounter() { return cluster(m -> m.getSessionCounter(), super.getSessionCounter()); }
     @Override public long getExpiredSessions() { return cluster(m -> m.getExpiredSessions(), super.getExpiredSessions()); }
