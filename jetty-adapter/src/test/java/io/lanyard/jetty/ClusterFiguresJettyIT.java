@@ -33,6 +33,10 @@ class ClusterFiguresJettyIT {
         redis = RedisServer.start();
         a = JettyNode.start("A", redis.uri(), f -> { });
         b = JettyNode.start("B", redis.uri(), f -> { });
+        // An embedded context's sessions never expire by default, and those are not counted
+        // (not in the expiry index); a deployed webapp gets webdefault's 30 minutes.
+        a.context.getSessionHandler().setMaxInactiveInterval(1800);
+        b.context.getSessionHandler().setMaxInactiveInterval(1800);
     }
 
     @AfterEach

@@ -36,6 +36,7 @@ final class ClusterFigures {
     private static final LuaScript UNINDEX = LuaScript.load("unindex", LuaScript.Access.MAINTENANCE);
     /** A figure read later than this after the last refresh refreshes first. */
     static final long MAX_AGE_MILLIS = 5_000;
+    private static final int UNINDEX_BATCH = 500;
 
     /** The figures as last read from Redis; {@code at} is when (store clock, ms). */
     record Snapshot(long at, long active, long created, long expired, long rejected, long ended, long aliveSeconds,
@@ -161,22 +162,28 @@ final class ClusterFigures {
         return s;
     }
 
+    /** One {@code unindex.lua} call per shard and at most {@value #UNINDEX_BATCH} entries, so no call blocks Redis for long. */
     private void unindexDeleted() {
         Map<Integer, List<Deleted>> byShard = new HashMap<>();
         for (Deleted d; (d = deleted.poll()) != null; ) {
             byShard.computeIfAbsent(layout.shardOf(d.id()), k -> new ArrayList<>()).add(d);
         }
-        List<Map.Entry<Integer, List<Deleted>>> shards = new ArrayList<>(byShard.entrySet());
-        for (int i = 0; i < shards.size(); i++) {
+        List<List<Deleted>> batches = new ArrayList<>();
+        for (List<Deleted> shard : byShard.values()) {
+            for (int i = 0; i < shard.size(); i += UNINDEX_BATCH) {
+                batches.add(shard.subList(i, Math.min(shard.size(), i + UNINDEX_BATCH)));
+            }
+        }
+        for (int i = 0; i < batches.size(); i++) {
             List<byte[]> args = new ArrayList<>();
-            for (Deleted d : shards.get(i).getValue()) {
+            for (Deleted d : batches.get(i)) {
                 args.add(RedisLayout.utf8(d.id()));
                 args.add(RedisSessionStore.ascii(d.expiry()));
             }
             try {
-                redis.eval(UNINDEX, layout.indexKeyOfShard(shards.get(i).getKey()), args, null);
+                redis.eval(UNINDEX, layout.indexKey(batches.get(i).get(0).id()), args, null);
             } catch (RuntimeException e) {
-                shards.subList(i, shards.size()).forEach(left -> deleted.addAll(left.getValue())); // the next refresh tries again
+                batches.subList(i, batches.size()).forEach(deleted::addAll); // the next refresh tries again
                 throw e;
             }
         }
