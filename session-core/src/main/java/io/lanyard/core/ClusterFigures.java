@@ -110,6 +110,13 @@ final class ClusterFigures {
         }
     }
 
+    /** At stop: adds this node's last counts, if it has any (a store that never got going sends nothing). */
+    void flushAtStop() {
+        if (created.sum() + expired.sum() + rejected.sum() + ended.sum() > 0 || !deleted.isEmpty()) {
+            refreshQuietly();
+        }
+    }
+
     /** {@link #refresh()}, a failure logged at DEBUG only (the breaker logs outages; the counts wait for the next one). */
     synchronized void refreshQuietly() {
         try {

@@ -382,7 +382,7 @@ public final class RedisSessionStore implements AutoCloseable {
 
     @Override
     public void close() {
-        figures.refreshQuietly(); // this node's last counts
+        figures.flushAtStop();
         view.unregister();
         scheduler.shutdownNow();
         redis.close();

@@ -305,9 +305,13 @@ public class RedisSessionManager extends ManagerBase {
     // ---- the application's sessions on all nodes: Tomcat's Manager figures and manager webapp ----
 
     /** A figure of the core's (cluster-wide, see {@link io.lanyard.core.LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
-    private int cluster(java.util.function.ToLongFunction<io.lanyard.core.LanyardStoreMXBean> figure, long local) {
+    private long cluster(java.util.function.ToLongFunction<io.lanyard.core.LanyardStoreMXBean> figure, long local) {
         RedisSessionStore s = store;
-        return (int) Math.min(Integer.MAX_VALUE, isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local);
+        return isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local;
+    }
+
+    private static int asInt(long figure) {
+        return (int) Math.min(Integer.MAX_VALUE, figure);
     }
 
     /** Registers the object without Tomcat's {@code maxActive} bookkeeping, which would read the cluster figures on a request. */
@@ -316,13 +320,13 @@ public class RedisSessionManager extends ManagerBase {
         sessions.put(session.getIdInternal(), session);
     }
 
-    @Override public int getActiveSessions() { return cluster(m -> m.getActiveSessions(), super.getActiveSessions()); }
+    @Override public int getActiveSessions() { return asInt(cluster(m -> m.getActiveSessions(), super.getActiveSessions())); }
     @Override public long getSessionCounter() { return cluster(m -> m.getSessionCounter(), super.getSessionCounter()); }
     @Override public long getExpiredSessions() { return cluster(m -> m.getExpiredSessions(), super.getExpiredSessions()); }
-    @Override public int getRejectedSessions() { return cluster(m -> m.getRejectedSessions(), super.getRejectedSessions()); }
-    @Override public int getMaxActive() { return cluster(m -> m.getMaxActive(), super.getMaxActive()); }
-    @Override public int getSessionMaxAliveTime() { return cluster(m -> m.getSessionMaxAliveTime(), super.getSessionMaxAliveTime()); }
-    @Override public int getSessionAverageAliveTime() { return cluster(m -> m.getSessionAverageAliveTime(), super.getSessionAverageAliveTime()); }
+    @Override public int getRejectedSessions() { return asInt(cluster(m -> m.getRejectedSessions(), super.getRejectedSessions())); }
+    @Override public int getMaxActive() { return asInt(cluster(m -> m.getMaxActive(), super.getMaxActive())); }
+    @Override public int getSessionMaxAliveTime() { return asInt(cluster(m -> m.getSessionMaxAliveTime(), super.getSessionMaxAliveTime())); }
+    @Override public int getSessionAverageAliveTime() { return asInt(cluster(m -> m.getSessionAverageAliveTime(), super.getSessionAverageAliveTime())); }
 
     /**
      * The application's sessions on all nodes, at most 1,000 ({@link RedisSessionStore#recentSessions}),
