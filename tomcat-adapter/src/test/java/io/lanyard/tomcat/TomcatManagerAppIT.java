@@ -4,7 +4,8 @@ import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -31,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Tomcat's manager webapp, as the distribution ships it, on a two-node cluster (the newest
- * Tomcat of {@link TomcatDistributionIT}'s versions; that test covers both). Node a has Lanyard's
+ * Tomcat's manager webapp, as the distribution ships it, on a two-node cluster (each Tomcat
+ * version of {@link TomcatDistributionIT}; each its own application in one Redis). Node a has Lanyard's
  * {@code <Manager>} in the test app's own {@code META-INF/context.xml}, node b in the global
  * {@code conf/context.xml}: the manager webapp declares its own {@code <Manager>}, which replaces
  * the global one for it, so its HTML pages keep their CSRF nonces in memory as shipped. Sessions
@@ -56,16 +57,22 @@ class TomcatManagerAppIT {
         redis.close();
     }
 
-    @Test
-    void theManagerWebappSeesAndExpiresTheClustersSessions() throws Exception {
-        String version = TomcatDistributionIT.versions().findFirst().orElseThrow();
+    static java.util.stream.Stream<String> versions() {
+        return TomcatDistributionIT.versions();
+    }
+
+    @ParameterizedTest(name = "Tomcat {0}")
+    @MethodSource("versions")
+    void theManagerWebappSeesAndExpiresTheClustersSessions(String version) throws Exception {
+        String app = "manager" + version.replace('.', '_');
         Path home = Path.of(System.getProperty("lanyard.tomcatDistDir")).resolve("apache-tomcat-" + version);
         Path jar = Path.of(System.getProperty("lanyard.tomcatJar"));
         Path work = Path.of(System.getProperty("lanyard.workDir")).resolve("tomcat-manager-" + version);
         TomcatDistributionIT.deleteTree(work);
         Path webapp = TomcatDistributionIT.buildWebapp(work.resolve("webapp"));
         int[] ports = {RedisServer.freePort(), RedisServer.freePort()};
-        List<Path> bases = List.of(base(home, work, jar, webapp, ports[0], "a", true), base(home, work, jar, webapp, ports[1], "b", false));
+        List<Path> bases = List.of(base(home, work, jar, webapp, ports[0], "a", app, true),
+                base(home, work, jar, webapp, ports[1], "b", app, false));
         List<Process> processes = new ArrayList<>();
         try {
             for (Path base : bases) {
@@ -76,7 +83,7 @@ class TomcatManagerAppIT {
             }
             String a = "http://127.0.0.1:" + ports[0];
             String b = "http://127.0.0.1:" + ports[1];
-            check(a, b);
+            check(a, b, app);
         } finally {
             for (Process p : processes) {
                 TomcatDistributionIT.stop(p);
@@ -88,7 +95,7 @@ class TomcatManagerAppIT {
         }
     }
 
-    private void check(String a, String b) {
+    private void check(String a, String b, String app) {
         List<Browser> onA = new ArrayList<>();
         List<Browser> onB = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
@@ -100,7 +107,7 @@ class TomcatManagerAppIT {
         }
         onA.get(0).get(b + "/app/s/invalidate"); // b invalidates a session created on a
         onB.get(0).get(a + "/app/s/invalidate"); // and a one created on b
-        Set<String> live = sessionIdsInRedis();
+        Set<String> live = sessionIdsInRedis(app);
         assertEquals(5, live.size(), live.toString());
 
         for (String node : List.of(a, b)) {
@@ -122,14 +129,14 @@ class TomcatManagerAppIT {
         assertTrue(detail.contains("user1") && detail.contains("cart"), "its attributes, read when shown:\n" + detail);
         String invalidated = html.post("/manager/html/sessions", "path=/app&action=invalidateSessions&sessionIds=" + shown + ".b");
         assertTrue(invalidated.contains("1 sessions invalidated."), invalidated);
-        assertEquals(4, sessionIdsInRedis().size());
+        assertEquals(4, sessionIdsInRedis(app).size());
         assertEquals(List.of("destroyed " + shown + ".b cart=[apple]"), destroyed(b, shown), "listener once, on b, attributes readable");
         assertEquals(List.of(), destroyed(a, shown));
 
         // expire?idle=0 on node a expires the sessions of both nodes, each listener once, on a.
-        Set<String> left = sessionIdsInRedis();
+        Set<String> left = sessionIdsInRedis(app);
         assertTrue(text(a, "/manager/text/expire?path=/app&idle=0").contains("Inactive for [>0] minutes: [4] sessions were expired"));
-        assertEquals(Set.of(), sessionIdsInRedis());
+        assertEquals(Set.of(), sessionIdsInRedis(app));
         for (String id : left) {
             assertEquals(List.of("destroyed " + id + ".a cart=[apple]"), destroyed(a, id), "listener of " + id + " once, on a");
             assertEquals(List.of(), destroyed(b, id));
@@ -141,13 +148,14 @@ class TomcatManagerAppIT {
     }
 
     /** A node's CATALINA_BASE with the distribution's manager webapp and a user for it. */
-    private static Path base(Path home, Path work, Path jar, Path webapp, int port, String node, boolean lineInApp) throws IOException {
-        Path base = TomcatDistributionIT.createBase(home, work.resolve("base-" + node), jar, webapp, port, node, "app", redis.uri());
+    private static Path base(Path home, Path work, Path jar, Path webapp, int port, String node, String app, boolean lineInApp)
+            throws IOException {
+        Path base = TomcatDistributionIT.createBase(home, work.resolve("base-" + node), jar, webapp, port, node, app, redis.uri());
         if (lineInApp) {
             Files.copy(home.resolve("conf/context.xml"), base.resolve("conf/context.xml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Files.createDirectories(base.resolve("webapps/app/META-INF"));
             Files.writeString(base.resolve("webapps/app/META-INF/context.xml"),
-                    "<Context>\n" + TomcatDistributionIT.managerLine(redis.uri(), "app", "") + "\n</Context>\n");
+                    "<Context>\n" + TomcatDistributionIT.managerLine(redis.uri(), app, "") + "\n</Context>\n");
         }
         TomcatDistributionIT.copyTree(home.resolve("webapps/manager"), base.resolve("webapps/manager"));
         Files.writeString(base.resolve("conf/tomcat-users.xml"), "<tomcat-users>\n  <user username=\"" + USER + "\" password=\""
@@ -156,12 +164,12 @@ class TomcatManagerAppIT {
     }
 
     /** The stored ids of the app's session hashes, found the operator's way (SCAN). */
-    private static Set<String> sessionIdsInRedis() {
+    private static Set<String> sessionIdsInRedis(String app) {
         Set<String> ids = new TreeSet<>();
         try (Jedis jedis = redis.jedis()) {
             String cursor = ScanParams.SCAN_POINTER_START;
             do {
-                ScanResult<String> page = jedis.scan(cursor, new ScanParams().match("lanyard:app:s:*").count(1000));
+                ScanResult<String> page = jedis.scan(cursor, new ScanParams().match("lanyard:" + app + ":s:*").count(1000));
                 page.getResult().forEach(k -> ids.add(k.substring(k.indexOf('{') + 1, k.length() - 1)));
                 cursor = page.getCursor();
             } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
