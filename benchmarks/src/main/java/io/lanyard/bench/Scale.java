@@ -71,7 +71,7 @@ public final class Scale {
             settings.setRedisUri(redis.uri());
             settings.setAllowedClasses("io.lanyard.bench.**");
             settings.validate("/shop");
-            try (RedisSessionStore store = RedisSessionStore.start(settings, Scale.class.getClassLoader())) {
+            try (RedisSessionStore store = RedisSessionStore.start(settings, Scale.class.getClassLoader(), java.time.Clock.systemUTC())) {
                 // --- Lanyard: one real session written by the store, then copied.
                 SessionRecord r = store.create(TEMPLATE_ID, 1800);
                 ShopSession.populate(1, r::setAttribute);

@@ -127,7 +127,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
             s.setAllowedClasses("Foo,Proxyable,ProxyableInvocationHandler");
             s.setApplication(app);
             s.setNodeName("test");
-            return RedisSessionStore.start(s.validate("/" + app), _contextClassLoader);
+            return RedisSessionStore.start(s.validate("/" + app), _contextClassLoader, java.time.Clock.systemUTC());
         });
     }
 

@@ -99,6 +99,7 @@ final class Expiry {
         } catch (RuntimeException e) {
             // Counted once per pass; logged by scavenge.
         } finally {
+            store.figures().refreshQuietly(); // this node's counts reach the cluster figures
             schedule();
         }
     }
@@ -278,6 +279,18 @@ final class Expiry {
         }
     }
 
+    /**
+     * As {@link #expireRevokedSoon}, on the calling thread: an operator's expire, whose listeners
+     * have run when it returns. Nothing happens here without a handler, or past half the lease:
+     * a later scan hands the session over.
+     */
+    void expireRevokedNow(String id, long leasedAt) {
+        Consumer<SessionRecord> h = handler;
+        if (h != null && clock.millis() - leasedAt < settings.getClaimLeaseSeconds() * 500L) {
+            expireOne(id, h);
+        }
+    }
+
     private boolean expireOne(String id, Consumer<SessionRecord> handler) {
         SessionRecord record;
         try {
@@ -302,6 +315,7 @@ final class Expiry {
                 handingOver.remove(id);
             }
             metrics.expiryProcessed();
+            store.figures().ended(record.creationTime(), true);
         }
         if (deleteExpired(id) && record != null && record.storedPrincipal != null) {
             principals.removed(record.storedPrincipal, id);

@@ -153,4 +153,30 @@ public interface LanyardStoreMXBean {
 
     /** Signs a principal out of every session but {@code keepSessionId}; returns how many were signed out. */
     int signOutAllBut(String principal, String keepSessionId);
+
+    // ---- The application's sessions on all nodes (the same on every node), with the names and
+    // meaning of Tomcat's Manager attributes. Read from Redis at most every 5 s per node (a ZCARD
+    // per expiry-index shard and one script); each node adds its counts after every expiry pass
+    // (scavengeIntervalSeconds) and at stop, so the counters lag by up to that. ----
+
+    /** Sessions in the expiry index: live ones, and expired ones whose listeners have not run yet. Never-expiring sessions are not counted. */
+    long getActiveSessions();
+
+    /** Sessions created (first stored) since the application's figures began. */
+    long getSessionCounter();
+
+    /** Sessions whose expiry was handed to a node's listeners: timed out, signed out, or expired by an operator. */
+    long getExpiredSessions();
+
+    /** New sessions whose first save failed (Redis unreachable or full, or over maxSessionBytes): lost to their users. */
+    long getRejectedSessions();
+
+    /** The most sessions active at once, as sampled by the nodes' refreshes. */
+    long getMaxActive();
+
+    /** The longest time, in seconds, a session lived until it expired or was invalidated. */
+    int getSessionMaxAliveTime();
+
+    /** The average time, in seconds, sessions lived until they expired or were invalidated. */
+    int getSessionAverageAliveTime();
 }

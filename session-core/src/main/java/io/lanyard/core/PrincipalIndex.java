@@ -98,7 +98,7 @@ final class PrincipalIndex implements SessionControl {
         }
         List<?> victims = (List<?>) redis.eval(ADD, layout.principalKey(principal), args, id);
         for (Object victim : victims) {
-            revoke(principal, RedisLayout.text((byte[]) victim));
+            revoke(principal, RedisLayout.text((byte[]) victim), false);
         }
     }
 
@@ -151,7 +151,7 @@ final class PrincipalIndex implements SessionControl {
         for (Entry e : entries(principal)) {
             if (!e.id().equals(keep)) {
                 // Also a session whose principal is not written yet: a sign-in in progress.
-                if (revoke(principal, e.id())) {
+                if (revoke(principal, e.id(), false)) {
                     signedOut++;
                 }
                 done.add(RedisLayout.utf8(e.id()));
@@ -182,9 +182,11 @@ final class PrincipalIndex implements SessionControl {
      * Signs session {@code id} out (see the design notes). No Redis call does anything for a session
      * that is gone or belongs to someone else now.
      *
+     * @param principal    the principal it must belong to, or {@code null}: whichever (an operator's expire)
+     * @param handOverHere run its listeners on the calling thread, not on the store's scheduler
      * @return true when this call signed it out
      */
-    private boolean revoke(String principal, String id) {
+    boolean revoke(String principal, String id, boolean handOverHere) {
         if (!SessionIds.isValid(id)) {
             return false;
         }
@@ -198,7 +200,7 @@ final class PrincipalIndex implements SessionControl {
             metrics.command();
             return jedis.zadd(shard, leasedAt + settings.getClaimLeaseSeconds() * 1000L, member, ZAddParams.zAddParams().nx());
         }) == 1;
-        long result = (Long) redis.eval(REVOKE, layout.sessionKey(id), List.of(RedisLayout.utf8(principal),
+        long result = (Long) redis.eval(REVOKE, layout.sessionKey(id), List.of(RedisLayout.utf8(principal == null ? "" : principal),
                 RedisLayout.ascii(leasedAt), graceMillis, RedisLayout.ascii(RedisLayout.REVOKED_EXPIRY)), id);
         if (result != 1) {
             if (ours) {
@@ -209,7 +211,9 @@ final class PrincipalIndex implements SessionControl {
             }
             return false;
         }
-        if (ours) {
+        if (ours && handOverHere) {
+            store.expiry().expireRevokedNow(id, leasedAt);
+        } else if (ours) {
             store.expiry().expireRevokedSoon(id, leasedAt);
         }
         return true;

@@ -13,6 +13,7 @@ import java.util.zip.CRC32;
  * {prefix}:{application}:expiry:&lt;n&gt;    sorted set shard n: member = session id, score = expiry ms
  * {prefix}:{application}:p:{&lt;hash&gt;}   sorted set per principal: member = session id, score = sign-in or
  *                                       last known access (ms); the principal's name hashed in a hash tag
+ * {prefix}:{application}:stats         hash: cluster-wide session counts ({@link ClusterFigures}), no TTL
  * </pre>
  * A session that belongs to a principal names it in its {@code principal} field; a signed-out
  * (revoked) one has {@code expiry} {@value #REVOKED_EXPIRY} and the time of its revocation in {@code revoked}.
@@ -89,6 +90,11 @@ final class RedisLayout {
     /** A key that never exists, under the prefix (least privilege): the breaker's probe asks Redis whether it does. */
     byte[] probeKey() {
         return utf8(indexKeyPrefix.substring(0, indexKeyPrefix.length() - "expiry:".length()) + "probe");
+    }
+
+    /** The application's cluster-wide session counts: one key, so one script updates it on Cluster too. */
+    byte[] statsKey() {
+        return utf8(indexKeyPrefix.substring(0, indexKeyPrefix.length() - "expiry:".length()) + "stats");
     }
 
     byte[] indexKeyOfShard(int shard) {

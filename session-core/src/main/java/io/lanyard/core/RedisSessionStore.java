@@ -31,6 +31,8 @@ public final class RedisSessionStore implements AutoCloseable {
     private final SessionReader reader;
     private final StoreView view;
     private final TouchPolicy touch;
+    private final ClusterFigures figures;
+    private final SessionListing listing;
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -53,12 +55,14 @@ public final class RedisSessionStore implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
         this.touch = new TouchPolicy(settings.getTouchIntervalSeconds());
+        this.figures = new ClusterFigures(redis, layout, metrics, clock);
+        this.listing = new SessionListing(redis, layout, metrics, touch);
         this.principals = new Principals(settings);
         this.index = new PrincipalIndex(this, redis, layout, settings, metrics);
         this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index);
         this.reader = new SessionReader(this, redis, layout, settings, metrics, codec, touch);
         this.expiry = new Expiry(this, writer, reader, index, redis, layout, settings, metrics, clock, scheduler);
-        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index);
+        this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index, figures);
     }
 
     /**
@@ -68,13 +72,9 @@ public final class RedisSessionStore implements AutoCloseable {
      *
      * @param settings    validated settings ({@link LanyardSettings#validate(String)})
      * @param classLoader the webapp's class loader: attribute classes are resolved with it
+     * @param clock       the store's clock ({@code Clock.systemUTC()}; tests move time instead of sleeping)
      * @throws LanyardException.ConfigurationException when Redis refuses Lanyard's password, ACL user or key prefix
      */
-    public static RedisSessionStore start(LanyardSettings settings, ClassLoader classLoader) {
-        return start(settings, classLoader, Clock.systemUTC());
-    }
-
-    /** As {@link #start(LanyardSettings, ClassLoader)} with an explicit clock (tests move time instead of sleeping). */
     public static RedisSessionStore start(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         RedisSessionStore store = new RedisSessionStore(settings, classLoader, clock);
         return StoreStart.checked(store, store.redis, settings);
@@ -97,24 +97,15 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /** Current time of the store's clock, epoch millis. */
-    public long now() {
-        return clock.millis();
-    }
+    public long now() { return clock.millis(); }
 
     /** The validated settings this store runs with. */
-    public LanyardSettings settings() {
-        return settings;
-    }
+    public LanyardSettings settings() { return settings; }
 
     /** The store's counters and state: the one JMX view of both adapters. */
-    public LanyardStoreMXBean metrics() {
-        return view;
-    }
+    public LanyardStoreMXBean metrics() { return view; }
 
-    /**
-     * For an adapter whose container keeps the sessions in use itself (Jetty's session cache):
-     * how many there are, for {@link LanyardStoreMXBean#getSessionsInUse()}.
-     */
+    /** For a container that keeps the sessions in use itself (Jetty's cache): their count, for {@link LanyardStoreMXBean#getSessionsInUse()}. */
     public void countSessionsInUse(java.util.function.IntSupplier sessionsInUse) {
         view.sessionsInUse(sessionsInUse);
     }
@@ -144,9 +135,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * signing them out. Adapters publish it as the {@code ServletContext} attribute
      * {@link SessionControl#ATTRIBUTE}.
      */
-    public SessionControl sessionControl() {
-        return index;
-    }
+    public SessionControl sessionControl() { return index; }
 
     /**
      * Tells the store where the container keeps its login (Tomcat's, Jetty's): the session
@@ -159,9 +148,7 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /** True while the breaker considers Redis unreachable. */
-    public boolean isRedisDown() {
-        return redis.isDown();
-    }
+    public boolean isRedisDown() { return redis.isDown(); }
 
     /**
      * True while a new session could not be saved: Redis is down, or full ({@code maxmemory}) and
@@ -172,14 +159,10 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /** The Redis key of a session (for operators, logs and tests). */
-    public String sessionKey(String id) {
-        return layout.sessionKeyText(id);
-    }
+    public String sessionKey(String id) { return layout.sessionKeyText(id); }
 
     /** The Redis key of a principal's index of sessions (for operators and tests). */
-    public String principalKey(String principal) {
-        return layout.principalKeyText(principal);
-    }
+    public String principalKey(String principal) { return layout.principalKeyText(principal); }
 
     // ---- the request lifecycle ----
 
@@ -206,17 +189,11 @@ public final class RedisSessionStore implements AutoCloseable {
      * {@code .jvmRoute}, Jetty's {@code .workerName}); {@code null} unless it is a valid id
      * (charset, length), so nothing else ever becomes part of a Redis key.
      */
-    public static String storedId(String cookieValue) {
-        return SessionIds.stored(cookieValue);
-    }
+    public static String storedId(String cookieValue) { return SessionIds.stored(cookieValue); }
 
-    boolean isClosed() {
-        return redis.isClosed();
-    }
+    boolean isClosed() { return redis.isClosed(); }
 
-    ActiveSessions table() {
-        return table;
-    }
+    ActiveSessions table() { return table; }
 
     /**
      * A new session in memory only; it reaches Redis with its first {@link #save}.
@@ -330,7 +307,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return true when it existed
      */
     public boolean delete(String id) {
-        return SessionIds.isValid(id) && (expiry.handingOver(id) != null || writer.delete(id));
+        return SessionIds.isValid(id) && (expiry.handingOver(id) != null || writer.delete(id, true));
     }
 
     /**
@@ -387,12 +364,33 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /** The expiry passes, for the store's parts and tests (claims, deletes, the next pass's delay). */
-    Expiry expiry() {
-        return expiry;
+    Expiry expiry() { return expiry; }
+
+    ClusterFigures figures() { return figures; }
+
+    // ---- for operators' tools (Tomcat's manager webapp): never on a request's path ----
+
+    /**
+     * The application's sessions on all nodes, at most 1,000 (those with the latest expiry): records
+     * with metadata only (no attributes), for a listing; {@link #peek} reads one whole. One
+     * {@code ZREVRANGE} per index shard plus one pipelined {@code HMGET} per session.
+     */
+    public java.util.List<SessionRecord> recentSessions() { return listing.recent(); }
+
+    /**
+     * Expires a session now, on any node's behalf: claimed as a sign-out is (so it fires once
+     * cluster-wide; a session another node is already expiring is left to it), then handed to the
+     * {@link #startExpiry} handler on the calling thread.
+     *
+     * @return true when this call expired it
+     */
+    public boolean expireNow(String id) {
+        return index.revoke(null, id, true);
     }
 
     @Override
     public void close() {
+        figures.flushAtStop();
         LogRoute.close(settings);
         view.unregister();
         scheduler.shutdownNow();

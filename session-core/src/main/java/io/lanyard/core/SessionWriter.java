@@ -54,6 +54,11 @@ final class SessionWriter {
         lock(record);
         try {
             return saveLocked(record, forgetReads);
+        } catch (RuntimeException e) {
+            if (record.isNew()) {
+                store.figures().rejected(); // its first save failed: the new session is lost
+            }
+            throw e;
         } finally {
             record.saveLock.unlock();
         }
@@ -170,6 +175,9 @@ final class SessionWriter {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable", null);
         }
         if (result > 0) {
+            if (record.isNew()) {
+                store.figures().created();
+            }
             Changes.committed(record, delta, result, forgetReads);
             metrics.save(System.nanoTime() - start, delta.bytesWritten());
         }
@@ -187,7 +195,7 @@ final class SessionWriter {
             Changes.FullCopy copy = Changes.allEncoded(record, codec);
             checkSize(oldId, copy.totalBytes());
             String principal = principals.of(record);
-            if (!record.isNew() && !delete(oldId)) { // also drops the old id from its principal's index
+            if (!record.isNew() && !delete(oldId, false)) { // also drops the old id from its principal's index
                 return false;
             }
             record.id(newId);
@@ -224,18 +232,27 @@ final class SessionWriter {
     }
 
     /**
-     * Deletes a session (invalidate) in one command, then drops it from its principal's index.
+     * Deletes a session in one command, then drops it from its principal's index.
      *
+     * @param ended an invalidation (counted in the cluster figures), not an id change
      * @return true when it existed
      */
-    boolean delete(String id) {
+    boolean delete(String id, boolean ended) {
         List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(), id);
-        // The expiry-index entry is left behind on purpose: the scavenger drops entries whose hash
-        // is gone, and a write here would be a second command on a shared key.
         if (reply.get(1) instanceof byte[] principal) {
             index.removed(RedisLayout.text(principal), id);
         }
-        return (Long) reply.get(0) > 0;
+        boolean deleted = (Long) reply.get(0) > 0;
+        long expiry = reply.get(2) instanceof byte[] e ? SessionReader.parseLongOr(e, 0) : 0;
+        if (deleted && expiry > 0) {
+            // Its expiry-index entry goes later, batched on the store's scheduler: a write here
+            // would be a second command on a shared key, on the request path.
+            store.figures().deleted(id, expiry);
+        }
+        if (deleted && ended && reply.get(3) instanceof byte[] created) {
+            store.figures().ended(SessionReader.parseLongOr(created, 0), false);
+        }
+        return deleted;
     }
 
     void index(String id, long expiry, boolean onlyEarlier) {

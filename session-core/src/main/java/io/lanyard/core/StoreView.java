@@ -27,10 +27,12 @@ final class StoreView implements LanyardStoreMXBean {
     private final RateLimitedLog lostSaveWarnings;
     private volatile IntSupplier sessionsInUse;
     private volatile ObjectName registered;
+    private final ClusterFigures cluster;
 
     StoreView(LanyardSettings settings, MetricsRecorder.Counting counters, RedisCalls redis, System.Logger log,
-              IntSupplier sessionsInUse, SessionControl sessions) {
+              IntSupplier sessionsInUse, SessionControl sessions, ClusterFigures cluster) {
         this.settings = settings;
+        this.cluster = cluster;
         this.sessions = sessions;
         this.m = counters;
         this.redis = redis;
@@ -140,5 +142,20 @@ final class StoreView implements LanyardStoreMXBean {
     @Override
     public int signOutAllBut(String principal, String keepSessionId) {
         return sessions.signOutOthers(principal, keepSessionId);
+    }
+
+    // ---- the application's sessions on all nodes (ClusterFigures: at most 5 s old) ----
+
+    @Override public long getActiveSessions() { return cluster.current().active(); }
+    @Override public long getSessionCounter() { return cluster.current().created(); }
+    @Override public long getExpiredSessions() { return cluster.current().expired(); }
+    @Override public long getRejectedSessions() { return cluster.current().rejected(); }
+    @Override public long getMaxActive() { return cluster.current().maxActive(); }
+    @Override public int getSessionMaxAliveTime() { return (int) Math.min(Integer.MAX_VALUE, cluster.current().maxAliveSeconds()); }
+
+    @Override
+    public int getSessionAverageAliveTime() {
+        ClusterFigures.Snapshot s = cluster.current();
+        return s.ended() == 0 ? 0 : (int) (s.aliveSeconds() / s.ended());
     }
 }

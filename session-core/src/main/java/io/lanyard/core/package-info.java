@@ -25,6 +25,11 @@
  *     API ({@link io.lanyard.core.RedisSessionStore#sessionControl()}) and the per-principal limit
  *     ({@code PrincipalIndex}); the index is written only when a session's principal changes, never
  *     per request.</li>
+ * <li>The application's session figures across nodes ({@code ClusterFigures}) cost requests
+ *     nothing: counted in memory, added to one stats hash by the store's scheduler, read back at
+ *     most every 5 s per node. Operators' tools list at most 1,000 sessions
+ *     ({@link io.lanyard.core.RedisSessionStore#recentSessions}) and expire one through the
+ *     sign-out claim ({@link io.lanyard.core.RedisSessionStore#expireNow}).</li>
  * <li>Attributes are decoded with the webapp's class loader, given to the store explicitly, so
  *     background threads resolve webapp classes too.</li>
  * </ul>

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import java.time.Clock;
 import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +72,7 @@ class RedisRestartIT {
         s.setConnectTimeoutMillis(CONNECT_TIMEOUT);
         s.setReadTimeoutMillis(READ_TIMEOUT);
         s.validate("/shop");
-        return RedisSessionStore.start(s, getClass().getClassLoader());
+        return RedisSessionStore.start(s, getClass().getClassLoader(), Clock.systemUTC());
     }
 
     /**
@@ -88,7 +89,7 @@ class RedisRestartIT {
             s.setConnectTimeoutMillis(CONNECT_TIMEOUT);
             s.setReadTimeoutMillis(READ_TIMEOUT);
             s.validate("/shop");
-            try (RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader())) {
+            try (RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader(), Clock.systemUTC())) {
                 List<Long> calls = runConcurrently(8, i -> assertThrows(LanyardException.RedisUnavailableException.class,
                         () -> store.load(newId())));
                 long slowest = calls.stream().mapToLong(Long::longValue).max().orElseThrow();

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import java.time.Clock;
 import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisSentinelGroup;
 import io.lanyard.testsupport.RedisServer;
@@ -25,7 +26,7 @@ class SentinelIT {
             settings.setConnectTimeoutMillis(1000);
             settings.setReadTimeoutMillis(1000);
             settings.validate("/shop");
-            try (RedisSessionStore store = RedisSessionStore.start(settings, getClass().getClassLoader())) {
+            try (RedisSessionStore store = RedisSessionStore.start(settings, getClass().getClassLoader(), Clock.systemUTC())) {
                 String id = UUID.randomUUID().toString().replace("-", "");
                 SessionRecord s = store.create(id, 1800);
                 s.setAttribute("user", "alice");

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import java.time.Clock;
 import io.lanyard.testsupport.LogCapture;
 import io.lanyard.testsupport.RedisServer;
 import io.lanyard.testsupport.TlsCertificates;
@@ -47,8 +48,8 @@ class TlsIT {
     @Test
     void sessionRoundTripsOverTls() throws Exception {
         String trust = certs.trustStore().toString();
-        try (RedisSessionStore a = RedisSessionStore.start(settings("a", trust, TlsCertificates.PASSWORD), getClass().getClassLoader());
-             RedisSessionStore b = RedisSessionStore.start(settings("b", trust, TlsCertificates.PASSWORD), getClass().getClassLoader())) {
+        try (RedisSessionStore a = RedisSessionStore.start(settings("a", trust, TlsCertificates.PASSWORD), getClass().getClassLoader(), Clock.systemUTC());
+             RedisSessionStore b = RedisSessionStore.start(settings("b", trust, TlsCertificates.PASSWORD), getClass().getClassLoader(), Clock.systemUTC())) {
             String id = UUID.randomUUID().toString().replace("-", "");
             SessionRecord s = a.create(id, 1800);
             s.setAttribute("user", "alice");
@@ -68,7 +69,7 @@ class TlsIT {
     void untrustedServerCertificateFailsWithAClearMessage() {
         try (LogCapture log = LogCapture.of("io.lanyard.core");
              RedisSessionStore store = RedisSessionStore.start(
-                settings("a", certs.wrongTrustStore().toString(), TlsCertificates.PASSWORD), getClass().getClassLoader())) {
+                settings("a", certs.wrongTrustStore().toString(), TlsCertificates.PASSWORD), getClass().getClassLoader(), Clock.systemUTC())) {
             // The start-up check meets the handshake failure first: its one WARNING names the cause.
             List<String> warnings = log.messages(Level.WARNING);
             assertEquals(1, warnings.size(), log.toString());
@@ -83,7 +84,7 @@ class TlsIT {
     void wrongTrustStorePasswordStopsTheStoreAtStart() {
         LanyardSettings s = settings("a", certs.trustStore().toString(), "not-the-password");
         LanyardException.ConfigurationException e = assertThrows(LanyardException.ConfigurationException.class,
-                () -> RedisSessionStore.start(s, getClass().getClassLoader()));
+                () -> RedisSessionStore.start(s, getClass().getClassLoader(), Clock.systemUTC()));
         assertTrue(e.getMessage().startsWith("cannot read trustStore '" + certs.trustStore() + "'"), e.getMessage());
     }
 
@@ -94,7 +95,7 @@ class TlsIT {
         s.setNodeName("a");
         s.setReadTimeoutMillis(1000);
         s.validate("/shop");
-        try (RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader())) {
+        try (RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader(), Clock.systemUTC())) {
             long t0 = System.nanoTime();
             assertThrows(LanyardException.RedisUnavailableException.class, () -> store.exists("0123456789abcdef0123"));
             long ms = (System.nanoTime() - t0) / 1_000_000;

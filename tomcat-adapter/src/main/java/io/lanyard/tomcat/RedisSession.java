@@ -28,7 +28,7 @@ final class RedisSession extends StandardSession {
      */
     static final String AUTH_ATTRIBUTE = "io.lanyard.tomcat.principal";
 
-    private final transient SessionRecord record;
+    private transient volatile SessionRecord record;
     /** The core's entry that shares this object between concurrent requests; null for detached copies. */
     final transient ActiveSession active;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
@@ -169,12 +169,14 @@ final class RedisSession extends StandardSession {
 
     @Override
     public void setAttribute(String name, Object value, boolean notify) {
+        loadListed();
         super.setAttribute(name, value, notify);
         writeThrough();
     }
 
     @Override
     public void removeAttribute(String name, boolean notify) {
+        loadListed();
         super.removeAttribute(name, notify);
         writeThrough();
     }
@@ -221,6 +223,14 @@ final class RedisSession extends StandardSession {
         if (!isValid || expiring) {
             return;
         }
+        if (active == null && !expiredByStore) {
+            // A copy outside any request of this context (the manager webapp, JMX, a cross-context
+            // call): expired through the core's claim, so its listeners run once cluster-wide (here,
+            // before this returns), and not at all here when another node is expiring it already.
+            ((RedisSessionManager) manager).store().expireNow(record.id());
+            setValid(false);
+            return;
+        }
         if (!expiredByStore && !record.isNew()) {
             // invalidate(): delete in Redis first, so no other node can load it any more; the
             // local listeners then run here, once, with the attributes still readable.
@@ -232,5 +242,42 @@ final class RedisSession extends StandardSession {
     @Override
     public String toString() {
         return "RedisSession[" + record + "]";
+    }
+
+    // ---- copies listed for Tomcat's manager webapp (RedisSessionManager#findSessions) ----
+
+    /** Set while this is a copy with metadata only ({@link RedisSessionManager#findSessions}): attributes are read on first use. */
+    private transient volatile boolean listed;
+
+    RedisSession listed() {
+        listed = true;
+        return this;
+    }
+
+    /** A listed copy reads its whole record when its attributes are first used (an operator shows the session). */
+    private void loadListed() {
+        if (listed) {
+            synchronized (this) {
+                SessionRecord full = listed ? ((RedisSessionManager) manager).store().peek(record.id()) : null;
+                if (full != null) {
+                    record = full;
+                    attributes = full.asMap();
+                    restoreAuthentication();
+                }
+                listed = false;
+            }
+        }
+    }
+
+    @Override
+    public Object getAttribute(String name) {
+        loadListed();
+        return super.getAttribute(name);
+    }
+
+    @Override
+    public java.util.Enumeration<String> getAttributeNames() {
+        loadListed();
+        return super.getAttributeNames();
     }
 }

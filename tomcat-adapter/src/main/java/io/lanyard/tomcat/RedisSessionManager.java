@@ -277,4 +277,45 @@ public class RedisSessionManager extends ManagerBase {
     public ObjectName getStoreObjectName() {
         return mbeanName;
     }
+
+    // ---- the application's sessions on all nodes: Tomcat's Manager figures and manager webapp ----
+
+    /** A figure of the core's (cluster-wide, see {@link io.lanyard.core.LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
+    private long cluster(java.util.function.ToLongFunction<io.lanyard.core.LanyardStoreMXBean> figure, long local) {
+        RedisSessionStore s = store;
+        return isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local;
+    }
+
+    private static int asInt(long figure) {
+        return (int) Math.min(Integer.MAX_VALUE, figure);
+    }
+
+    /** Registers the object without Tomcat's {@code maxActive} bookkeeping, which would read the cluster figures on a request. */
+    @Override
+    public void add(Session session) {
+        sessions.put(session.getIdInternal(), session);
+    }
+
+    @Override public int getActiveSessions() { return asInt(cluster(m -> m.getActiveSessions(), super.getActiveSessions())); }
+    @Override public long getSessionCounter() { return cluster(m -> m.getSessionCounter(), super.getSessionCounter()); }
+    @Override public long getExpiredSessions() { return cluster(m -> m.getExpiredSessions(), super.getExpiredSessions()); }
+    @Override public int getRejectedSessions() { return asInt(cluster(m -> m.getRejectedSessions(), super.getRejectedSessions())); }
+    @Override public int getMaxActive() { return asInt(cluster(m -> m.getMaxActive(), super.getMaxActive())); }
+    @Override public int getSessionMaxAliveTime() { return asInt(cluster(m -> m.getSessionMaxAliveTime(), super.getSessionMaxAliveTime())); }
+    @Override public int getSessionAverageAliveTime() { return asInt(cluster(m -> m.getSessionAverageAliveTime(), super.getSessionAverageAliveTime())); }
+
+    /**
+     * The application's sessions on all nodes, at most 1,000 ({@link RedisSessionStore#recentSessions}),
+     * for Tomcat's manager webapp and JMX operations (never called on a request of the webapp): copies
+     * with metadata only, whose attributes are read when first used, and whose expire and invalidate
+     * go through the core's claim ({@link RedisSessionStore#expireNow}).
+     */
+    @Override
+    public Session[] findSessions() {
+        RedisSessionStore s = store;
+        if (!isRunning() || s == null) {
+            return new Session[0];
+        }
+        return s.recentSessions().stream().map(r -> new RedisSession(this, r, null).listed()).toArray(Session[]::new);
+    }
 }

@@ -241,6 +241,9 @@ class EmbeddedTomcatIT {
         browser.get(a.url("/s/set?name=user&value=alice"));
         browser.get(b.url("/s/get?name=user")); // warm-up: loads the scripts on b's connection
         browser.get(b.url("/s/set?name=warm&value=up"));
+        // Past the 5 s for which a node's cluster figures are fresh: a request must not refresh them
+        // (Tomcat reads the Manager's activeSessions when it registers a session object).
+        clock.advance(Duration.ofSeconds(6));
         try (RedisMonitor monitor = RedisMonitor.start(redis)) {
             monitor.clear();
             assertEquals("alice", browser.get(b.url("/s/get?name=user")));
@@ -336,7 +339,6 @@ class EmbeddedTomcatIT {
         // Tomcat closes the response at the end of the error page's forward, just before
         // requestDestroyed (where Lanyard saves): poll.
         Await.until(Duration.ofSeconds(30), "no holder left behind", () -> a.sessionsInUse() == 0);
-        assertEquals(0, a.manager.getActiveSessions());
         Await.until(Duration.ofSeconds(30), "saved to Redis", () -> "410".equals(browser.get(b.url("/s/get?name=errorPage"))));
 
         // An existing session changed by the error page, on the other node.
@@ -450,18 +452,17 @@ class EmbeddedTomcatIT {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<String> held = holdSessionOnA(browser, pool);
-            assertEquals(1, a.manager.getActiveSessions());
+            assertEquals(1, a.sessionsInUse());
             clock.advance(Duration.ofSeconds(2)); // past the 1 s timeout while the request holds the session
             // Node a (which holds the live object) claims the expired session and expires a copy.
             Await.until(Duration.ofSeconds(30), "the session expires in Redis while the request holds it", () -> {
                 a.manager.scavenge();
                 return !destroyedEvents(id).isEmpty();
             });
-            assertEquals(1, a.manager.getActiveSessions(), "the in-flight request's session is still registered");
+            assertEquals(1, a.sessionsInUse(), "the in-flight request still holds its session");
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
             assertEquals(0, a.sessionsInUse());
-            assertEquals(0, a.manager.getActiveSessions());
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
             pool.shutdownNow();

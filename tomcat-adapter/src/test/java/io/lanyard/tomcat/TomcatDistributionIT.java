@@ -174,7 +174,7 @@ class TomcatDistributionIT {
     }
 
     /** The test webapp as an exploded directory: io.lanyard.testapp classes (annotated) in WEB-INF/classes. */
-    private static Path buildWebapp(Path dir) throws IOException {
+    static Path buildWebapp(Path dir) throws IOException {
         Path classes = Path.of(System.getProperty("lanyard.testClasses"));
         Path pkg = classes.resolve("io/lanyard/testapp");
         Path target = dir.resolve("WEB-INF/classes/io/lanyard/testapp");
@@ -187,7 +187,7 @@ class TomcatDistributionIT {
         return dir;
     }
 
-    private static Path createBase(Path home, Path base, Path jar, Path webapp, int port, String node, String app,
+    static Path createBase(Path home, Path base, Path jar, Path webapp, int port, String node, String app,
                                    String redisUri) throws IOException {
         for (String d : List.of("conf", "lib", "logs", "temp", "webapps", "work")) {
             Files.createDirectories(base.resolve(d));
@@ -211,16 +211,20 @@ class TomcatDistributionIT {
         Files.copy(jar, base.resolve("lib").resolve(jar.getFileName()));
         Path contextXml = base.resolve("conf/context.xml");
         String misspelt = node.equals("b") ? " " + MISSPELT + "=\"redis://:" + MISSPELT_SECRET + "@elsewhere:6379\"" : "";
-        String context = Files.readString(contextXml).replace("</Context>",
-                "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redisUri
-                        + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\" principalAttribute=\"user\""
-                        + misspelt + "/>\n</Context>");
+        String context = Files.readString(contextXml).replace("</Context>", managerLine(redisUri, app, misspelt) + "\n</Context>");
         Files.writeString(contextXml, context);
         copyTree(webapp, base.resolve("webapps/app"));
         return base;
     }
 
-    private static Process start(Path home, Path base) throws IOException {
+    /** The user's {@code <Manager>} line, as the README shows it. */
+    static String managerLine(String redisUri, String app, String extraAttributes) {
+        return "    <Manager className=\"io.lanyard.tomcat.RedisSessionManager\" redisUri=\"" + redisUri
+                + "\" allowedClasses=\"io.lanyard.testapp.**\" application=\"" + app + "\" principalAttribute=\"user\""
+                + extraAttributes + "/>";
+    }
+
+    static Process start(Path home, Path base) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", home.resolve("bin/catalina.sh").toString(), "run");
         pb.environment().put("CATALINA_HOME", home.toString());
         pb.environment().put("CATALINA_BASE", base.toString());
@@ -233,7 +237,7 @@ class TomcatDistributionIT {
         return pb.start();
     }
 
-    private static void awaitUp(int port, Process process, Path base) {
+    static void awaitUp(int port, Process process, Path base) {
         String url = "http://127.0.0.1:" + port + "/app/s/names";
         Await.until(Duration.ofSeconds(120), () -> "Tomcat on port " + port + " serves /app:\n" + catalinaOut(base), () -> {
             if (!process.isAlive()) {
@@ -247,7 +251,7 @@ class TomcatDistributionIT {
         });
     }
 
-    private static String catalinaOut(Path base) {
+    static String catalinaOut(Path base) {
         try {
             return Files.readString(base.resolve("logs/catalina.out"));
         } catch (IOException e) {
@@ -255,7 +259,7 @@ class TomcatDistributionIT {
         }
     }
 
-    private static void stop(Process p) throws InterruptedException {
+    static void stop(Process p) throws InterruptedException {
         List<ProcessHandle> children = p.descendants().toList();
         p.destroy(); // SIGTERM: catalina.sh run execs java, whose shutdown hook stops Tomcat cleanly
         children.forEach(ProcessHandle::destroy);
@@ -266,7 +270,7 @@ class TomcatDistributionIT {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
                 Path t = to.resolve(from.relativize(p).toString());
@@ -279,7 +283,7 @@ class TomcatDistributionIT {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -45,7 +45,7 @@ public final class RawRedis {
         settings.setAllowedClasses("io.lanyard.bench.**");
         settings.validate("/shop");
         List<byte[]> keys = new ArrayList<>();
-        try (RedisSessionStore store = RedisSessionStore.start(settings, RawRedis.class.getClassLoader())) {
+        try (RedisSessionStore store = RedisSessionStore.start(settings, RawRedis.class.getClassLoader(), java.time.Clock.systemUTC())) {
             for (int i = 0; i < threads; i++) {
                 SessionRecord r = store.create(String.format("rawfloor%024d", i), 1800);
                 ShopSession.populate(i, r::setAttribute);

@@ -1,0 +1,16 @@
+-- Add one node's counts to the application's cluster-wide figures, and read them all.
+-- KEYS[1] the application's stats hash ({prefix}:{application}:stats)
+-- ARGV[1] sessions created  ARGV[2] sessions expired  ARGV[3] sessions rejected
+-- ARGV[4] sessions ended (alive times counted)  ARGV[5] their alive times summed (s)
+-- ARGV[6] the longest of those alive times (s)  ARGV[7] sessions in the expiry index now
+-- Counters are added (HINCRBY), maxima kept (max), so every node's deltas add up in any order.
+-- Returns {created, expired, rejected, ended, aliveSeconds, maxAliveSeconds, maxActive}.
+local counters = {'created', 'expired', 'rejected', 'ended', 'aliveSeconds'}
+for i, field in ipairs(counters) do
+  if ARGV[i] ~= '0' then redis.call('HINCRBY', KEYS[1], field, ARGV[i]) end
+end
+for i, field in ipairs({'maxAliveSeconds', 'maxActive'}) do
+  local v = tonumber(ARGV[5 + i])
+  if v > (tonumber(redis.call('HGET', KEYS[1], field)) or -1) then redis.call('HSET', KEYS[1], field, ARGV[5 + i]) end
+end
+return redis.call('HMGET', KEYS[1], 'created', 'expired', 'rejected', 'ended', 'aliveSeconds', 'maxAliveSeconds', 'maxActive')
