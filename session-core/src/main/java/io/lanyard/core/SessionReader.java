@@ -97,7 +97,7 @@ final class SessionReader {
         }
         List<?> hash = (List<?>) parts.get(1);
         long[] bytes = new long[1];
-        SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
+        SessionRecord record = decode(id, hash, bytes);
         if (status == 1) {
             boolean due = touch.isDue(now, record.storedAccessedTime(), record.storedExpiryTime(), record.maxInactiveSeconds());
             record.touched(now, settings.getNodeName());
@@ -153,8 +153,7 @@ final class SessionReader {
             return null;
         }
         List<?> hash = (List<?>) parts.get(1);
-        long[] bytes = new long[1];
-        return withCookieSet(decode(id, hash, bytes), hash);
+        return decode(id, hash, new long[1]);
     }
 
     /**
@@ -188,16 +187,6 @@ final class SessionReader {
             return null;
         }
         return parts;
-    }
-
-    private static SessionRecord withCookieSet(SessionRecord record, List<?> flat) {
-        byte[] name = RedisLayout.utf8(RedisLayout.COOKIE_SET);
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            if (java.util.Arrays.equals((byte[]) flat.get(i), name)) {
-                record.cookieSetTime(parseLongOr((byte[]) flat.get(i + 1), 0));
-            }
-        }
-        return record;
     }
 
     boolean exists(String id) {
@@ -241,6 +230,7 @@ final class SessionReader {
     private SessionRecord decode(String id, List<?> flat, long[] bytes) {
         String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null,
                 principal = null;
+        long cookieSet = 0;
         List<Object[]> attrs = new ArrayList<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             byte[] field = (byte[]) flat.get(i);
@@ -261,6 +251,7 @@ final class SessionReader {
                 case RedisLayout.VERSION -> version = text;
                 case RedisLayout.NODE -> lastNode = text;
                 case RedisLayout.PRINCIPAL -> principal = text;
+                case RedisLayout.COOKIE_SET -> cookieSet = parseLongOr(value, 0);
                 default -> { } // a field from a newer Lanyard: ignore
             }
         }
@@ -273,6 +264,7 @@ final class SessionReader {
                     + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
         }
         record.storedPrincipal = principal;
+        record.cookieSetTime(cookieSet);
         for (Object[] a : attrs) {
             record.putPending((String) a[0], (byte[]) a[1]);
         }
