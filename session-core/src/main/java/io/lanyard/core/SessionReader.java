@@ -231,16 +231,16 @@ final class SessionReader {
         String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null,
                 principal = null;
         long cookieSet = 0;
-        List<Object[]> attrs = new ArrayList<>();
+        List<Integer> attrs = new ArrayList<>(); // positions of attribute fields, put once the record exists
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             byte[] field = (byte[]) flat.get(i);
             byte[] value = (byte[]) flat.get(i + 1);
             bytes[0] += field.length + value.length;
-            String name = RedisLayout.text(field);
-            if (name.startsWith(RedisLayout.ATTRIBUTE_PREFIX)) {
-                attrs.add(new Object[]{name.substring(RedisLayout.ATTRIBUTE_PREFIX.length()), value});
+            if (isAttributeField(field)) {
+                attrs.add(i);
                 continue;
             }
+            String name = RedisLayout.text(field);
             String text = RedisLayout.text(value);
             switch (name) {
                 case RedisLayout.CREATED -> created = text;
@@ -265,11 +265,28 @@ final class SessionReader {
         }
         record.storedPrincipal = principal;
         record.cookieSetTime(cookieSet);
-        for (Object[] a : attrs) {
-            record.putPending((String) a[0], (byte[]) a[1]);
+        int prefix = RedisLayout.ATTRIBUTE_PREFIX.length();
+        for (int i : attrs) {
+            byte[] field = (byte[]) flat.get(i);
+            record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
+                    (byte[]) flat.get(i + 1));
         }
         record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
         return record;
+    }
+
+    /** True when a hash field names an attribute ({@link RedisLayout#ATTRIBUTE_PREFIX}, ASCII). */
+    private static boolean isAttributeField(byte[] field) {
+        String p = RedisLayout.ATTRIBUTE_PREFIX;
+        if (field.length < p.length()) {
+            return false;
+        }
+        for (int k = 0; k < p.length(); k++) {
+            if (field[k] != p.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
