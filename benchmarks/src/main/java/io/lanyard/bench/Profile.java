@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One JFR profile of Tomcat + Lanyard under the read-only and one-attribute workloads
+ * One JFR profile of Tomcat + Lanyard (or Jetty + Lanyard) under the read-only and one-attribute workloads
  * ({@code jdk.ExecutionSample}, i.e. CPU samples of running Java threads): top methods by self time
  * and where the inclusive time goes (HTTP, Lanyard, Jedis, Kryo).
  */
@@ -53,13 +53,14 @@ public final class Profile {
     private Profile() {
     }
 
-    public static Results run(Params params, Path work, Consumer<String> log) throws Exception {
-        Path jfr = work.resolve("lanyard-tomcat.jfr");
+    /** Profiles {@code config} (Tomcat + Lanyard or Jetty + Lanyard). */
+    public static Results run(Params params, Configuration config, Path work, Consumer<String> log) throws Exception {
+        Path jfr = work.resolve(config == Configuration.JETTY_LANYARD ? "lanyard-jetty.jfr" : "lanyard-tomcat.jfr");
         Files.deleteIfExists(jfr);
         try (RedisServer redis = RedisServer.start()) {
             Wrk wrk = new Wrk(work, params.connections());
             List<String> opts = List.of("-XX:FlightRecorderOptions=stackdepth=256");
-            try (ServerProcess server = ServerProcess.start(Configuration.TOMCAT_LANYARD, redis.uri(), work, "profile", opts)) {
+            try (ServerProcess server = ServerProcess.start(config, redis.uri(), work, "profile", opts)) {
                 List<String> cookies = new Sessions(server.port()).login(params.sessions());
                 Path cookieFile = work.resolve("profile-cookies.txt");
                 Files.write(cookieFile, cookies);

@@ -86,7 +86,10 @@ public final class RunAll {
         if (parts.contains("profile")) {
             if (E2eClassCheck.lanyardTomcatPresent()) {
                 try {
-                    profile = Profile.run(params, work, RunAll::log);
+                    // The Tomcat adapter by default; Jetty's when the selected configurations have only it.
+                    Configuration profiled = configs.contains(Configuration.JETTY_LANYARD) && !configs.contains(Configuration.TOMCAT_LANYARD)
+                            ? Configuration.JETTY_LANYARD : Configuration.TOMCAT_LANYARD;
+                    profile = Profile.run(params, profiled, work, RunAll::log);
                 } catch (Exception e) {
                     problems.add("JFR profile failed: " + e);
                     log("profile failed: " + e);

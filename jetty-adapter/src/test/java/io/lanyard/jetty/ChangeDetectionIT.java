@@ -4,9 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.CountingList;
+import io.lanyard.jetty.testapp.SessionServlet;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,5 +100,35 @@ class ChangeDetectionIT {
             assertTrue(sent.stream().allMatch(l -> l.contains("\"EVALSHA_RO\"")), sent.toString());
         }
         assertEquals(0, redisChanges(redis) - changes, "Redis's change counter: no write for 20 read-only requests");
+    }
+
+    /**
+     * Two read-only requests of one session overlap on a node: they share one load, and Jetty's
+     * access of the later one moves the shared times. Neither store writes anything: Jetty's own
+     * accesses are not metadata "given" to persist (the load recorded the access).
+     */
+    @Test
+    void overlappingReadOnlyRequestsWriteNothing() throws Exception {
+        String cookie = node.get("op=create&name=user&value=alice", null).setCookie();
+        node.get("op=get&name=user", cookie);
+        node.get("op=get&name=user", cookie); // the touch after Jetty's own metadata write, scripts loaded
+        SessionServlet.held = new CountDownLatch(1);
+        SessionServlet.release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<JettyNode.Reply> first = pool.submit(() -> node.get("op=hold-read&name=user", cookie));
+            assertTrue(SessionServlet.held.await(30, TimeUnit.SECONDS), "the first request holds the session");
+            long changes = redisChanges(redis);
+            try (RedisMonitor mon = RedisMonitor.start(redis)) {
+                assertEquals("alice", node.get("op=get&name=user", cookie).body(), "the second request, while the first runs");
+                SessionServlet.release.countDown();
+                assertEquals("alice", first.get(60, TimeUnit.SECONDS).body());
+                assertEquals(List.of(), mon.clientCommands(), "both loaded before: nothing more to send");
+            }
+            assertEquals(0, redisChanges(redis) - changes, "Redis's change counter: no write");
+        } finally {
+            SessionServlet.release.countDown();
+            pool.shutdownNow();
+        }
     }
 }

@@ -14,8 +14,6 @@ import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionCacheFactory;
-import org.eclipse.jetty.session.SessionCache;
 
 /**
  * One embedded Jetty 12 (ee10) node with the test servlet at /shop/s and Lanyard as its store.
@@ -58,11 +56,8 @@ public final class JettyNode implements AutoCloseable {
         config.accept(store);
         server.addBean(store);
         // Non-sticky: one shared session object while requests use it, re-read for the next one.
-        DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
-        cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
-        // Saved before the response is sent, so the client's next request sees the change anywhere.
-        cache.setFlushOnResponseCommit(true);
-        server.addBean(cache);
+        // (LanyardSessionCacheFactory: evicted on session exit, saved before the response is sent.)
+        server.addBean(new LanyardSessionCacheFactory());
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.SESSIONS);
         context.setContextPath("/shop");
         context.setInitParameter("node", name);

@@ -51,22 +51,23 @@ final class AttributeCodec {
      * @throws LanyardException when Kryo cannot serialize it
      */
     byte[] encode(Object value) {
-        if (value instanceof String s) {
-            return text('s', s);
-        } else if (value instanceof Integer i) {
-            return text('i', i.toString());
-        } else if (value instanceof Long l) {
-            return text('l', l.toString());
-        } else if (value instanceof Boolean b) {
-            return text('b', b.toString());
-        } else if (value instanceof Double d) {
-            return text('d', d.toString());
-        } else if (value instanceof Float f) {
-            return text('f', f.toString());
-        } else if (value instanceof Short s) {
-            return text('h', s.toString());
-        } else if (value instanceof Byte b) {
-            return text('y', b.toString());
+        return encode(value, null);
+    }
+
+    /**
+     * Encodes a non-null value for change detection: {@code null} when its encoding is exactly
+     * {@code stored}, compared in the pooled buffer, so an unchanged attribute costs no copy.
+     *
+     * @throws LanyardException as {@link #encode(Object)}
+     */
+    byte[] encodeIfChanged(Object value, byte[] stored) {
+        return encode(value, stored);
+    }
+
+    private byte[] encode(Object value, byte[] unlessEqual) {
+        byte[] text = textOf(value);
+        if (text != null) {
+            return java.util.Arrays.equals(text, unlessEqual) ? null : text;
         }
         KryoFactory.Worker w = pool.obtain();
         boolean succeeded = false;
@@ -75,7 +76,9 @@ final class AttributeCodec {
             out.reset();
             out.writeByte(KRYO);
             w.kryo.writeClassAndObject(out, value);
-            byte[] bytes = out.toBytes();
+            int n = out.position();
+            byte[] bytes = unlessEqual != null && unlessEqual.length == n
+                    && java.util.Arrays.equals(out.getBuffer(), 0, n, unlessEqual, 0, n) ? null : out.toBytes();
             succeeded = true;
             return bytes;
         } catch (KryoException e) {
@@ -95,6 +98,28 @@ final class AttributeCodec {
         } finally {
             release(w, succeeded);
         }
+    }
+
+    /** The tagged plain text of a simple value, or {@code null} for a value Kryo encodes. */
+    private static byte[] textOf(Object value) {
+        if (value instanceof String s) {
+            return text('s', s);
+        } else if (value instanceof Integer i) {
+            return text('i', i.toString());
+        } else if (value instanceof Long l) {
+            return text('l', l.toString());
+        } else if (value instanceof Boolean b) {
+            return text('b', b.toString());
+        } else if (value instanceof Double d) {
+            return text('d', d.toString());
+        } else if (value instanceof Float f) {
+            return text('f', f.toString());
+        } else if (value instanceof Short s) {
+            return text('h', s.toString());
+        } else if (value instanceof Byte b) {
+            return text('y', b.toString());
+        }
+        return null;
     }
 
     private void release(KryoFactory.Worker w, boolean succeeded) {
@@ -225,10 +250,55 @@ final class AttributeCodec {
         throw new DecodeException("'b' value is not true/false: '" + text + "'", null);
     }
 
-    /** True for values whose encoding cannot change without a setAttribute: no need to re-encode them to detect changes. */
+    /**
+     * True for values whose encoding cannot change without a setAttribute: no need to re-encode them
+     * to detect changes. Also a small {@code List.of}/{@code Set.of}/{@code Map.of} collection of
+     * such values (Tomcat's login attribute is one, read on every request of a signed-in session).
+     */
     static boolean isImmutable(Object value) {
-        return isImmutableType(value.getClass());
+        return isImmutableType(value.getClass()) || isImmutableCollection(value, 2);
     }
+
+    /** Most elements {@link #isImmutableCollection} looks at: a larger collection is simply re-encoded. */
+    private static final int IMMUTABLE_COLLECTION_MAX = 32;
+
+    /**
+     * The JDK's immutable collections ({@code java.util.ImmutableCollections}: {@code List.of},
+     * {@code Set.of}, {@code Map.of}, {@code List.copyOf} and their views), up to
+     * {@value #IMMUTABLE_COLLECTION_MAX} elements that are themselves immutable, nested at most
+     * {@code depth} levels. Unmodifiable wrappers are not: their backing collection can change.
+     */
+    private static boolean isImmutableCollection(Object value, int depth) {
+        if (!IMMUTABLE_COLLECTION_TYPE.get(value.getClass())) {
+            return false;
+        }
+        java.util.Collection<?> elements = value instanceof java.util.Map<?, ?> m ? m.values() : (java.util.Collection<?>) value;
+        if (elements.size() > IMMUTABLE_COLLECTION_MAX) {
+            return false;
+        }
+        for (Object e : elements) {
+            if (!isImmutableType(e.getClass()) && (depth == 0 || !isImmutableCollection(e, depth - 1))) {
+                return false;
+            }
+        }
+        if (value instanceof java.util.Map<?, ?> m) {
+            for (Object k : m.keySet()) {
+                if (!isImmutableType(k.getClass())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static final ClassValue<Boolean> IMMUTABLE_COLLECTION_TYPE = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            // No null elements in these: e.getClass() above is safe.
+            return type.getName().startsWith("java.util.ImmutableCollections$") && type.getClassLoader() == null
+                    && (java.util.Collection.class.isAssignableFrom(type) || java.util.Map.class.isAssignableFrom(type));
+        }
+    };
 
     /** See {@link #IMMUTABLE_VALUE_TYPE}; also decides which classes Kryo tracks by reference. */
     static boolean isImmutableType(Class<?> type) {

@@ -1,7 +1,6 @@
 package io.lanyard.core;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +39,7 @@ final class Changes {
             compared.add(name);
             byte[] now;
             try {
-                now = codec.encode(value);
+                now = before == null ? codec.encode(value) : codec.encodeIfChanged(value, before);
             } catch (LanyardException ex) {
                 failures.put(name, ex.getMessage());
                 if (before != null) {
@@ -48,18 +47,20 @@ final class Changes {
                 }
                 continue;
             }
-            total += now.length;
-            if (before == null || !Arrays.equals(before, now)) {
-                if (before != null && codec.isSameValue(before, now)) {
-                    // Same value, other byte order: remember this node's encoding as the baseline, so
-                    // the next save of this record (Jetty stores twice per request, Tomcat once per
-                    // leaving request) compares bytes again instead of repeating the decode+encode.
-                    r.stored.replace(name, before, now);
-                    continue;
-                }
-                changed.put(name, now);
-                values.put(name, value);
+            if (now == null) {
+                total += before.length; // the same bytes: unchanged
+                continue;
             }
+            total += now.length;
+            if (before != null && codec.isSameValue(before, now)) {
+                // Same value, other byte order: remember this node's encoding as the baseline, so
+                // the next save of this record (Jetty stores twice per request, Tomcat once per
+                // leaving request) compares bytes again instead of repeating the decode+encode.
+                r.stored.replace(name, before, now);
+                continue;
+            }
+            changed.put(name, now);
+            values.put(name, value);
         }
         List<String> removed = new ArrayList<>();
         for (String name : r.stored.keySet()) {

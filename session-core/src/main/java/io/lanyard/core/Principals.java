@@ -20,28 +20,35 @@ final class Principals {
     private final String principalAttribute;
     private volatile String loginAttribute;
     private volatile Function<Object, String> loginName;
+    /** See {@link #sources()}: computed when the sources are set, since every writing save asks. */
+    private volatile List<String> sources;
 
     Principals(LanyardSettings settings) {
         String name = settings.getPrincipalAttribute();
         this.principalAttribute = name == null || name.isEmpty() ? null : name;
+        this.sources = sources(null, principalAttribute);
     }
 
     void containerLogin(String attribute, Function<Object, String> userName) {
         this.loginName = userName;
         this.loginAttribute = attribute;
+        this.sources = sources(attribute, principalAttribute);
     }
 
-    /** The attributes the principal is read from, container login first. */
+    /** The attributes the principal is read from, container login first (unmodifiable). */
     List<String> sources() {
+        return sources;
+    }
+
+    private static List<String> sources(String login, String principalAttribute) {
         List<String> names = new ArrayList<>(2);
-        String login = loginAttribute;
         if (login != null) {
             names.add(login);
         }
         if (principalAttribute != null && !principalAttribute.equals(login)) {
             names.add(principalAttribute);
         }
-        return names;
+        return List.copyOf(names);
     }
 
     /** The principal of {@code record} by its current attributes, or {@code null} when it has none. */

@@ -15,9 +15,12 @@ import java.util.concurrent.ConcurrentMap;
  */
 final class RecordMap extends AbstractMap<String, Object> implements ConcurrentMap<String, Object> {
     private final SessionRecord record;
+    /** Shows only the attributes decoded so far (see {@link SessionRecord#decodedAsMap()}). */
+    private final boolean decodedOnly;
 
-    RecordMap(SessionRecord record) {
+    RecordMap(SessionRecord record, boolean decodedOnly) {
         this.record = record;
+        this.decodedOnly = decodedOnly;
     }
 
     private static boolean hidden(String name) {
@@ -26,7 +29,7 @@ final class RecordMap extends AbstractMap<String, Object> implements ConcurrentM
 
     @Override
     public Object get(Object name) {
-        if (!(name instanceof String s) || hidden(s)) {
+        if (!(name instanceof String s) || hidden(s) || decodedOnly && !record.attributes.containsKey(s)) {
             return null;
         }
         return record.getAttribute(s);
@@ -84,8 +87,8 @@ final class RecordMap extends AbstractMap<String, Object> implements ConcurrentM
         return new AbstractSet<>() {
             @Override
             public Iterator<Entry<String, Object>> iterator() {
-                return record.attributes().entrySet().stream().filter(e -> !hidden(e.getKey()))
-                        .map(e -> (Entry<String, Object>) new SimpleImmutableEntry<>(e.getKey(), e.getValue())).iterator();
+                return keySet().stream().map(name -> (Entry<String, Object>) new SimpleImmutableEntry<>(name, get(name)))
+                        .filter(e -> e.getValue() != null).iterator();
             }
 
             @Override
@@ -111,10 +114,22 @@ final class RecordMap extends AbstractMap<String, Object> implements ConcurrentM
         keySet().forEach(this::remove);
     }
 
+    /** A snapshot of the names (a copy: Tomcat and Jetty remove attributes while iterating over it). */
     @Override
     public Set<String> keySet() {
-        Set<String> names = new java.util.HashSet<>(record.attributeNames());
-        names.removeIf(RecordMap::hidden);
+        Set<String> names = new java.util.HashSet<>();
+        for (String name : record.attributes.keySet()) {
+            if (!hidden(name)) {
+                names.add(name);
+            }
+        }
+        if (!decodedOnly) {
+            for (String name : record.pending.keySet()) {
+                if (!hidden(name)) {
+                    names.add(name);
+                }
+            }
+        }
         return names;
     }
 }

@@ -97,7 +97,7 @@ final class SessionReader {
         }
         List<?> hash = (List<?>) parts.get(1);
         long[] bytes = new long[1];
-        SessionRecord record = withCookieSet(decode(id, hash, bytes), hash);
+        SessionRecord record = decode(id, hash, bytes);
         if (status == 1) {
             boolean due = touch.isDue(now, record.storedAccessedTime(), record.storedExpiryTime(), record.maxInactiveSeconds());
             record.touched(now, settings.getNodeName());
@@ -163,8 +163,7 @@ final class SessionReader {
             return null;
         }
         List<?> hash = (List<?>) parts.get(1);
-        long[] bytes = new long[1];
-        return withCookieSet(decode(id, hash, bytes), hash);
+        return decode(id, hash, new long[1]);
     }
 
     /**
@@ -198,16 +197,6 @@ final class SessionReader {
             return null;
         }
         return parts;
-    }
-
-    private static SessionRecord withCookieSet(SessionRecord record, List<?> flat) {
-        byte[] name = RedisLayout.utf8(RedisLayout.COOKIE_SET);
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            if (java.util.Arrays.equals((byte[]) flat.get(i), name)) {
-                record.cookieSetTime(parseLongOr((byte[]) flat.get(i + 1), 0));
-            }
-        }
-        return record;
     }
 
     boolean exists(String id) {
@@ -251,16 +240,17 @@ final class SessionReader {
     private SessionRecord decode(String id, List<?> flat, long[] bytes) {
         String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null,
                 principal = null;
-        List<Object[]> attrs = new ArrayList<>();
+        long cookieSet = 0;
+        List<Integer> attrs = new ArrayList<>(); // positions of attribute fields, put once the record exists
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             byte[] field = (byte[]) flat.get(i);
             byte[] value = (byte[]) flat.get(i + 1);
             bytes[0] += field.length + value.length;
-            String name = RedisLayout.text(field);
-            if (name.startsWith(RedisLayout.ATTRIBUTE_PREFIX)) {
-                attrs.add(new Object[]{name.substring(RedisLayout.ATTRIBUTE_PREFIX.length()), value});
+            if (isAttributeField(field)) {
+                attrs.add(i);
                 continue;
             }
+            String name = RedisLayout.text(field);
             String text = RedisLayout.text(value);
             switch (name) {
                 case RedisLayout.CREATED -> created = text;
@@ -271,6 +261,7 @@ final class SessionReader {
                 case RedisLayout.VERSION -> version = text;
                 case RedisLayout.NODE -> lastNode = text;
                 case RedisLayout.PRINCIPAL -> principal = text;
+                case RedisLayout.COOKIE_SET -> cookieSet = parseLongOr(value, 0);
                 default -> { } // a field from a newer Lanyard: ignore
             }
         }
@@ -283,11 +274,29 @@ final class SessionReader {
                     + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
         }
         record.storedPrincipal = principal;
-        for (Object[] a : attrs) {
-            record.putPending((String) a[0], (byte[]) a[1]);
+        record.cookieSetTime(cookieSet);
+        int prefix = RedisLayout.ATTRIBUTE_PREFIX.length();
+        for (int i : attrs) {
+            byte[] field = (byte[]) flat.get(i);
+            record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
+                    (byte[]) flat.get(i + 1));
         }
         record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
         return record;
+    }
+
+    /** True when a hash field names an attribute ({@link RedisLayout#ATTRIBUTE_PREFIX}, ASCII). */
+    private static boolean isAttributeField(byte[] field) {
+        String p = RedisLayout.ATTRIBUTE_PREFIX;
+        if (field.length < p.length()) {
+            return false;
+        }
+        for (int k = 0; k < p.length(); k++) {
+            if (field[k] != p.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */

@@ -260,13 +260,16 @@ public final class SessionRecord {
 
     /** The attributes as a live concurrent map, Lanyard's reserved ones hidden (Tomcat's session works on it). */
     public java.util.concurrent.ConcurrentMap<String, Object> asMap() {
-        return new RecordMap(this);
+        return new RecordMap(this, false);
     }
 
-    /** The attributes decoded so far (a snapshot); attributes never read are not included. */
-    public Map<String, Object> decodedAttributes() {
-        reads.addAll(attributes.keySet());
-        return Map.copyOf(attributes);
+    /**
+     * As {@link #asMap()}, but showing only the attributes decoded so far: what Tomcat's activation
+     * and passivation walk, so that they neither decode nor (at the next save) re-encode attributes
+     * the request never read. A live view, not a copy.
+     */
+    public java.util.concurrent.ConcurrentMap<String, Object> decodedAsMap() {
+        return new RecordMap(this, true);
     }
 
     private synchronized Object decodePending(String name) {

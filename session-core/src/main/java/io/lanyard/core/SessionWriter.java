@@ -67,6 +67,9 @@ final class SessionWriter {
     private SaveResult saveLocked(SessionRecord record, boolean forgetReads) {
         long start = System.nanoTime();
         String id = record.id();
+        if (!record.isNew() && !Changes.mayHaveChanged(record)) {
+            return SaveResult.UNCHANGED; // nothing set, removed or read that could have changed: no encoding at all
+        }
         Changes.Delta delta = Changes.delta(record, codec);
         logFailures(id, delta.failures());
         if (!record.isNew() && delta.isEmpty()) {

@@ -273,4 +273,27 @@ class AttributeCodecTest {
         LanyardException e = assertThrows(LanyardException.class, () -> codec.encode(new io.lanyard.core.fixtures.Weird()));
         assertTrue(e.getMessage().contains("Weird"), e.getMessage());
     }
+
+    @Test
+    void immutableCollectionsOfImmutableValuesAreImmutableOthersAreNot() throws Exception {
+        assertTrue(AttributeCodec.isImmutable(List.of("FORM", "alice", "user")));
+        assertTrue(AttributeCodec.isImmutable(roundTrip(List.copyOf(new ArrayList<>(List.of("FORM", "alice"))))), "as decoded");
+        assertTrue(AttributeCodec.isImmutable(Map.of("locale", "de", "size", 48)));
+        assertTrue(AttributeCodec.isImmutable(Set.of(List.of(1L, 2L))), "nested");
+        assertFalse(AttributeCodec.isImmutable(List.of(new ArrayList<>(List.of("x")))), "holds a mutable list");
+        assertFalse(AttributeCodec.isImmutable(Collections.unmodifiableList(new ArrayList<>(List.of("x")))), "a view of a mutable list");
+        assertFalse(AttributeCodec.isImmutable(new ArrayList<>(List.of("x"))));
+        assertFalse(AttributeCodec.isImmutable(List.copyOf(Collections.nCopies(100, "x"))), "too many elements to look at");
+    }
+
+    @Test
+    void encodeIfChangedAnswersNullForTheSameBytes() {
+        Cart cart = new Cart();
+        byte[] stored = codec.encode(cart);
+        assertNull(codec.encodeIfChanged(cart, stored));
+        assertNull(codec.encodeIfChanged("alice", codec.encode("alice")));
+        assertArrayEquals(codec.encode("bob"), codec.encodeIfChanged("bob", codec.encode("alice")));
+        byte[] other = codec.encode(new ArrayList<>(List.of("x")));
+        assertArrayEquals(codec.encode(cart), codec.encodeIfChanged(cart, other));
+    }
 }

@@ -47,6 +47,40 @@ class SessionRecordTest {
         assertEquals(List.of("cart"), Changes.delta(r, codec).compared());
     }
 
+    /**
+     * Tomcat's login is a {@code List.copyOf} of strings, read on every request of a signed-in
+     * session: an immutable collection of immutable values, never re-encoded unless set again,
+     * and saved when it is.
+     */
+    @Test
+    void anImmutableListOfStringsReadIsNotComparedButSavedWhenSet() {
+        SessionRecord r = fresh();
+        r.putPending("io.lanyard.login", codec.encode(List.copyOf(List.of("FORM", "alice", "user"))));
+        assertEquals(List.of("FORM", "alice", "user"), r.getAttribute("io.lanyard.login"));
+        assertFalse(r.mayHaveChanged(), "read, but it cannot change in place");
+        assertEquals(List.of(), Changes.delta(r, codec).compared());
+        r.setAttribute("io.lanyard.login", List.of("FORM", "bob"));
+        Changes.Delta d = Changes.delta(r, codec);
+        assertEquals(java.util.Set.of("io.lanyard.login"), d.changed().keySet(), "a new login is written");
+        Changes.committed(r, d, 2, true);
+        assertFalse(r.mayHaveChanged());
+        r.setAttribute("io.lanyard.login", List.of("FORM", "bob"));
+        assertTrue(Changes.delta(r, codec).isEmpty(), "set again to an equal value: compared, same bytes, nothing to write");
+    }
+
+    @Test
+    void aMutableValueReadAndUnchangedIsComparedWithoutBeingWritten() {
+        SessionRecord r = fresh();
+        @SuppressWarnings("unchecked")
+        List<String> cart = (List<String>) r.getAttribute("cart");
+        Changes.Delta d = Changes.delta(r, codec);
+        assertEquals(List.of("cart"), d.compared());
+        assertTrue(d.isEmpty(), "same bytes");
+        assertTrue(d.totalBytes() > 0, "its stored size still counts towards maxSessionBytes");
+        cart.add("y");
+        assertEquals(java.util.Set.of("cart"), Changes.delta(r, codec).changed().keySet(), "changed in place: written");
+    }
+
     @Test
     void aSaveThatForgetsReadsLetsTheNextSaveCompareOnlyWhatWasReadAgain() {
         SessionRecord r = fresh();

@@ -108,9 +108,7 @@ final class RedisSession extends StandardSession {
      */
     private void onDecodedOnly(Runnable step) {
         java.util.concurrent.ConcurrentMap<String, Object> live = attributes;
-        java.util.concurrent.ConcurrentHashMap<String, Object> decoded = new java.util.concurrent.ConcurrentHashMap<>(record.decodedAttributes());
-        decoded.keySet().removeIf(SessionRecord::isReserved);
-        attributes = decoded;
+        attributes = record.decodedAsMap();
         try {
             step.run();
         } finally {

@@ -188,10 +188,7 @@ public final class ServerMain {
             server.addBean(factory);
             // What the session-store-redis module selects: the hash cache with eviction on session
             // exit (never a stale copy after another node wrote), saved before the response commits.
-            org.eclipse.jetty.session.DefaultSessionCacheFactory cache = new org.eclipse.jetty.session.DefaultSessionCacheFactory();
-            cache.setEvictionPolicy(org.eclipse.jetty.session.SessionCache.EVICT_ON_SESSION_EXIT);
-            cache.setFlushOnResponseCommit(true);
-            server.addBean(cache);
+            server.addBean(Class.forName("io.lanyard.jetty.LanyardSessionCacheFactory").getDeclaredConstructor().newInstance());
         }
         server.start();
         AutoCloseable extraRef = extra;

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|tally|hold|cart|ttl|names|login|user|invalidate}
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|tally|hold|hold-read|cart|ttl|names|login|user|invalidate}
  * ({@code login}: {@code name}=user, {@code value}=password), and {@code ?op=ping}, which never touches the session.
  * Also packaged into the test war for the distribution test.
  */
@@ -24,7 +24,7 @@ public class SessionServlet extends HttpServlet {
     public static final Map<String, String> NODE_OF_LISTENER = new ConcurrentHashMap<>();
     /** Called with the session id at the start of each sessionDestroyed (tests look at Redis then). */
     public static volatile java.util.function.Consumer<String> onDestroyed = id -> { };
-    /** {@code op=hold}: counted down once the attribute is set; the request then waits for {@link #release}. */
+    /** {@code op=hold} (and {@code hold-read}): counted down once the attribute is set (read); the request then waits for {@link #release}. */
     public static volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
     public static volatile java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
 
@@ -87,6 +87,16 @@ public class SessionServlet extends HttpServlet {
                     Thread.currentThread().interrupt();
                 }
                 out = "ok";
+            }
+            case "hold-read" -> {
+                Object v = s.getAttribute(name);
+                held.countDown();
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out = String.valueOf(v);
             }
             case "ttl" -> {
                 s.setMaxInactiveInterval(Integer.parseInt(value));
