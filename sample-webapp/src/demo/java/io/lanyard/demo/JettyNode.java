@@ -1,11 +1,10 @@
 package io.lanyard.demo;
 
+import io.lanyard.jetty.LanyardSessionCacheFactory;
 import io.lanyard.jetty.RedisSessionDataStoreFactory;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.session.DefaultSessionCacheFactory;
-import org.eclipse.jetty.session.SessionCache;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,10 +35,8 @@ final class JettyNode implements DemoLauncher.Part {
         // Non-sticky: never keep a session in memory between requests (another node may change it meanwhile),
         // and write it before the response is committed, so the browser's next request, which may land on the
         // other node, already finds the change in Redis.
-        DefaultSessionCacheFactory cache = new DefaultSessionCacheFactory();
-        cache.setEvictionPolicy(SessionCache.EVICT_ON_SESSION_EXIT);
-        cache.setFlushOnResponseCommit(true);
-        server.addBean(cache);
+        // LanyardSessionCacheFactory does both, with a session map whose loads do not queue behind each other.
+        server.addBean(new LanyardSessionCacheFactory());
 
         WebAppContext context = new WebAppContext();
         context.setContextPath("/shop");
