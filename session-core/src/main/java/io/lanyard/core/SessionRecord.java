@@ -53,6 +53,8 @@ public final class SessionRecord {
     volatile String storedPrincipal;
     /** Decides the expiry this record's accesses and timeout changes give (one touch interval late). */
     private final TouchPolicy touch;
+    /** A container's time changes since the last store ({@link #syncMetadata}). */
+    private final GivenTimes givenTimes = new GivenTimes();
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
@@ -66,8 +68,8 @@ public final class SessionRecord {
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
-    private volatile Decoder decoder;
-    private volatile java.util.function.BiConsumer<String, Object> decodeListener;
+    volatile Decoder decoder;
+    volatile java.util.function.BiConsumer<String, Object> decodeListener;
     /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
     final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
     /** Serializes saves of this record (see {@link SessionWriter}). */
@@ -163,6 +165,25 @@ public final class SessionRecord {
         return cookieSetTime;
     }
 
+    /** A container sets the session's {@code accessed} time, replacing {@code previous} (see {@link #syncMetadata}). */
+    public void accessedSet(long previous) { givenTimes.accessedSet(previous); }
+
+    /** A container sets the session's {@code lastAccessed} time (see {@link #syncMetadata}). */
+    public void lastAccessedSet(long lastAccessed) { givenTimes.lastAccessedSet(lastAccessed); }
+
+    /**
+     * A store of a container's metadata (Jetty's {@code SessionData}): nothing when it carries only
+     * accesses the load already applied ({@link GivenTimes#onlyThisAccess}; {@code tracked}: the
+     * container reported its time changes through {@link #accessedSet} and {@link #lastAccessedSet}),
+     * else every field as given ({@link #setMetadata}).
+     */
+    public void syncMetadata(long created, long accessed, long lastAccessed, int maxInactive, long expiry, String node,
+                             long cookieSet, boolean tracked) {
+        if (!givenTimes.onlyThisAccess(this, created, accessed, lastAccessed, maxInactive, cookieSet, tracked)) {
+            setMetadata(created, accessed, lastAccessed, maxInactive, expiry, node, cookieSet);
+        }
+    }
+
     /**
      * Sets every metadata field as given (Jetty's {@code SessionData}): the next save writes them
      * exactly, when any differs from what this record holds.
@@ -232,7 +253,7 @@ public final class SessionRecord {
     public Object getAttribute(String name) {
         Object v = attributes.get(name);
         if (v == null && !pending.isEmpty()) {
-            v = decodePending(name);
+            v = PendingAttributes.decode(this, name);
         }
         if (v != null) {
             reads.add(name); // handed out: may be changed in place, so the next save compares it
@@ -270,35 +291,6 @@ public final class SessionRecord {
      */
     public java.util.concurrent.ConcurrentMap<String, Object> decodedAsMap() {
         return new RecordMap(this, true);
-    }
-
-    private synchronized Object decodePending(String name) {
-        Object v = attributes.get(name);
-        if (v != null) {
-            return v;
-        }
-        byte[] bytes = pending.remove(name);
-        if (bytes == null) {
-            return null;
-        }
-        Object value = decoder.decode(name, bytes);
-        if (value == null) {
-            stored.remove(name);
-            opaque.put(name, bytes);
-            return null;
-        }
-        attributes.put(name, value);
-        java.util.function.BiConsumer<String, Object> listener = decodeListener;
-        if (listener != null) {
-            listener.accept(name, value);
-        }
-        return value;
-    }
-
-    private void decodeAll() {
-        for (String name : pending.keySet()) {
-            decodePending(name);
-        }
     }
 
     /** Sets (or, with {@code null}, removes) an attribute; returns the previous value. */
@@ -342,14 +334,14 @@ public final class SessionRecord {
 
     /** The attributes as an unmodifiable live view (decodes every attribute not decoded yet). */
     public Map<String, Object> attributes() {
-        decodeAll();
+        PendingAttributes.decodeAll(this);
         reads.addAll(attributes.keySet());
         return Collections.unmodifiableMap(attributes);
     }
 
     /** Names of attributes present in Redis that this node could not decode (decodes the rest to find out). */
     Set<String> undecodableAttributeNames() {
-        decodeAll();
+        PendingAttributes.decodeAll(this);
         return Collections.unmodifiableSet(new HashSet<>(opaque.keySet()));
     }
 
