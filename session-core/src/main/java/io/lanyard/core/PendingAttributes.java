@@ -8,6 +8,12 @@ final class PendingAttributes {
     private PendingAttributes() {
     }
 
+    /** Decodes one attribute's bytes; returns null (after reporting why) when it cannot. */
+    @FunctionalInterface
+    interface Decoder {
+        Object decode(String name, byte[] bytes);
+    }
+
     /** Decodes {@code name} if it is pending; null when it is absent or cannot be decoded (then it becomes opaque). */
     static Object decode(SessionRecord r, String name) {
         synchronized (r) {

@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,7 +69,7 @@ public final class SessionRecord {
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
-    volatile Decoder decoder;
+    volatile PendingAttributes.Decoder decoder;
     volatile java.util.function.BiConsumer<String, Object> decodeListener;
     /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
     final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
@@ -325,6 +326,20 @@ public final class SessionRecord {
         Changes.update(this, visible, changed);
     }
 
+    /**
+     * Keeps a container's login under reserved attribute {@code attribute} as plain strings
+     * ({@link StoredLogin}), so it survives a node switch; a null {@code name} removes it.
+     */
+    public void setLogin(String attribute, String authType, String name, java.util.Collection<String> roles) {
+        StoredLogin.set(this, attribute, authType, name, roles);
+    }
+
+    /** The login kept under {@code attribute} ({@link #setLogin}) as {@code [authType or "", name, role...]}, or null. */
+    public List<String> login(String attribute) { return StoredLogin.get(this, attribute); }
+
+    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#containerLogin}), or null. */
+    public static String loginName(Object value) { return StoredLogin.name(value); }
+
     /** Names of the attributes this node can see (a snapshot). */
     public Set<String> attributeNames() {
         Set<String> names = new HashSet<>(attributes.keySet());
@@ -360,14 +375,8 @@ public final class SessionRecord {
         stored.put(name, bytes);
     }
 
-    void decoder(Decoder decoder) {
+    void decoder(PendingAttributes.Decoder decoder) {
         this.decoder = decoder;
-    }
-
-    /** Decodes one attribute's bytes; returns null (after reporting why) when it cannot. */
-    @FunctionalInterface
-    interface Decoder {
-        Object decode(String name, byte[] bytes);
     }
 
     /**
