@@ -1,10 +1,6 @@
 package io.lanyard.jetty;
 
 import io.lanyard.core.LanyardSettings;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.eclipse.jetty.util.resource.Resource;
 import org.eclipse.jetty.xml.ConfigurationProcessor;
 import org.eclipse.jetty.xml.ConfigurationProcessorFactory;
@@ -22,13 +18,11 @@ import org.eclipse.jetty.xml.XmlParser;
  * found by ServiceLoader in {@code lib/redis}), which binds them to the factory that
  * {@code session-store.xml} created under that id ({@link LanyardSettings#bindAll}: each webapp's
  * store warns of unknown names at start, with the closest one). The module's ini template is generated from the same
- * definition at build time ({@link #main}).
+ * definition at build time ({@link LanyardSettings#main}).
  */
 public final class JettyProperties implements ConfigurationProcessorFactory {
     static final String PREFIX = "jetty.session.redis.";
     static final String TAG = "LanyardProperties";
-    /** The line of the module source that {@link #main} replaces with the settings. */
-    static final String MARKER = "## @settings@";
 
     @Override
     public ConfigurationProcessor getConfigurationProcessor(String dtd, String tag) {
@@ -61,20 +55,5 @@ public final class JettyProperties implements ConfigurationProcessorFactory {
             factory.setProperties(configuration.getProperties());
             return factory;
         }
-    }
-
-    /**
-     * Build step (exec-maven-plugin, see jetty-adapter/pom.xml): copies the module source
-     * {@code args[0]} to {@code args[1]}, with the {@link #MARKER} line replaced by
-     * {@link LanyardSettings#propertiesTemplate} of {@link #PREFIX}.
-     */
-    public static void main(String[] args) throws IOException {
-        String source = Files.readString(Path.of(args[0]), StandardCharsets.UTF_8);
-        if (!source.contains(MARKER + "\n")) {
-            throw new IllegalStateException(args[0] + " lacks the line " + MARKER);
-        }
-        Path target = Path.of(args[1]);
-        Files.createDirectories(target.getParent());
-        Files.writeString(target, source.replace(MARKER + "\n", LanyardSettings.propertiesTemplate(PREFIX)), StandardCharsets.UTF_8);
     }
 }

@@ -18,13 +18,6 @@ final class LanyardSessionData extends SessionData {
 
     private final transient RedisSessionDataStore owner;
     private final transient SessionRecord record;
-    /**
-     * Times were set other than by Jetty's accesses since the last store (see {@link #setAccessed}):
-     * the next store persists them as given. Guarded, as Jetty's own fields, by the session's lock.
-     */
-    private transient boolean timesGiven;
-    /** The accessed time before the last {@link #setAccessed}, while Jetty's access may still set it as lastAccessed; else -1. */
-    private transient long accessedBefore = -1;
 
     LanyardSessionData(RedisSessionDataStore owner, String id, String contextPath, String vhost, long created,
                        long accessed, long lastAccessed, long maxInactiveMs, SessionRecord record) {
@@ -54,24 +47,12 @@ final class LanyardSessionData extends SessionData {
      * record, so the save neither rewrites nor removes them).
      */
     static void sync(SessionRecord r, SessionData data, String lastNode) {
-        boolean onlyAccesses;
-        if (data instanceof LanyardSessionData d) {
-            onlyAccesses = d.onlyAccessesSinceStore();
-        } else {
+        boolean ours = data instanceof LanyardSessionData;
+        if (!ours) {
             r.updateAttributes(data.getAllAttributes(), List.of());
-            onlyAccesses = data.getLastAccessed() == r.lastAccessedTime() && data.getAccessed() >= r.lastAccessedTime();
         }
-        int maxInactive = seconds(data.getMaxInactiveMs());
-        // The load applied this request's access to the record (Redis holds it, or one recent
-        // enough: TouchPolicy): a store that carries nothing but Jetty's accesses (also those of
-        // overlapping requests that shared the load) writes no metadata. Anything else is
-        // persisted as Jetty gives it.
-        boolean onlyThisAccess = r.isTouched() && onlyAccesses && data.getCreated() == r.creationTime()
-                && maxInactive == r.maxInactiveSeconds() && data.getCookieSet() == r.cookieSetTime();
-        if (!onlyThisAccess) {
-            r.setMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), maxInactive, data.getExpiry(),
-                    lastNode, data.getCookieSet());
-        }
+        r.syncMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), seconds(data.getMaxInactiveMs()),
+                data.getExpiry(), lastNode, data.getCookieSet(), ours);
     }
 
     SessionRecord record() {
@@ -79,36 +60,21 @@ final class LanyardSessionData extends SessionData {
     }
 
     /**
-     * Jetty's {@code ManagedSession.access} sets {@code accessed} to the request's time, then
-     * {@code lastAccessed} to the previous {@code accessed}: that pair is an access, which the core
-     * records itself (the load's touch). Any other change of these times (set as given, e.g. by a
-     * store that keeps later times) is persisted by the next store.
+     * Jetty's {@code ManagedSession.access} sets {@code accessed}, then {@code lastAccessed}: the
+     * record tells such an access (which the core records itself) from times set as given, which
+     * the next store persists ({@link SessionRecord#syncMetadata}).
      */
     @Override
     public void setAccessed(long accessed) {
-        if (accessedBefore != -1) {
-            timesGiven = true; // the previous setAccessed was not an access
-        }
-        accessedBefore = getAccessed();
+        record.accessedSet(getAccessed());
         super.setAccessed(accessed);
     }
 
     /** See {@link #setAccessed}. */
     @Override
     public void setLastAccessed(long lastAccessed) {
-        if (accessedBefore == -1 || lastAccessed != accessedBefore) {
-            timesGiven = true;
-        }
-        accessedBefore = -1;
+        record.lastAccessedSet(lastAccessed);
         super.setLastAccessed(lastAccessed);
-    }
-
-    /** True when only Jetty's accesses changed the times since the last store; starts the next period. */
-    private boolean onlyAccessesSinceStore() {
-        boolean only = !timesGiven && accessedBefore == -1;
-        timesGiven = false;
-        accessedBefore = -1;
-        return only;
     }
 
     /**

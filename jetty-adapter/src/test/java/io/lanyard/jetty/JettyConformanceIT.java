@@ -32,8 +32,9 @@ import redis.clients.jedis.Jedis;
  *     through the documented {@code storeId}/{@code jettyId} extension point; production uses
  *     the id unchanged.</li>
  * <li>Sessions of another context ({@code _other}) cannot go through this context's store: they
- *     are written through the core store of that application, with the same calls
- *     ({@code SessionRecord.setMetadata}, {@code save}) that {@code doStore} makes.</li>
+ *     are written through the core store of that application, with the calls that {@code doStore}
+ *     makes for a new session ({@code SessionRecord.setMetadata}, which its {@code syncMetadata}
+ *     calls for a record that was never touched, then {@code save}).</li>
  * <li>Lanyard keeps the timeout in whole seconds, so it is compared in seconds.</li>
  * </ul>
  */

@@ -290,11 +290,13 @@ public final class LanyardSettings {
     }
 
     /**
-     * Every setting as a commented-out property {@code prefix + name} with its default, after a line
-     * with its meaning: the {@code [ini-template]} of Jetty's module file.
+     * Build step of Jetty's module file (exec-maven-plugin, see jetty-adapter/pom.xml): copies
+     * {@code args[0]} to {@code args[1]} with its line {@code ## @settings@} replaced by every
+     * setting as a commented-out property {@code args[2] + name} with its default, after a line
+     * with its meaning (the module's {@code [ini-template]}).
      */
-    public static String propertiesTemplate(String prefix) {
-        return SettingSources.template(prefix);
+    public static void main(String[] args) throws java.io.IOException {
+        SettingSources.writeTemplate(java.nio.file.Path.of(args[0]), java.nio.file.Path.of(args[1]), args[2]);
     }
 
     /**
@@ -302,18 +304,10 @@ public final class LanyardSettings {
      * Returns the names of the settings that were overridden, for the start-up log line.
      */
     public List<String> applyEnvironment(Map<String, String> environment) {
-        List<String> applied = new ArrayList<>();
-        for (Setting s : SETTINGS) {
-            String value = environment.get(s.environmentVariable());
-            if (value != null) {
-                assign(s, value, " (from " + s.environmentVariable() + ")");
-                applied.add(s.name());
-            }
-        }
-        return applied;
+        return SettingSources.applyEnvironment(this, environment);
     }
 
-    private synchronized void assign(Setting s, String text, String origin) {
+    synchronized void assign(Setting s, String text, String origin) {
         if (sealed) {
             throw new IllegalStateException("Lanyard settings are sealed after start; change them in the configuration and restart");
         }

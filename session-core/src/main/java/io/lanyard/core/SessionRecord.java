@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,6 +54,8 @@ public final class SessionRecord {
     volatile String storedPrincipal;
     /** Decides the expiry this record's accesses and timeout changes give (one touch interval late). */
     private final TouchPolicy touch;
+    /** A container's time changes since the last store ({@link #syncMetadata}). */
+    private final GivenTimes givenTimes = new GivenTimes();
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */
@@ -66,8 +69,8 @@ public final class SessionRecord {
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
-    private volatile Decoder decoder;
-    private volatile java.util.function.BiConsumer<String, Object> decodeListener;
+    volatile PendingAttributes.Decoder decoder;
+    volatile java.util.function.BiConsumer<String, Object> decodeListener;
     /** Undecodable attributes removed on this node: deleted from Redis by the next save. */
     final Set<String> removedOpaque = ConcurrentHashMap.newKeySet();
     /** Serializes saves of this record (see {@link SessionWriter}). */
@@ -163,6 +166,25 @@ public final class SessionRecord {
         return cookieSetTime;
     }
 
+    /** A container sets the session's {@code accessed} time, replacing {@code previous} (see {@link #syncMetadata}). */
+    public void accessedSet(long previous) { givenTimes.accessedSet(previous); }
+
+    /** A container sets the session's {@code lastAccessed} time (see {@link #syncMetadata}). */
+    public void lastAccessedSet(long lastAccessed) { givenTimes.lastAccessedSet(lastAccessed); }
+
+    /**
+     * A store of a container's metadata (Jetty's {@code SessionData}): nothing when it carries only
+     * accesses the load already applied ({@link GivenTimes#onlyThisAccess}; {@code tracked}: the
+     * container reported its time changes through {@link #accessedSet} and {@link #lastAccessedSet}),
+     * else every field as given ({@link #setMetadata}).
+     */
+    public void syncMetadata(long created, long accessed, long lastAccessed, int maxInactive, long expiry, String node,
+                             long cookieSet, boolean tracked) {
+        if (!givenTimes.onlyThisAccess(this, created, accessed, lastAccessed, maxInactive, cookieSet, tracked)) {
+            setMetadata(created, accessed, lastAccessed, maxInactive, expiry, node, cookieSet);
+        }
+    }
+
     /**
      * Sets every metadata field as given (Jetty's {@code SessionData}): the next save writes them
      * exactly, when any differs from what this record holds.
@@ -232,7 +254,7 @@ public final class SessionRecord {
     public Object getAttribute(String name) {
         Object v = attributes.get(name);
         if (v == null && !pending.isEmpty()) {
-            v = decodePending(name);
+            v = PendingAttributes.decode(this, name);
         }
         if (v != null) {
             reads.add(name); // handed out: may be changed in place, so the next save compares it
@@ -272,35 +294,6 @@ public final class SessionRecord {
         return new RecordMap(this, true);
     }
 
-    private synchronized Object decodePending(String name) {
-        Object v = attributes.get(name);
-        if (v != null) {
-            return v;
-        }
-        byte[] bytes = pending.remove(name);
-        if (bytes == null) {
-            return null;
-        }
-        Object value = decoder.decode(name, bytes);
-        if (value == null) {
-            stored.remove(name);
-            opaque.put(name, bytes);
-            return null;
-        }
-        attributes.put(name, value);
-        java.util.function.BiConsumer<String, Object> listener = decodeListener;
-        if (listener != null) {
-            listener.accept(name, value);
-        }
-        return value;
-    }
-
-    private void decodeAll() {
-        for (String name : pending.keySet()) {
-            decodePending(name);
-        }
-    }
-
     /** Sets (or, with {@code null}, removes) an attribute; returns the previous value. */
     public Object setAttribute(String name, Object value) {
         if (value == null) {
@@ -333,6 +326,20 @@ public final class SessionRecord {
         Changes.update(this, visible, changed);
     }
 
+    /**
+     * Keeps a container's login under reserved attribute {@code attribute} as plain strings
+     * ({@link StoredLogin}), so it survives a node switch; a null {@code name} removes it.
+     */
+    public void setLogin(String attribute, String authType, String name, java.util.Collection<String> roles) {
+        StoredLogin.set(this, attribute, authType, name, roles);
+    }
+
+    /** The login kept under {@code attribute} ({@link #setLogin}) as {@code [authType or "", name, role...]}, or null. */
+    public List<String> login(String attribute) { return StoredLogin.get(this, attribute); }
+
+    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#containerLogin}), or null. */
+    public static String loginName(Object value) { return StoredLogin.name(value); }
+
     /** Names of the attributes this node can see (a snapshot). */
     public Set<String> attributeNames() {
         Set<String> names = new HashSet<>(attributes.keySet());
@@ -342,14 +349,14 @@ public final class SessionRecord {
 
     /** The attributes as an unmodifiable live view (decodes every attribute not decoded yet). */
     public Map<String, Object> attributes() {
-        decodeAll();
+        PendingAttributes.decodeAll(this);
         reads.addAll(attributes.keySet());
         return Collections.unmodifiableMap(attributes);
     }
 
     /** Names of attributes present in Redis that this node could not decode (decodes the rest to find out). */
     Set<String> undecodableAttributeNames() {
-        decodeAll();
+        PendingAttributes.decodeAll(this);
         return Collections.unmodifiableSet(new HashSet<>(opaque.keySet()));
     }
 
@@ -368,14 +375,8 @@ public final class SessionRecord {
         stored.put(name, bytes);
     }
 
-    void decoder(Decoder decoder) {
+    void decoder(PendingAttributes.Decoder decoder) {
         this.decoder = decoder;
-    }
-
-    /** Decodes one attribute's bytes; returns null (after reporting why) when it cannot. */
-    @FunctionalInterface
-    interface Decoder {
-        Object decode(String name, byte[] bytes);
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.lanyard.core;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +20,8 @@ final class SettingSources {
     /** Under a prefix, the short name of {@code redisUri}: DESIGN.md's {@code jetty.session.redis.uri}. */
     static final String URI_ALIAS = "uri";
     private static final String REDIS_URI = "redisUri";
+    /** The line of a module source that {@link #writeTemplate} replaces with the settings. */
+    private static final String MARKER = "## @settings@\n";
 
     private SettingSources() {
     }
@@ -49,7 +55,17 @@ final class SettingSources {
         return !prefix.isEmpty() && setting.equals(REDIS_URI) ? prefix + URI_ALIAS + " / " + REDIS_URI : prefix + setting;
     }
 
-    /** See {@link LanyardSettings#propertiesTemplate}. */
+    /** See {@link LanyardSettings#main}. */
+    static void writeTemplate(Path source, Path target, String prefix) throws IOException {
+        String text = Files.readString(source, StandardCharsets.UTF_8);
+        if (!text.contains(MARKER)) {
+            throw new IllegalStateException(source + " lacks the line " + MARKER.strip());
+        }
+        Files.createDirectories(target.getParent());
+        Files.writeString(target, text.replace(MARKER, template(prefix)), StandardCharsets.UTF_8);
+    }
+
+    /** Every setting as a commented-out property {@code prefix + name} with its default, after a line with its meaning. */
     static String template(String prefix) {
         StringBuilder sb = new StringBuilder();
         for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
@@ -76,6 +92,19 @@ final class SettingSources {
         }
         s.validate(contextPath);
         return fromEnvironment;
+    }
+
+    /** See {@link LanyardSettings#applyEnvironment}. */
+    static List<String> applyEnvironment(LanyardSettings settings, Map<String, String> environment) {
+        List<String> applied = new ArrayList<>();
+        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
+            String value = environment.get(s.environmentVariable());
+            if (value != null) {
+                settings.assign(s, value, " (from " + s.environmentVariable() + ")");
+                applied.add(s.name());
+            }
+        }
+        return applied;
     }
 
     /** {@code redisUri} becomes {@code LANYARD_REDIS_URI}. */

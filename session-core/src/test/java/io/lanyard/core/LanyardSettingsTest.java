@@ -167,7 +167,7 @@ class LanyardSettingsTest {
 
     @Test
     void thePropertiesTemplateListsEverySettingWithItsMeaningAndDefault() {
-        String template = LanyardSettings.propertiesTemplate("p.");
+        String template = SettingSources.template("p.");
         for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
             String property = s.name().equals("redisUri") ? "p.uri" : "p." + s.name();
             assertTrue(template.contains("## " + s.description() + "\n#" + property + "=" + s.defaultValue() + "\n")

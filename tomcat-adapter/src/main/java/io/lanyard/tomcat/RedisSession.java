@@ -116,32 +116,17 @@ final class RedisSession extends StandardSession {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private void restoreAuthentication() {
-        if (record.getAttribute(AUTH_ATTRIBUTE) instanceof List<?> list && list.size() >= 2) {
-            List<String> values = (List<String>) list;
-            this.authType = values.get(0).isEmpty() ? null : values.get(0);
-            this.principal = new GenericPrincipal(values.get(1), new ArrayList<>(values.subList(2, values.size())));
+        List<String> login = record.login(AUTH_ATTRIBUTE);
+        if (login != null) {
+            this.authType = login.get(0).isEmpty() ? null : login.get(0);
+            this.principal = new GenericPrincipal(login.get(1), new ArrayList<>(login.subList(2, login.size())));
         }
-    }
-
-    /** The user's name in a value of {@link #AUTH_ATTRIBUTE}, or null: who the session belongs to. */
-    static String userName(Object authAttribute) {
-        return authAttribute instanceof List<?> values && values.size() >= 2 ? String.valueOf(values.get(1)) : null;
     }
 
     private void storeAuthentication() {
-        if (principal == null) {
-            record.removeAttribute(AUTH_ATTRIBUTE);
-            return;
-        }
-        List<String> values = new ArrayList<>();
-        values.add(authType == null ? "" : authType);
-        values.add(principal.getName());
-        if (principal instanceof GenericPrincipal gp) {
-            values.addAll(Arrays.asList(gp.getRoles()));
-        }
-        record.setAttribute(AUTH_ATTRIBUTE, List.copyOf(values));
+        record.setLogin(AUTH_ATTRIBUTE, authType, principal == null ? null : principal.getName(),
+                principal instanceof GenericPrincipal gp ? Arrays.asList(gp.getRoles()) : List.of());
     }
 
     @Override

@@ -115,7 +115,7 @@ public class RedisSessionManager extends ManagerBase {
         } catch (LanyardException | IllegalStateException e) {
             throw new LifecycleException("Lanyard: " + e.getMessage(), e);
         }
-        store.containerLogin(RedisSession.AUTH_ATTRIBUTE, RedisSession::userName);
+        store.containerLogin(RedisSession.AUTH_ATTRIBUTE, SessionRecord::loginName);
         context.getServletContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
         store.startExpiry(this::expired);
         mbeanName = store.registerMBean(getDomain() + ":" + getObjectNameKeyProperties()
