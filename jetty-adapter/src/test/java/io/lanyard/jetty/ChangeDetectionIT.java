@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lanyard.jetty.testapp.CountingList;
 import io.lanyard.jetty.testapp.SessionServlet;
+import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.RedisMonitor;
 import io.lanyard.testsupport.RedisServer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -129,6 +131,43 @@ class ChangeDetectionIT {
         } finally {
             SessionServlet.release.countDown();
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A request that joins a session another request holds for long (a long poll), after the
+     * touch interval, shares the old load: the store when the last of them leaves must write the
+     * joining request's access (at most once per interval), or the session would expire
+     * maxInactive after that load although the user was still using it.
+     */
+    @Test
+    void aRequestJoiningALongHeldSessionAfterTheTouchIntervalWritesItsAccess() throws Exception {
+        try (JettyNode b = JettyNode.start("B", redis.uri(), f -> f.set("touchIntervalSeconds", "1"))) {
+            String cookie = b.get("op=create&name=user&value=alice", null).setCookie();
+            String key = b.store().getStore().sessionKey(cookie.substring(0, cookie.indexOf('.')));
+            b.get("op=ttl&value=1800", cookie); // embedded Jetty's sessions never expire by default
+            SessionServlet.held = new CountDownLatch(1);
+            SessionServlet.release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<JettyNode.Reply> first = pool.submit(() -> b.get("op=hold-read&name=user", cookie));
+                assertTrue(SessionServlet.held.await(30, TimeUnit.SECONDS), "the first request holds the session");
+                long held = Long.parseLong(redis.call(j -> j.hget(key, "accessed")));
+                Await.until(Duration.ofSeconds(30), "the touch interval passed", () -> System.currentTimeMillis() > held + 1_500);
+                long joined = System.currentTimeMillis();
+                assertEquals("alice", b.get("op=get&name=user", cookie).body(), "the joining request");
+                // Jetty defers a store of times only until the last request of the session leaves.
+                SessionServlet.release.countDown();
+                assertEquals("alice", first.get(60, TimeUnit.SECONDS).body());
+                long accessed = Long.parseLong(redis.call(j -> j.hget(key, "accessed")));
+                long expiry = Long.parseLong(redis.call(j -> j.hget(key, "expiry")));
+                int maxInactive = Integer.parseInt(redis.call(j -> j.hget(key, "maxInactive")));
+                assertTrue(accessed >= joined - 50, "Redis holds the joining request's access: " + accessed + " < " + joined);
+                assertTrue(expiry >= joined + maxInactive * 1000L, "and an expiry a full timeout after it: " + expiry);
+            } finally {
+                SessionServlet.release.countDown();
+                pool.shutdownNow();
+            }
         }
     }
 }

@@ -14,6 +14,12 @@ final class GivenTimes {
     private boolean given;
     /** The accessed time before the last {@link #accessedSet}, while the access may still set it as lastAccessed; else -1. */
     private long accessedBefore = -1;
+    /** See {@link #held}. */
+    private long heldAccess;
+    private long heldExpiry;
+
+    /** {@link #expiryToWrite}: no metadata to write. */
+    static final long NOTHING = Long.MIN_VALUE;
 
     /** The container sets {@code accessed}, replacing {@code previous}. */
     void accessedSet(long previous) {
@@ -32,20 +38,40 @@ final class GivenTimes {
     }
 
     /**
-     * True when a store's metadata carries nothing but accesses the load already applied to
-     * {@code r} (Redis holds this request's access, or one recent enough: {@link TouchPolicy}),
-     * also those of overlapping requests that shared the load: such a store writes no metadata.
-     * {@code tracked}: the container reported its time changes here; otherwise (a container
-     * object of its own, as Jetty's conformance suite builds) an access is recognised by its times
-     * alone. Starts the next period.
+     * What Redis holds of the session's access, as far as this node knows: after its load (the
+     * stored access, or the load's touch when that was written) or its last store of metadata.
      */
-    boolean onlyThisAccess(SessionRecord r, long created, long accessed, long lastAccessed, int maxInactive,
-                           long cookieSet, boolean tracked) {
+    void held(long accessed, long expiry) {
+        heldAccess = accessed;
+        heldExpiry = expiry;
+    }
+
+    /**
+     * The expiry a store of the container's metadata writes, or {@link #NOTHING}. Nothing when the
+     * metadata carries only accesses (this request's and those of overlapping requests that shared
+     * the load) that what Redis holds still covers ({@link TouchPolicy#isDue}); the touch's expiry
+     * for an access it no longer covers (a request that joined a session held for long, e.g. by a
+     * long poll, after the touch interval: without this write the session would expire early);
+     * {@code expiry} as given when other times changed. {@code tracked}: the container reported its
+     * time changes here; otherwise (a container object of its own, as Jetty's conformance suite
+     * builds) an access is recognised by its times alone. Starts the next period.
+     */
+    long expiryToWrite(SessionRecord r, TouchPolicy touch, long created, long accessed, long lastAccessed, int maxInactive,
+                       long expiry, long cookieSet, boolean tracked) {
         boolean onlyAccesses = tracked ? !given && accessedBefore == -1
                 : lastAccessed == r.lastAccessedTime() && accessed >= r.lastAccessedTime();
         given = false;
         accessedBefore = -1;
-        return r.isTouched() && onlyAccesses && created == r.creationTime() && maxInactive == r.maxInactiveSeconds()
-                && cookieSet == r.cookieSetTime();
+        long write;
+        if (!(r.isTouched() && onlyAccesses && created == r.creationTime() && maxInactive == r.maxInactiveSeconds()
+                && cookieSet == r.cookieSetTime())) {
+            write = expiry;
+        } else if (touch.isDue(accessed, heldAccess, heldExpiry, maxInactive)) {
+            write = touch.expiryFor(accessed, maxInactive);
+        } else {
+            return NOTHING;
+        }
+        held(accessed, write);
+        return write;
     }
 }

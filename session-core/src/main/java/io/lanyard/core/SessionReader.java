@@ -100,7 +100,7 @@ final class SessionReader {
         SessionRecord record = decode(id, hash, bytes);
         if (status == 1) {
             boolean due = touch.isDue(now, record.storedAccessedTime(), record.storedExpiryTime(), record.maxInactiveSeconds());
-            record.touched(now, settings.getNodeName());
+            record.touched(now, settings.getNodeName(), due);
             if (due) {
                 writeTouch(record, now);
             }

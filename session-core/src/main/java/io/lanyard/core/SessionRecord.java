@@ -103,20 +103,19 @@ public final class SessionRecord {
      * Applies a request's access to this copy (Redis holds it, or an access recent enough: see
      * {@link TouchPolicy}); the stored values stay readable.
      */
-    void touched(long now, String node) {
+    void touched(long now, String node, boolean written) {
         lastAccessedTime = accessedTime;
         accessedTime = now;
         expiryTime = touch.expiryFor(now, maxInactiveSeconds);
         lastNode = node;
         loadTouched = true;
+        givenTimes.held(written ? now : storedAccessedTime, written ? expiryTime : storedExpiryTime);
     }
 
     void cookieSetTime(long millis) { this.cookieSetTime = millis; }
 
     /** The session id (the part of the cookie before any route suffix). */
-    public String id() {
-        return id;
-    }
+    public String id() { return id; }
 
     void id(String newId) {
         this.id = newId;
@@ -174,14 +173,15 @@ public final class SessionRecord {
 
     /**
      * A store of a container's metadata (Jetty's {@code SessionData}): nothing when it carries only
-     * accesses the load already applied ({@link GivenTimes#onlyThisAccess}; {@code tracked}: the
+     * accesses that what Redis holds covers ({@link GivenTimes#expiryToWrite}; {@code tracked}: the
      * container reported its time changes through {@link #accessedSet} and {@link #lastAccessedSet}),
-     * else every field as given ({@link #setMetadata}).
+     * else every field as given ({@link #setMetadata}), an access with the touch's expiry.
      */
     public void syncMetadata(long created, long accessed, long lastAccessed, int maxInactive, long expiry, String node,
                              long cookieSet, boolean tracked) {
-        if (!givenTimes.onlyThisAccess(this, created, accessed, lastAccessed, maxInactive, cookieSet, tracked)) {
-            setMetadata(created, accessed, lastAccessed, maxInactive, expiry, node, cookieSet);
+        long write = givenTimes.expiryToWrite(this, touch, created, accessed, lastAccessed, maxInactive, expiry, cookieSet, tracked);
+        if (write != GivenTimes.NOTHING) {
+            setMetadata(created, accessed, lastAccessed, maxInactive, write, node, cookieSet);
         }
     }
 
