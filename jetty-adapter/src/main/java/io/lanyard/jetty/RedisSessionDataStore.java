@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
 import org.slf4j.Logger;
@@ -87,6 +88,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
         String app = settings.getApplication();
+        SessionCache cache = _context.getSessionManager() == null ? null : _context.getSessionManager().getSessionCache();
+        if (cache != null && (cache.getEvictionPolicy() != SessionCache.EVICT_ON_SESSION_EXIT || !cache.isFlushOnResponseCommit())) {
+            LOG.warn("Lanyard [{}]: Jetty's session cache {} keeps sessions between requests or stores them after the response,"
+                    + " so this node can serve a copy another node has changed since; use the session-store-redis module,"
+                    + " or server.addBean(new io.lanyard.jetty.LanyardSessionCacheFactory()) when embedding", app, cache.getClass().getSimpleName());
+        }
         mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
                 + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
         super.doStart();
