@@ -2,9 +2,12 @@ package io.lanyard.core;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,6 +61,11 @@ final class ClusterFigures {
     private final LongAdder aliveSeconds = new LongAdder();
     private final LongAccumulator maxAliveSeconds = new LongAccumulator(Math::max, 0);
     private final ConcurrentLinkedQueue<Deleted> deleted = new ConcurrentLinkedQueue<>();
+    /**
+     * New records already counted as rejected. By identity (SessionRecord keeps Object's equals),
+     * weakly: a lost session's record goes when its request lets go of it.
+     */
+    private final Set<SessionRecord> rejectedRecords = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private volatile Snapshot snapshot = Snapshot.NONE;
 
     ClusterFigures(RedisCalls redis, RedisLayout layout, MetricsRecorder metrics, Clock clock) {
@@ -72,9 +80,15 @@ final class ClusterFigures {
         created.increment();
     }
 
-    /** The first save of a new session failed (Redis unreachable or full, session too large): the session is lost. */
-    void rejected() {
-        rejected.increment();
+    /**
+     * A save of a new session failed (Redis unreachable or full, session too large): the session
+     * is lost. Counted once per record, however often the container tries to store it (Jetty
+     * stores at response commit and again at release).
+     */
+    void rejected(SessionRecord record) {
+        if (rejectedRecords.add(record)) {
+            rejected.increment();
+        }
     }
 
     /**
