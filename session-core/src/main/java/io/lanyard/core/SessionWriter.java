@@ -250,7 +250,7 @@ final class SessionWriter {
      * @return true when it existed
      */
     boolean delete(String id, boolean ended) {
-        List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(), id);
+        List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(RedisLayout.MAX_FIELD_READ), id);
         if (reply.get(1) instanceof byte[] principal) {
             index.removed(RedisLayout.text(principal), id);
         }
