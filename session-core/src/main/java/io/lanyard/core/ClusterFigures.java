@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  *     its counts to one hash per application ({@code <prefix>:<application>:stats}, one key: valid
  *     on Cluster and under the key prefix) with one script ({@code stats.lua}: HINCRBY, max) on
  *     the store's scheduler after every expiry pass, at stop, and when a figure is read and the
- *     last refresh is older than {@link #MAX_AGE_MILLIS}.</li>
+ *     last refresh is older than {@link #MAX_AGE_MILLIS}. The hash lives 29 to 30 days after the
+ *     last refresh of any node ({@link #STATS_TTL_SECONDS}).</li>
  * <li>Active sessions are the entries of the expiry index ({@code ZCARD} of each shard, summed):
  *     sessions that never expire (maxInactive &lt;= 0) are not in the index and not counted; an
  *     expired session counts until a node's expiry pass has run its listeners. An invalidated
@@ -40,6 +41,8 @@ final class ClusterFigures {
     /** A figure read later than this after the last refresh refreshes first. */
     static final long MAX_AGE_MILLIS = 5_000;
     private static final int UNINDEX_BATCH = 500;
+    /** The stats hash's TTL, renewed by the refreshes ({@code stats.lua}): the figures start again from zero after 30 days with no node. */
+    static final long STATS_TTL_SECONDS = 30L * 24 * 3600;
 
     /** The figures as last read from Redis; {@code at} is when (store clock, ms). */
     record Snapshot(long at, long active, long created, long expired, long rejected, long ended, long aliveSeconds,
@@ -162,6 +165,7 @@ final class ClusterFigures {
             args.add(RedisLayout.ascii(c));
         }
         args.add(RedisLayout.ascii(active));
+        args.add(RedisLayout.ascii(STATS_TTL_SECONDS));
         List<?> reply;
         try {
             reply = (List<?>) redis.eval(STATS, layout.statsKey(), args, null);

@@ -136,6 +136,32 @@ class ClusterFiguresIT extends StoreTestBase {
     }
 
     @Test
+    void theStatsHashLivesThirtyDaysAfterTheLastRefreshAndAnIdleRefreshWritesNothing() {
+        RedisSessionStore a = node("a", 1_048_576, firedOnA);
+        created(a, 1800);
+        a.figures().refresh();
+        String stats = "lanyard:shop:stats";
+        long thirtyDays = Duration.ofDays(30).toSeconds();
+        long ttl = raw.ttl(stats);
+        assertTrue(ttl > thirtyDays - 60 && ttl <= thirtyDays, "TTL " + ttl);
+
+        long changes = changesInRedis();
+        a.figures().refresh();
+        assertEquals(changes, changesInRedis(), "nothing to add, TTL fresh: no write");
+
+        raw.expire(stats, Duration.ofDays(2).toSeconds()); // as if no node had refreshed for 28 days
+        a.figures().refresh();
+        assertTrue(raw.ttl(stats) > thirtyDays - 60, "renewed: " + raw.ttl(stats));
+        assertEquals(1, a.figures().refresh().created(), "the counts stay");
+    }
+
+    /** Redis's count of writes since its last snapshot (the test server never saves). */
+    private static long changesInRedis() {
+        return raw.info("persistence").lines().filter(l -> l.startsWith("rdb_changes_since_last_save:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElseThrow();
+    }
+
+    @Test
     void figuresAreReadAtMostEveryFiveSecondsAndCountsReachRedisAtStop() {
         RedisSessionStore a = node("a", 1_048_576, firedOnA);
         RedisSessionStore b = node("b", 1_048_576, firedOnB);
