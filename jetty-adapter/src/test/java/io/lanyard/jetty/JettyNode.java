@@ -53,6 +53,11 @@ public final class JettyNode implements AutoCloseable {
         };
         store.setRedisUri(redisUri);
         store.set("nodeName", name);
+        // Tests drive expiry themselves (store().scavenge()) or set their own interval: the core's
+        // own passes come rarely, so a pass (which also flushes the cluster figures, a write) does
+        // not land inside a test that counts Redis commands or writes.
+        store.set("scavengeIntervalSeconds", 300);
+        store.set("gracePeriodSeconds", 700); // at least 2 x the interval + the claim lease
         config.accept(store);
         server.addBean(store);
         // Non-sticky: one shared session object while requests use it, re-read for the next one.

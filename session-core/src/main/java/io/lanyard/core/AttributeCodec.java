@@ -277,7 +277,8 @@ final class AttributeCodec {
             return false;
         }
         for (Object e : elements) {
-            if (!isImmutableType(e.getClass()) && (depth == 0 || !isImmutableCollection(e, depth - 1))) {
+            // Stream.toList's lists are of this class and may hold nulls: simply re-encoded.
+            if (e == null || !isImmutableType(e.getClass()) && (depth == 0 || !isImmutableCollection(e, depth - 1))) {
                 return false;
             }
         }
@@ -294,7 +295,6 @@ final class AttributeCodec {
     private static final ClassValue<Boolean> IMMUTABLE_COLLECTION_TYPE = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> type) {
-            // No null elements in these: e.getClass() above is safe.
             return type.getName().startsWith("java.util.ImmutableCollections$") && type.getClassLoader() == null
                     && (java.util.Collection.class.isAssignableFrom(type) || java.util.Map.class.isAssignableFrom(type));
         }

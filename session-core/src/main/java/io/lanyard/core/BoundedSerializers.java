@@ -69,7 +69,7 @@ final class BoundedSerializers {
         kryo.addDefaultSerializer(TreeMap.class, new SortedMap());
         kryo.addDefaultSerializer(ConcurrentSkipListMap.class, new SortedMap());
 
-        BoundedCollectionSerializer immutableList = new Rebuilt(false, false, items -> List.of(items));
+        BoundedCollectionSerializer immutableList = new ImmutableList();
         BoundedCollectionSerializer immutableSet = new Rebuilt(false, true, items -> Set.of(items));
         for (Class<?> type : List.of(List.of().getClass(), List.of(1).getClass(), List.of(1, 2, 3, 4).getClass(),
                 List.of(1, 2, 3, 4).subList(0, 2).getClass())) {
@@ -161,7 +161,7 @@ final class BoundedSerializers {
      * {@code Arrays.asList}): the finished value is what other references point to. {@code Set.of}
      * places elements by probing, so its elements pass {@link HashGuard#checkProbed} first.
      */
-    private static final class Rebuilt extends BoundedCollectionSerializer<Collection<Object>> {
+    private static class Rebuilt extends BoundedCollectionSerializer<Collection<Object>> {
         private final boolean probed;
         private final Function<Object[], Collection<Object>> factory;
 
@@ -182,6 +182,60 @@ final class BoundedSerializers {
                 HashGuard.checkProbed(items, items.length, ((BoundedInput) input).budget());
             }
             return factory.apply(items);
+        }
+    }
+
+    /**
+     * {@code List.of} and {@code Stream.toList} (JDK 16+), whose lists are of the same classes but
+     * may hold nulls. Such a list is decoded as {@code Stream.toList} would build it, so it encodes
+     * to the same bytes again. Kryo's writer, told (for the bytes {@code List.of} values always had)
+     * that elements are never null, would fail on a null among elements of one class: such a list is
+     * written in Kryo's form for elements of different classes (each with its class, null as null),
+     * which the reader already reads.
+     */
+    private static final class ImmutableList extends Rebuilt {
+        ImmutableList() {
+            super(false, false, ImmutableList::rebuild);
+        }
+
+        private static Collection<Object> rebuild(Object[] items) {
+            for (Object item : items) {
+                if (item == null) {
+                    return Arrays.stream(items).toList();
+                }
+            }
+            return List.of(items);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output output, Collection<Object> list) {
+            if (list == null || !holdsNullAndElement(list)) {
+                super.write(kryo, output, list);
+                return;
+            }
+            // As CollectionSerializer.write: the generic element class is pushed, then popped.
+            Class<?> generic = kryo.getGenerics().nextGenericClass();
+            try {
+                if (generic != null && kryo.isFinal(generic)) {
+                    throw new KryoException("a list of final element class " + generic.getName() + " holds a null");
+                }
+                output.writeVarIntFlag(false, list.size() + 1, true);
+                for (Object element : list) {
+                    kryo.writeClassAndObject(output, element);
+                }
+            } finally {
+                kryo.getGenerics().popGenericType();
+            }
+        }
+
+        private static boolean holdsNullAndElement(Collection<Object> list) {
+            boolean hasNull = false;
+            boolean hasElement = false;
+            for (Object element : list) { // not contains(null): List.of's lists throw on it
+                hasNull |= element == null;
+                hasElement |= element != null;
+            }
+            return hasNull && hasElement;
         }
     }
 

@@ -2,9 +2,12 @@ package io.lanyard.core;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,7 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  *     its counts to one hash per application ({@code <prefix>:<application>:stats}, one key: valid
  *     on Cluster and under the key prefix) with one script ({@code stats.lua}: HINCRBY, max) on
  *     the store's scheduler after every expiry pass, at stop, and when a figure is read and the
- *     last refresh is older than {@link #MAX_AGE_MILLIS}.</li>
+ *     last refresh is older than {@link #MAX_AGE_MILLIS}. The hash lives 29 to 30 days after the
+ *     last refresh of any node ({@link #STATS_TTL_SECONDS}).</li>
  * <li>Active sessions are the entries of the expiry index ({@code ZCARD} of each shard, summed):
  *     sessions that never expire (maxInactive &lt;= 0) are not in the index and not counted; an
  *     expired session counts until a node's expiry pass has run its listeners. An invalidated
@@ -37,6 +41,8 @@ final class ClusterFigures {
     /** A figure read later than this after the last refresh refreshes first. */
     static final long MAX_AGE_MILLIS = 5_000;
     private static final int UNINDEX_BATCH = 500;
+    /** The stats hash's TTL, renewed by the refreshes ({@code stats.lua}): the figures start again from zero after 30 days with no node. */
+    static final long STATS_TTL_SECONDS = 30L * 24 * 3600;
 
     /** The figures as last read from Redis; {@code at} is when (store clock, ms). */
     record Snapshot(long at, long active, long created, long expired, long rejected, long ended, long aliveSeconds,
@@ -58,6 +64,11 @@ final class ClusterFigures {
     private final LongAdder aliveSeconds = new LongAdder();
     private final LongAccumulator maxAliveSeconds = new LongAccumulator(Math::max, 0);
     private final ConcurrentLinkedQueue<Deleted> deleted = new ConcurrentLinkedQueue<>();
+    /**
+     * New records already counted as rejected. By identity (SessionRecord keeps Object's equals),
+     * weakly: a lost session's record goes when its request lets go of it.
+     */
+    private final Set<SessionRecord> rejectedRecords = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private volatile Snapshot snapshot = Snapshot.NONE;
 
     ClusterFigures(RedisCalls redis, RedisLayout layout, MetricsRecorder metrics, Clock clock) {
@@ -72,9 +83,15 @@ final class ClusterFigures {
         created.increment();
     }
 
-    /** The first save of a new session failed (Redis unreachable or full, session too large): the session is lost. */
-    void rejected() {
-        rejected.increment();
+    /**
+     * A save of a new session failed (Redis unreachable or full, session too large): the session
+     * is lost. Counted once per record, however often the container tries to store it (Jetty
+     * stores at response commit and again at release).
+     */
+    void rejected(SessionRecord record) {
+        if (rejectedRecords.add(record)) {
+            rejected.increment();
+        }
     }
 
     /**
@@ -148,6 +165,7 @@ final class ClusterFigures {
             args.add(RedisLayout.ascii(c));
         }
         args.add(RedisLayout.ascii(active));
+        args.add(RedisLayout.ascii(STATS_TTL_SECONDS));
         List<?> reply;
         try {
             reply = (List<?>) redis.eval(STATS, layout.statsKey(), args, null);

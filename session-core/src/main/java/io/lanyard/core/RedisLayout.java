@@ -40,6 +40,11 @@ final class RedisLayout {
      */
     static final long REVOKED_EXPIRY = 1;
     static final String ATTRIBUTE_PREFIX = "a:";
+    /**
+     * Longest metadata or principal value a script reads out of a hash for the node ({@code delete.lua}):
+     * a principal is a user name, the rest are numbers; a longer value (crafted, megabytes) stays in Redis.
+     */
+    static final byte[] MAX_FIELD_READ = ascii(1024);
 
     private final String sessionKeyPrefix;
     private final String indexKeyPrefix;

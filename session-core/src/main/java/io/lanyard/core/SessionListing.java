@@ -13,7 +13,8 @@ import java.util.List;
  * capped at {@link #MAX_LISTED}: the entries with the latest expiry in the expiry index (roughly
  * the most recently created), each with its metadata only. Bounded whatever the number of
  * sessions: one {@code ZREVRANGE} per shard and one pipelined {@code HMGET} per listed session;
- * attributes are not read. Signed-out entries ({@code r:}) and entries whose hash is gone
+ * attributes are not read (off the request path, the metadata fields are read uncapped: a crafted
+ * huge one of a listed session reaches the operator's node). Signed-out entries ({@code r:}) and entries whose hash is gone
  * (invalidated, not yet dropped from the index) are left out.
  */
 final class SessionListing {

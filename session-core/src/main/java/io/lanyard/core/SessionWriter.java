@@ -56,7 +56,7 @@ final class SessionWriter {
             return saveLocked(record, forgetReads);
         } catch (RuntimeException e) {
             if (record.isNew()) {
-                store.figures().rejected(); // its first save failed: the new session is lost
+                store.figures().rejected(record); // not stored yet, and this save failed: the new session is lost
             }
             throw e;
         } finally {
@@ -192,6 +192,7 @@ final class SessionWriter {
             throw new IllegalArgumentException("invalid new session id");
         }
         lock(record);
+        boolean isNew = record.isNew();
         try {
             long start = System.nanoTime();
             String oldId = record.id();
@@ -223,12 +224,20 @@ final class SessionWriter {
             if (result == -1) {
                 throw new LanyardException.SessionIdCollisionException(newId);
             }
+            if (isNew) {
+                store.figures().created(); // a new session's first write (login in the creating request)
+            }
             Changes.committedAll(record, copy, result);
             withheld.forEach(record.stored::remove);
             if (principal != null) {
                 signIn(record, Changes.only(record, codec, withheld), principal, start, false);
             }
             return true;
+        } catch (RuntimeException e) {
+            if (record.isNew()) {
+                store.figures().rejected(record); // as in save
+            }
+            throw e;
         } finally {
             record.saveLock.unlock();
         }
@@ -241,7 +250,7 @@ final class SessionWriter {
      * @return true when it existed
      */
     boolean delete(String id, boolean ended) {
-        List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(), id);
+        List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(RedisLayout.MAX_FIELD_READ), id);
         if (reply.get(1) instanceof byte[] principal) {
             index.removed(RedisLayout.text(principal), id);
         }

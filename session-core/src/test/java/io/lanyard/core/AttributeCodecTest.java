@@ -287,6 +287,24 @@ class AttributeCodecTest {
     }
 
     @Test
+    void anImmutableListHoldingNullsRoundTripsAndIsReEncoded() throws Exception {
+        // Stream.toList (JDK 16+) gives the class of List.of(a, b, c), but it may hold nulls.
+        List<String> withNull = java.util.stream.Stream.of("a", null, "b").toList();
+        List<Object> values = List.of(withNull, java.util.stream.Stream.of((String) null).toList(),
+                java.util.stream.Stream.of(1, null, "b").toList(), List.of(withNull, List.of("x")));
+        for (Object value : values) {
+            assertFalse(AttributeCodec.isImmutable(value), "a null element is not looked into: " + value);
+            byte[] bytes = codec.encode(value);
+            Object back = codec.decode(bytes);
+            assertEquals(value, back);
+            assertThrows(UnsupportedOperationException.class, () -> ((List<?>) back).set(0, null), "still unmodifiable");
+            assertArrayEquals(bytes, codec.encode(back), "decoded, it encodes to the same bytes: no spurious write");
+        }
+        assertEquals(Arrays.asList(null, "b"), roundTrip(withNull.subList(1, 3)), "a view of one");
+        assertEquals(List.of("a", "b", "c"), roundTrip(List.of("a", "b", "c")), "List.of's bytes unchanged");
+    }
+
+    @Test
     void encodeIfChangedAnswersNullForTheSameBytes() {
         Cart cart = new Cart();
         byte[] stored = codec.encode(cart);

@@ -106,6 +106,62 @@ class ClusterFiguresIT extends StoreTestBase {
     }
 
     @Test
+    void aNewSessionFirstWrittenByAnIdChangeIsCountedOnce() {
+        RedisSessionStore a = node("a", 1_048_576, firedOnA);
+        SessionRecord r = a.create(newId(), 1800); // getSession(true), then a login with a new id in the same request
+        r.setAttribute("user", "u");
+        String newId = newId();
+        assertTrue(a.changeId(r, newId));
+        r.setAttribute("user", "v");
+        assertEquals(SaveResult.SAVED, a.save(r), "the request's end stores its changes");
+        assertTrue(a.delete(newId));
+        ClusterFigures.Snapshot f = a.figures().refresh();
+        assertEquals(1, f.created(), "created once: by the id change");
+        assertEquals(1, f.ended());
+    }
+
+    @Test
+    void anOversizedNewSessionIsRejectedOnceHoweverOftenItIsStored() {
+        RedisSessionStore a = node("a", 1024, firedOnA);
+        SessionRecord oversized = a.create(newId(), 1800);
+        oversized.setAttribute("blob", "x".repeat(4096));
+        // Jetty stores at response commit and again at release
+        assertThrows(LanyardException.SessionTooLargeException.class, () -> a.save(oversized));
+        assertThrows(LanyardException.SessionTooLargeException.class, () -> a.save(oversized, true));
+        assertThrows(LanyardException.SessionTooLargeException.class, () -> a.changeId(oversized, newId()));
+        SessionRecord other = a.create(newId(), 1800);
+        other.setAttribute("blob", "y".repeat(4096));
+        assertThrows(LanyardException.SessionTooLargeException.class, () -> a.save(other));
+        assertEquals(2, a.figures().refresh().rejected(), "two sessions rejected");
+    }
+
+    @Test
+    void theStatsHashLivesThirtyDaysAfterTheLastRefreshAndAnIdleRefreshWritesNothing() {
+        RedisSessionStore a = node("a", 1_048_576, firedOnA);
+        created(a, 1800);
+        a.figures().refresh();
+        String stats = "lanyard:shop:stats";
+        long thirtyDays = Duration.ofDays(30).toSeconds();
+        long ttl = raw.ttl(stats);
+        assertTrue(ttl > thirtyDays - 60 && ttl <= thirtyDays, "TTL " + ttl);
+
+        long changes = changesInRedis();
+        a.figures().refresh();
+        assertEquals(changes, changesInRedis(), "nothing to add, TTL fresh: no write");
+
+        raw.expire(stats, Duration.ofDays(2).toSeconds()); // as if no node had refreshed for 28 days
+        a.figures().refresh();
+        assertTrue(raw.ttl(stats) > thirtyDays - 60, "renewed: " + raw.ttl(stats));
+        assertEquals(1, a.figures().refresh().created(), "the counts stay");
+    }
+
+    /** Redis's count of writes since its last snapshot (the test server never saves). */
+    private static long changesInRedis() {
+        return raw.info("persistence").lines().filter(l -> l.startsWith("rdb_changes_since_last_save:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElseThrow();
+    }
+
+    @Test
     void figuresAreReadAtMostEveryFiveSecondsAndCountsReachRedisAtStop() {
         RedisSessionStore a = node("a", 1_048_576, firedOnA);
         RedisSessionStore b = node("b", 1_048_576, firedOnB);

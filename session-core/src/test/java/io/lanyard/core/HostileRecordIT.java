@@ -183,6 +183,25 @@ class HostileRecordIT extends StoreTestBase {
         assertEquals(huge.length(), raw.hstrlen(a.sessionKey(id), "expiry"), "left in Redis untouched");
     }
 
+    /** An invalidate reads the principal, expiry and created fields capped too: huge crafted ones stay in Redis, and go with the hash. */
+    @Test
+    void anInvalidateNeverReadsCraftedHugeFields() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        a.save(a.create(id, 60));
+        String huge = "1".repeat(4 * 1024 * 1024);
+        for (String field : List.of("principal", "expiry", "created")) {
+            raw.hset(a.sessionKey(id), field, huge);
+        }
+        long sentBefore = bytesSentByRedis();
+
+        assertTrue(a.delete(id), "invalidated");
+        assertFalse(raw.exists(a.sessionKey(id)), "the hash is gone");
+
+        long sent = bytesSentByRedis() - sentBefore;
+        assertTrue(sent < 1024 * 1024, "Redis sent " + sent + " bytes");
+    }
+
     /** On the request path (Tomcat's) unreadable metadata is no session, with one WARNING per id. */
     @Test
     void unreadableMetadataIsNoSessionOnTheRequestPathLoggedOncePerSession() {

@@ -13,21 +13,27 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The core's java.util.logging records reach an adapter's handler while at least one store given
  * it runs, and java.util.logging is as before once the last one has stopped or failed to start.
+ * The logging configuration is global to the JVM: the handler keeps only this test's own probe
+ * records (a store another test left running may log meanwhile), and "as before" is compared
+ * with what was there before.
  */
 class LogRouteTest {
     /** Held strongly while the test runs (java.util.logging keeps loggers weakly). */
     private final Logger lanyard = Logger.getLogger("io.lanyard");
-    private final Logger core = Logger.getLogger("io.lanyard.core.Probe");
+    private final Logger core = Logger.getLogger("io.lanyard.core.LogRouteTest.Probe");
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord record) {
-            seen.add(record.getMessage());
+            if (core.getName().equals(record.getLoggerName())) {
+                seen.add(record.getMessage());
+            }
         }
 
         @Override
@@ -41,6 +47,11 @@ class LogRouteTest {
 
     private boolean attached() {
         return Arrays.asList(lanyard.getHandlers()).contains(handler);
+    }
+
+    @BeforeEach
+    void noRouteOpen() {
+        assertTrue(lanyard.getUseParentHandlers(), "another test left a store with a log handler running");
     }
 
     @Test
@@ -80,9 +91,10 @@ class LogRouteTest {
         assertTrue(lanyard.getUseParentHandlers());
 
         LanyardSettings plain = new LanyardSettings();
+        List<Handler> before = List.of(lanyard.getHandlers());
         LogRoute.open(plain);
         assertTrue(lanyard.getUseParentHandlers());
-        assertEquals(0, lanyard.getHandlers().length);
+        assertEquals(before, List.of(lanyard.getHandlers()));
         LogRoute.close(plain);
     }
 }

@@ -3,7 +3,10 @@
 -- ARGV[1] sessions created  ARGV[2] sessions expired  ARGV[3] sessions rejected
 -- ARGV[4] sessions ended (alive times counted)  ARGV[5] their alive times summed (s)
 -- ARGV[6] the longest of those alive times (s)  ARGV[7] sessions in the expiry index now
+-- ARGV[8] the hash's time to live (s)
 -- Counters are added (HINCRBY), maxima kept (max), so every node's deltas add up in any order.
+-- The hash lives ARGV[8] seconds after the last refresh of any node (no hash without a TTL); its
+-- TTL is renewed only when a day of it has passed, so a refresh with nothing to add writes nothing.
 -- Returns {created, expired, rejected, ended, aliveSeconds, maxAliveSeconds, maxActive}.
 local counters = {'created', 'expired', 'rejected', 'ended', 'aliveSeconds'}
 for i, field in ipairs(counters) do
@@ -13,4 +16,6 @@ for i, field in ipairs({'maxAliveSeconds', 'maxActive'}) do
   local v = tonumber(ARGV[5 + i])
   if v > (tonumber(redis.call('HGET', KEYS[1], field)) or -1) then redis.call('HSET', KEYS[1], field, ARGV[5 + i]) end
 end
+local ttl = tonumber(ARGV[8])
+if redis.call('TTL', KEYS[1]) < ttl - 86400 then redis.call('EXPIRE', KEYS[1], ttl) end
 return redis.call('HMGET', KEYS[1], 'created', 'expired', 'rejected', 'ended', 'aliveSeconds', 'maxAliveSeconds', 'maxActive')
