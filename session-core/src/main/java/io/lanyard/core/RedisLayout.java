@@ -41,10 +41,12 @@ final class RedisLayout {
     static final long REVOKED_EXPIRY = 1;
     static final String ATTRIBUTE_PREFIX = "a:";
     /**
-     * Longest metadata or principal value a script reads out of a hash for the node ({@code delete.lua}):
-     * a principal is a user name, the rest are numbers; a longer value (crafted, megabytes) stays in Redis.
+     * Longest metadata or principal value a script reads out of a hash for the node ({@code delete.lua},
+     * {@code state.lua}): a principal is a user name, the rest are numbers; a longer value (crafted,
+     * megabytes) stays in Redis.
      */
-    static final byte[] MAX_FIELD_READ = ascii(1024);
+    static final int MAX_FIELD_LENGTH = 1024;
+    static final byte[] MAX_FIELD_READ = ascii(MAX_FIELD_LENGTH);
 
     private final String sessionKeyPrefix;
     private final String indexKeyPrefix;

@@ -18,8 +18,6 @@ final class SessionReader {
     private static final LuaScript TOUCH = LuaScript.load("touch", LuaScript.Access.WRITE);
     private static final LuaScript STATE = LuaScript.load("state", LuaScript.Access.READ);
     /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
-    private static final int STATE_MAX_LENGTH = 1024;
-    private static final byte[] STATE_MAX = RedisLayout.ascii(STATE_MAX_LENGTH);
 
     private final RedisSessionStore store;
     private final RedisCalls redis;
@@ -224,11 +222,11 @@ final class SessionReader {
     /**
      * The session's {@code expiry}, {@code principal} and {@code revoked} fields, {@code null} where
      * absent. One command: a script that sends a value only when it is at most
-     * {@value #STATE_MAX_LENGTH} bytes, so a crafted value of megabytes stays in Redis; a longer one
+     * {@value RedisLayout#MAX_FIELD_LENGTH} bytes, so a crafted value of megabytes stays in Redis; a longer one
      * comes back empty (not a number, not a name).
      */
     java.util.List<byte[]> storedState(String id) {
-        List<?> reply = (List<?>) redis.eval(STATE, layout.sessionKey(id), List.of(STATE_MAX), id);
+        List<?> reply = (List<?>) redis.eval(STATE, layout.sessionKey(id), List.of(RedisLayout.MAX_FIELD_READ), id);
         List<byte[]> state = new ArrayList<>(3);
         for (int i = 0; i < 3; i++) {
             Object v = i < reply.size() ? reply.get(i) : null;
