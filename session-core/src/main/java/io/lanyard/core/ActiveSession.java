@@ -19,7 +19,9 @@ import java.util.function.Function;
  *     on a future, each until its own deadline (connect + read timeout from when it starts
  *     waiting), then fail with {@link LanyardException.RedisUnavailableException}. No lock is held
  *     across Redis I/O, so however many requests carry one cookie, none waits longer than its
- *     own timeouts.</li>
+ *     own timeouts. A request that joins after the load records its access (store clock); a
+ *     save writes it when what Redis holds no longer covers it, at most once per touch interval
+ *     ({@link GivenTimes#joinedAccessDue}), so a long request cannot let the session expire early.</li>
  * <li>Saves of one record are serialized by the store (a per-record lock taken with a deadline),
  *     so concurrent requests each write their own changes without overwriting a newer value with
  *     an older one.</li>
@@ -47,6 +49,8 @@ public final class ActiveSession {
     private SessionRecord attachedTo;
     private Runnable beforeLastSave = () -> { };
     private Runnable afterLast = () -> { };
+    /** Store time of the latest request that joined this entry (0: none): see {@link #save}. */
+    private long joinedAt;
 
     ActiveSession(RedisSessionStore store, String id, ActiveSession predecessor) {
         this.store = store;
@@ -61,6 +65,7 @@ public final class ActiveSession {
             return false;
         }
         users++;
+        joinedAt = store.now();
         return true;
     }
 
@@ -195,20 +200,33 @@ public final class ActiveSession {
     }
 
     /**
-     * Stores what changed (nothing is sent when nothing changed). Does nothing when the session
+     * Stores what changed (nothing is sent when nothing changed), and the access of a request that
+     * joined this entry after its load when it is due (see {@link TouchPolicy}): every user's save
+     * carries it, so it is written when the first of them leaves, not only when the longest one
+     * (a long poll) does. Does nothing when the session
      * was never loaded or no longer exists here.
      *
      * @return what the save did, or {@code null} when there was nothing to save
      */
     SaveResult save() {
         SessionRecord r;
+        long joined;
         synchronized (this) {
             if (!isLoaded()) {
                 return null;
             }
             r = load.join();
+            joined = joinedAt;
         }
-        return r == null ? null : store.save(r);
+        if (r == null) {
+            return null;
+        }
+        if (joined != 0) {
+            // Joiners share the load, so its touch did not write their accesses: the save writes
+            // the latest when what Redis holds no longer covers it (GivenTimes#joinedAccessDue).
+            r.givenTimes.joined(joined);
+        }
+        return store.save(r);
     }
 
     /**

@@ -7,16 +7,20 @@ package io.lanyard.core;
  * {@code lastAccessed} to the previous {@code accessed}: that pair is an access, which the core
  * records itself (the load's touch). Any other change of these times (set as given, e.g. by a
  * store that keeps later times) is persisted by the next save. One per record; guarded, as the
- * container's own times, by the container's lock of the session.
+ * container's own times, by the container's lock of the session. Also keeps what Redis holds of
+ * the access ({@link #held}), against which both a container's store and a request that joined the
+ * core's {@link ActiveSession} after its load ({@link #joined}) decide whether an access is due.
  */
 final class GivenTimes {
     /** Times were set other than by accesses since the last store. */
     private boolean given;
     /** The accessed time before the last {@link #accessedSet}, while the access may still set it as lastAccessed; else -1. */
     private long accessedBefore = -1;
-    /** See {@link #held}. */
-    private long heldAccess;
-    private long heldExpiry;
+    /** See {@link #held}. Volatile: the core's request lifecycle reads them in any request's save. */
+    private volatile long heldAccess;
+    private volatile long heldExpiry;
+    /** The latest access of a request that joined the loaded session ({@link #joined}); 0 when none. */
+    private final java.util.concurrent.atomic.AtomicLong joined = new java.util.concurrent.atomic.AtomicLong();
 
     /** {@link #expiryToWrite}: no metadata to write. */
     static final long NOTHING = Long.MIN_VALUE;
@@ -44,6 +48,25 @@ final class GivenTimes {
     void held(long accessed, long expiry) {
         heldAccess = accessed;
         heldExpiry = expiry;
+    }
+
+    /**
+     * A request at {@code access} joined this record's {@link ActiveSession} after its load (single
+     * flight): the load's touch did not write its access. The next save writes it when due.
+     */
+    void joined(long access) {
+        joined.accumulateAndGet(access, Math::max);
+    }
+
+    /**
+     * The access of a joined request ({@link #joined}) that what Redis holds no longer covers
+     * ({@link TouchPolicy#isDue}: a request joining a session held for long, e.g. by a long poll,
+     * after the touch interval; without its write the session would expire early), or
+     * {@link #NOTHING}. Within the interval of what is held, nothing: at most one write per interval.
+     */
+    long joinedAccessDue(TouchPolicy touch, int maxInactive) {
+        long access = joined.get();
+        return access > heldAccess && touch.isDue(access, heldAccess, heldExpiry, maxInactive) ? access : NOTHING;
     }
 
     /**

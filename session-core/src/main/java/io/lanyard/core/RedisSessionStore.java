@@ -59,8 +59,8 @@ public final class RedisSessionStore implements AutoCloseable {
         this.listing = new SessionListing(redis, layout, metrics, touch);
         this.principals = new Principals(settings);
         this.index = new PrincipalIndex(this, redis, layout, settings, metrics);
-        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index);
         this.reader = new SessionReader(this, redis, layout, settings, metrics, codec, touch);
+        this.writer = new SessionWriter(this, redis, layout, settings, metrics, codec, principals, index, reader);
         this.expiry = new Expiry(this, writer, reader, index, redis, layout, settings, metrics, clock, scheduler);
         this.view = new StoreView(settings, metrics.view(), redis, LOG, table::size, index, figures);
     }

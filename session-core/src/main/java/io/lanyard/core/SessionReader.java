@@ -136,12 +136,30 @@ final class SessionReader {
     }
 
     /**
-     * Writes the access just applied to {@code r} (one command, at most once per touch interval and
-     * session). Skipped, not fatal, when Redis cannot take it: the load has served the request, and
-     * the stored expiry still covers maxInactive after the previous touch (a full Redis logs once,
-     * an unreachable one opens the breaker, which logs once).
+     * Applies to {@code r} the access of a request that joined it after its load, when what Redis
+     * holds no longer covers it ({@link GivenTimes#joinedAccessDue}), as the load's touch applies
+     * its own; the caller's save then writes it, or {@link #writeTouch} when the save has nothing
+     * else to write. Called under the record's save lock.
+     *
+     * @return true when applied (Redis is taken to hold it from now, so later joiners within the
+     *         interval write nothing)
      */
-    private void writeTouch(SessionRecord r, long now) {
+    boolean applyJoinedAccess(SessionRecord r) {
+        long access = r.givenTimes.joinedAccessDue(touch, r.maxInactiveSeconds());
+        if (access == GivenTimes.NOTHING) {
+            return false;
+        }
+        r.touched(access, settings.getNodeName(), true);
+        return true;
+    }
+
+    /**
+     * Writes the access just applied to {@code r} at {@code now} (one command, at most once per
+     * touch interval and session). Skipped, not fatal, when Redis cannot take it: the load has
+     * served the request, and the stored expiry still covers maxInactive after the previous touch
+     * (a full Redis logs once, an unreachable one opens the breaker, which logs once).
+     */
+    void writeTouch(SessionRecord r, long now) {
         List<byte[]> args = List.of(RedisLayout.ascii(now), graceMillis, node,
                 RedisLayout.ascii(r.maxInactiveSeconds()), RedisLayout.ascii(r.expiryTime()));
         try {

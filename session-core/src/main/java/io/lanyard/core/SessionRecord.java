@@ -54,8 +54,8 @@ public final class SessionRecord {
     volatile String storedPrincipal;
     /** Decides the expiry this record's accesses and timeout changes give (one touch interval late). */
     private final TouchPolicy touch;
-    /** A container's time changes since the last store ({@link #syncMetadata}). */
-    private final GivenTimes givenTimes = new GivenTimes();
+    /** A container's time changes since the last store ({@link #syncMetadata}); what Redis holds of the access. */
+    final GivenTimes givenTimes = new GivenTimes();
 
     final ConcurrentHashMap<String, Object> attributes = new ConcurrentHashMap<>();
     /** Bytes of each attribute as they are in Redis (as loaded, or as this node last wrote them, or an encoding of the same value). */

@@ -31,13 +31,16 @@ final class SessionWriter {
     private final AttributeCodec codec;
     private final Principals principals;
     private final PrincipalIndex index;
+    private final SessionReader reader;
     private final LogOnce loggedFailures = new LogOnce();
     private final byte[] graceMillis;
     private final byte[] node;
 
     SessionWriter(RedisSessionStore store, RedisCalls redis, RedisLayout layout, LanyardSettings settings,
-                  MetricsRecorder metrics, AttributeCodec codec, Principals principals, PrincipalIndex index) {
+                  MetricsRecorder metrics, AttributeCodec codec, Principals principals, PrincipalIndex index,
+                  SessionReader reader) {
         this.principals = principals;
+        this.reader = reader;
         this.index = index;
         this.store = store;
         this.redis = redis;
@@ -67,14 +70,17 @@ final class SessionWriter {
     private SaveResult saveLocked(SessionRecord record, boolean forgetReads) {
         long start = System.nanoTime();
         String id = record.id();
+        // A request that joined the loaded session after the touch interval: its access goes with
+        // this save's changes (save.lua writes the record's access), or alone as a touch.
+        boolean accessDue = !record.isNew() && reader.applyJoinedAccess(record);
         if (!record.isNew() && !Changes.mayHaveChanged(record)) {
-            return SaveResult.UNCHANGED; // nothing set, removed or read that could have changed: no encoding at all
+            return unchanged(record, accessDue); // nothing set, removed or read that could have changed: no encoding at all
         }
         Changes.Delta delta = Changes.delta(record, codec);
         logFailures(id, delta.failures());
         if (!record.isNew() && delta.isEmpty()) {
             Changes.committed(record, delta, 0, forgetReads);
-            return SaveResult.UNCHANGED;
+            return unchanged(record, accessDue);
         }
         checkSize(id, delta.totalBytes());
         boolean timeoutChanged = !record.isNew() && delta.metadataChanged();
@@ -93,6 +99,14 @@ final class SessionWriter {
             }
         }
         return write(record, delta, null, start, forgetReads) == 0 ? SaveResult.GONE : SaveResult.SAVED;
+    }
+
+    /** No attribute changed: only a due access of a joined request is written, as the load's touch. */
+    private SaveResult unchanged(SessionRecord record, boolean accessDue) {
+        if (accessDue) {
+            reader.writeTouch(record, record.accessedTime());
+        }
+        return SaveResult.UNCHANGED;
     }
 
     /**

@@ -488,6 +488,54 @@ class EmbeddedTomcatIT {
         }
     }
 
+    /**
+     * A request that joins a session held for long on the same node (a long poll) shares its load,
+     * so that load's touch did not write its access: its own save does, once past the touch
+     * interval (auto: 60 s for the 30 min timeout), so the session cannot expire less than
+     * maxInactive after it. Written when the joiner leaves, not when the long request does, which
+     * may outlive the joiner's timeout. A joiner within the interval of what Redis holds sends nothing.
+     */
+    @Test
+    void aRequestJoiningALongHeldSessionAfterTheTouchIntervalWritesItsAccess() throws Exception {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/create"));
+        clock.advance(Duration.ofSeconds(61));
+        browser.get(a.url("/s/get?name=x")); // warm-up: load and touch scripts loaded on a's connection
+        String key = "lanyard:app:s:{" + browser.sessionId() + "}";
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Jedis jedis = redis.jedis(); RedisMonitor monitor = RedisMonitor.start(redis)) {
+            Future<String> held = holdSessionOnA(browser, pool);
+            clock.advance(Duration.ofSeconds(1));
+            monitor.clear();
+            assertEquals("null", browser.get(a.url("/s/get?name=x")));
+            assertEquals(List.of(), monitor.clientCommands(), "a read-only joiner within the touch interval sends nothing");
+
+            clock.advance(Duration.ofSeconds(61)); // past the touch interval, the long request still running
+            long joinedAt = clock.millis();
+            monitor.clear();
+            assertEquals("null", browser.get(a.url("/s/get?name=x")));
+            List<String> joined = monitor.clientCommands();
+            assertEquals(1, joined.size(), "one write of the joiner's access: " + joined);
+            assertEquals(joinedAt, Long.parseLong(jedis.hget(key, "accessed")), "Redis holds the joiner's access");
+            long expiry = Long.parseLong(jedis.hget(key, "expiry"));
+            assertTrue(expiry >= joinedAt + 1_800_000, "expiry " + expiry + " covers maxInactive after the joiner's access " + joinedAt);
+            assertTrue(jedis.pttl(key) >= 1_800_000, "the TTL follows the expiry");
+
+            clock.advance(Duration.ofSeconds(1));
+            monitor.clear();
+            assertEquals("null", browser.get(a.url("/s/get?name=x")));
+            assertEquals(List.of(), monitor.clientCommands(), "a joiner within the interval of the written access sends nothing");
+
+            SessionServlet.RELEASE_HOLD.countDown();
+            assertEquals("held", held.get(60, TimeUnit.SECONDS));
+            assertEquals(joinedAt, Long.parseLong(jedis.hget(key, "accessed")), "the long request's save keeps the later access");
+            assertEquals(expiry, Long.parseLong(jedis.hget(key, "expiry")));
+        } finally {
+            SessionServlet.RELEASE_HOLD.countDown();
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void concurrentCreationWithTheSameIdSharesOneObject() {
         String id = "sharedclientid0123456789";
