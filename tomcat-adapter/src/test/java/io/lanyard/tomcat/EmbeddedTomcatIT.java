@@ -526,9 +526,19 @@ class EmbeddedTomcatIT {
             assertEquals("null", browser.get(a.url("/s/get?name=x")));
             assertEquals(List.of(), monitor.clientCommands(), "a joiner within the interval of the written access sends nothing");
 
+            clock.advance(Duration.ofSeconds(61)); // a writing joiner: its save carries the access, no extra command
+            long writtenAt = clock.millis();
+            monitor.clear();
+            assertEquals("ok", browser.get(a.url("/s/set?name=y&value=1")));
+            List<String> write = monitor.clientCommands();
+            assertEquals(1, write.size(), "the save only: " + write);
+            assertEquals(writtenAt, Long.parseLong(jedis.hget(key, "accessed")));
+            expiry = Long.parseLong(jedis.hget(key, "expiry"));
+            assertTrue(expiry >= writtenAt + 1_800_000, "expiry " + expiry + " covers maxInactive after " + writtenAt);
+
             SessionServlet.RELEASE_HOLD.countDown();
             assertEquals("held", held.get(60, TimeUnit.SECONDS));
-            assertEquals(joinedAt, Long.parseLong(jedis.hget(key, "accessed")), "the long request's save keeps the later access");
+            assertEquals(writtenAt, Long.parseLong(jedis.hget(key, "accessed")), "the long request's save keeps the later access");
             assertEquals(expiry, Long.parseLong(jedis.hget(key, "expiry")));
         } finally {
             SessionServlet.RELEASE_HOLD.countDown();
