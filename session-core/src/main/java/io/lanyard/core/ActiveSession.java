@@ -203,8 +203,7 @@ public final class ActiveSession {
      * Stores what changed (nothing is sent when nothing changed), and the access of a request that
      * joined this entry after its load when it is due (see {@link TouchPolicy}): every user's save
      * carries it, so it is written when the first of them leaves, not only when the longest one
-     * (a long poll) does. Does nothing when the session
-     * was never loaded or no longer exists here.
+     * (a long poll) does. Does nothing when the session was never loaded or no longer exists here.
      *
      * @return what the save did, or {@code null} when there was nothing to save
      */
