@@ -83,7 +83,7 @@ public class LanyardException extends RuntimeException {
      * Reads still work, so this is no outage: only the request whose changes could not be saved
      * fails, and adapters answer it with 503 Service Unavailable like an unreachable Redis.
      */
-    public static class RedisFullException extends RedisUnavailableException {
+    static class RedisFullException extends RedisUnavailableException {
         private static final long serialVersionUID = 1L;
         /** The body of the 503 answer to a write Redis refused for memory (plain text). */
         public static final String FULL_ANSWER =
