@@ -65,8 +65,8 @@ public final class Profile {
                 Path cookieFile = work.resolve("profile-cookies.txt");
                 Files.write(cookieFile, cookies);
                 // Warm up first; the recording covers only steady-state requests (no start-up, no JIT warm-up).
-                wrk.run(server.port(), Workload.READ.path(), cookieFile, 2 * params.warmupSeconds());
-                wrk.run(server.port(), Workload.WRITE_ONE.path(), cookieFile, 2 * params.warmupSeconds());
+                wrk.warmUp(server.port(), Workload.READ.path(), cookieFile, (int) params.warmupSeconds(), params.warmupMaxSeconds());
+                wrk.warmUp(server.port(), Workload.WRITE_ONE.path(), cookieFile, (int) params.warmupSeconds(), params.warmupMaxSeconds());
                 jcmd(server.pid(), "JFR.start", "name=lanyard", "settings=profile");
                 wrk.run(server.port(), Workload.READ.path(), cookieFile, params.profileSeconds());
                 wrk.run(server.port(), Workload.WRITE_ONE.path(), cookieFile, params.profileSeconds());

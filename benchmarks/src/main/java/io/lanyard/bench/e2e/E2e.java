@@ -107,9 +107,12 @@ public final class E2e {
                             countCommands(cfg, http, cookies, counts);
                             persisted.put(cfg, mutationPersisted(http, cookies.get(cookies.size() - 1)));
                         }
+                        StringBuilder warm = new StringBuilder();
                         for (Workload w : Workload.values()) {
-                            wrk.run(server.port(), w.path(), w.withSession() ? cookieFile : null, params.warmupSeconds());
+                            warm.append(' ').append(w).append(' ').append(wrk.warmUp(server.port(), w.path(),
+                                    w.withSession() ? cookieFile : null, (int) params.warmupSeconds(), params.warmupMaxSeconds())).append(" s");
                         }
+                        log.accept(String.format("round %d %-30s warm-up:%s", round, cfg, warm));
                         // Workload order rotates per round too, so no workload is always measured first.
                         List<Workload> workloads = new ArrayList<>(List.of(Workload.values()));
                         Collections.rotate(workloads, -(round - 1));

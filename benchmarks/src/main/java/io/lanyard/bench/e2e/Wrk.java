@@ -70,4 +70,24 @@ public final class Wrk {
         }
         throw new IOException("no RESULT line from wrk: " + out);
     }
+
+    /**
+     * Unmeasured load until the server is warm: one-second runs of {@code path} until two in a row
+     * differ by less than 5% in throughput (the JIT has settled), at least {@code minSeconds} and at
+     * most {@code maxSeconds} of them. A fresh JVM serving a path for one second is still compiling
+     * it; on 2 shared cores that can halve its first cells. Returns the seconds spent.
+     */
+    public int warmUp(int port, String path, Path cookieFile, int minSeconds, int maxSeconds) throws IOException, InterruptedException {
+        double previous = -1;
+        int spent = 0;
+        while (spent < maxSeconds) {
+            double now = run(port, path, cookieFile, 1).throughput();
+            spent++;
+            if (spent >= minSeconds && previous > 0 && Math.abs(now - previous) < 0.05 * Math.max(now, previous)) {
+                break;
+            }
+            previous = now;
+        }
+        return spent;
+    }
 }
