@@ -78,7 +78,7 @@ final class Report {
         md.p("Everything ran on this one machine: Redis on loopback, the server under test, and the load generator. "
                 + "Every figure below is either a median with (min–max) over rounds, or a ratio computed per round against a "
                 + "baseline measured in the same round and then summarised as median (min–max). Configurations alternate "
-                + "within each round (configuration order and workload order both rotated by one each round), each configuration in a fresh JVM, against a flushed Redis.");
+                + "within each round (configuration order and workload order both rotated by one each round), each configuration in its own server JVM, warmed until steady before its first measured cell, against a flushed Redis.");
         md.p("");
     }
 
@@ -172,19 +172,23 @@ final class Report {
         md.p("");
         md.p("### Change detection (save path CPU, `SessionRecord.delta`)");
         md.p("");
-        md.p("A 20-attribute session (10 immutable values that are skipped unless set, 10 mutable ones — cart, preferences, "
-                + "lists, maps — re-encoded and compared byte by byte to find in-place mutations). ns per save decision.");
+        md.p("A 20-attribute session, every attribute read (10 immutable values that are skipped unless set, 10 mutable ones — "
+                + "cart, preferences, lists, maps). As shipped, a mutable value is first compared with the snapshot taken when it was "
+                + "decoded (`Snapshot`), and only when that differs re-encoded and compared byte by byte; without snapshots every "
+                + "read mutable value is re-encoded. ns per save decision, same run.");
         md.p("");
-        md.p("| change | ns / save | |");
-        md.p("| --- | --- | --- |");
+        md.p("| change | ns / save, with snapshots | without snapshots | with / without | |");
+        md.p("| --- | --- | --- | --- | --- |");
         for (String c : List.of("NONE", "SET_STRING", "CART_IN_PLACE")) {
             JmhRow r = m.jmh("ChangeDetectionBenchmark.delta", c);
+            JmhRow without = m.jmh("ChangeDetectionBenchmark.delta", c + "/no-snapshots");
             String what = switch (c) {
                 case "NONE" -> "nothing changed (save sends nothing)";
                 case "SET_STRING" -> "one string attribute set";
                 default -> "cart mutated in place (no setAttribute)";
             };
-            md.p("| " + c + " | " + fmt(r) + " | " + what + " |");
+            String ratio = r == null || without == null ? "—" : num(r.score() / without.score(), 2) + "×";
+            md.p("| " + c + " | " + fmt(r) + " | " + fmt(without) + " | " + ratio + " | " + what + " |");
         }
         md.p("");
     }

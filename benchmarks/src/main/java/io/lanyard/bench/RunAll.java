@@ -154,7 +154,8 @@ public final class RunAll {
         for (RunResult r : results) {
             String param = r.getParams().getParam("codec");
             if (param == null) {
-                param = r.getParams().getParam("change");
+                // "NONE" (as shipped: snapshots) or "NONE/no-snapshots" (every read value encoded)
+                param = r.getParams().getParam("change") + ("false".equals(r.getParams().getParam("snapshots")) ? "/no-snapshots" : "");
             }
             rows.add(new Report.JmhRow(r.getParams().getBenchmark(), param, r.getPrimaryResult().getScore(),
                     r.getPrimaryResult().getScoreError(), r.getPrimaryResult().getScoreUnit()));

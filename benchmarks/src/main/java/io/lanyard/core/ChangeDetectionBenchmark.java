@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The CPU cost of deciding what a save writes ({@code SessionRecord.delta}) for a 20-attribute
  * session: 10 immutable values (strings, numbers: skipped without encoding unless set) and 10
- * mutable ones (the shop cart and preferences, lists and maps: re-encoded and compared byte by
- * byte, which is how in-place mutations are found). {@code change=NONE}: nothing changed (the
+ * mutable ones (the shop cart and preferences, lists and maps: compared with their snapshots taken
+ * when decoded, and re-encoded and compared byte by byte when a snapshot differs, which is how
+ * in-place mutations are found). {@code change=NONE}: nothing changed (the
  * save sends nothing); {@code SET_STRING}: one string attribute was set; {@code CART_IN_PLACE}:
  * the cart was mutated without setAttribute.
  *
@@ -40,6 +41,10 @@ public class ChangeDetectionBenchmark {
     @Param({"NONE", "SET_STRING", "CART_IN_PLACE"})
     public Change change;
 
+    /** true: as a load leaves the record (snapshots taken at decode); false: values put without snapshots (every read value encoded). */
+    @Param({"true", "false"})
+    public boolean snapshots;
+
     private AttributeCodec codec;
     private SessionRecord record;
 
@@ -47,8 +52,21 @@ public class ChangeDetectionBenchmark {
     public void setUp() {
         codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.bench.**"), getClass().getClassLoader(), MetricsRecorder.create(false));
         record = new SessionRecord("benchmarkSession0123456789", 1L, 1L, 1L, 1800, 1_801_000L, 1, "node", false, new TouchPolicy(-1));
-        for (Map.Entry<String, Object> e : twentyAttributes().entrySet()) {
-            record.putLoaded(e.getKey(), e.getValue(), codec.encode(e.getValue()));
+        if (snapshots) {
+            // As a load leaves it: bytes decoded on first read (with their snapshots), every attribute read.
+            record.decoder = PendingAttributes.of(codec, (name, e) -> {
+                throw new IllegalStateException(e);
+            });
+            for (Map.Entry<String, Object> e : twentyAttributes().entrySet()) {
+                record.putPending(e.getKey(), codec.encode(e.getValue()));
+            }
+            for (String name : twentyAttributes().keySet()) {
+                record.getAttribute(name);
+            }
+        } else {
+            for (Map.Entry<String, Object> e : twentyAttributes().entrySet()) {
+                record.putLoaded(e.getKey(), e.getValue(), codec.encode(e.getValue()));
+            }
         }
         if (change == Change.SET_STRING) {
             record.setAttribute("lastPage", "/checkout/payment");

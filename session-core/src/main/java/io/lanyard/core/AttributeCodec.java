@@ -2,7 +2,6 @@ package io.lanyard.core;
 
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Output;
-import com.esotericsoftware.kryo.util.Pool;
 
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
@@ -15,7 +14,8 @@ import java.util.UUID;
  * {@code redis-cli}. Everything else is Kryo: one tag byte {@code K} followed by Kryo's output.
  * User classes use {@link NamedFieldSerializer} (fields by name, each length-prefixed) so a class
  * that gained or lost a field in a rolling deploy still decodes. Kryo instances are pooled per
- * codec, and there is one codec per webapp, so per webapp class loader.
+ * codec without locks ({@link WorkerPool}), and there is one codec per webapp, so per webapp class
+ * loader.
  *
  * <p>Safety: every class name read from Redis passes {@link ClassAllowlist} <em>before</em> it is
  * loaded ({@link KryoFactory}), and it is then loaded only through the webapp's class loader, never
@@ -31,17 +31,14 @@ import java.util.UUID;
 final class AttributeCodec {
     static final byte KRYO = 'K';
 
-    private final Pool<KryoFactory.Worker> pool;
+    private final WorkerPool<KryoFactory.Worker> pool;
+    /** How {@link Snapshot} looks into each class, as this codec's Kryo serializes it. */
+    private final java.util.concurrent.ConcurrentHashMap<Class<?>, Snapshot.Shape> shapes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Snapshot.Shapes shapeOf = this::shape;
 
     AttributeCodec(ClassAllowlist allowlist, ClassLoader classLoader, MetricsRecorder metrics) {
         KryoFactory factory = new KryoFactory(allowlist, classLoader, metrics);
-        // Thread-safe, soft references so an idle webapp gives its Kryo instances back to the GC.
-        this.pool = new Pool<>(true, true, 64) {
-            @Override
-            protected KryoFactory.Worker create() {
-                return factory.newWorker();
-            }
-        };
+        this.pool = new WorkerPool<>(WorkerPool.defaultSize(), factory::newWorker);
     }
 
     /**
@@ -122,11 +119,39 @@ final class AttributeCodec {
         return null;
     }
 
+    /**
+     * A snapshot of a value just decoded from {@code bytes}, with which a save can tell it unchanged
+     * without encoding it ({@link Snapshot}); null for values never compared (immutable ones) and
+     * graphs it cannot take.
+     */
+    Snapshot snapshot(Object value, byte[] bytes) {
+        return bytes.length > 0 && bytes[0] == KRYO && !isImmutable(value) ? Snapshot.take(value, bytes, shapeOf) : null;
+    }
+
+    /** True when {@code value} provably still encodes to {@code stored} ({@link Snapshot#unchanged}). */
+    boolean unchanged(Snapshot snapshot, Object value, byte[] stored) {
+        return snapshot.unchanged(value, stored, shapeOf);
+    }
+
+    private Snapshot.Shape shape(Class<?> type) {
+        Snapshot.Shape s = shapes.get(type);
+        if (s == null) {
+            KryoFactory.Worker w = pool.obtain();
+            try {
+                s = Snapshot.shapeOf(w.kryo, type);
+            } finally {
+                release(w, true);
+            }
+            shapes.putIfAbsent(type, s);
+        }
+        return s;
+    }
+
     private void release(KryoFactory.Worker w, boolean succeeded) {
         if (w.release(succeeded)) {
             pool.free(w);
         }
-        // else: dropped; the pool creates a fresh one when it runs empty
+        // else: dropped; the pool creates a fresh one when it has none idle
     }
 
     /**

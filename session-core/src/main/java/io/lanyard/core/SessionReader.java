@@ -297,7 +297,7 @@ final class SessionReader {
             record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
                     (byte[]) flat.get(i + 1));
         }
-        record.decoder((name, value) -> decodeAttribute(record.id(), name, value));
+        record.decoder = PendingAttributes.of(codec, (name, e) -> dropped(record.id(), name, e));
         return record;
     }
 
@@ -315,20 +315,15 @@ final class SessionReader {
         return true;
     }
 
-    /** Decodes one attribute on first access; on failure logs once per attribute and reason and returns null. */
-    private Object decodeAttribute(String id, String name, byte[] value) {
-        try {
-            return codec.decode(value);
-        } catch (AttributeCodec.DecodeException e) {
-            metrics.attributeDropped();
-            // One line per attribute and reason, not one per request that reads the session.
-            String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
-            if (loggedDrops.first(name + '\u0000' + reason)) {
-                LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
-                        + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
-                        + LanyardException.printable(e.getMessage()));
-            }
-            return null;
+    /** An attribute that cannot be decoded on first access: counted, and logged once per attribute and reason. */
+    private void dropped(String id, String name, AttributeCodec.DecodeException e) {
+        metrics.attributeDropped();
+        // One line per attribute and reason, not one per request that reads the session.
+        String reason = e.getMessage() == null ? "" : e.getMessage().substring(0, Math.min(80, e.getMessage().length()));
+        if (loggedDrops.first(name + '\u0000' + reason)) {
+            LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped attribute '" + LanyardException.printable(name)
+                    + "' of session " + SessionIds.abbreviate(id) + " (it stays in Redis untouched): "
+                    + LanyardException.printable(e.getMessage()));
         }
     }
 

@@ -68,6 +68,8 @@ public final class SessionRecord {
     final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
+    /** What decoded mutable attributes held when decoded: a save proves them unchanged without encoding ({@link Snapshot}). */
+    final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
     volatile PendingAttributes.Decoder decoder;
     volatile java.util.function.BiConsumer<String, Object> decodeListener;
@@ -373,10 +375,6 @@ public final class SessionRecord {
     void putPending(String name, byte[] bytes) {
         pending.put(name, bytes);
         stored.put(name, bytes);
-    }
-
-    void decoder(PendingAttributes.Decoder decoder) {
-        this.decoder = decoder;
     }
 
     /**

@@ -22,8 +22,10 @@ import java.util.function.Consumer;
 
 /**
  * The end-to-end load benchmark: rounds of all configurations, alternating (A B C … A B C …, the
- * order rotated each round), one fresh server JVM per configuration and round, the same Redis
- * (flushed before each configuration), the same wrk settings. Commands per request come from a
+ * order rotated each round), one server JVM per configuration for the whole run (started and warmed
+ * until steady in round 1, as a production node is warm; later rounds re-warm for a second per
+ * workload), the same Redis (flushed before each configuration, sessions created again), the same
+ * wrk settings. Commands per request come from a
  * separate MONITOR phase (MONITOR slows Redis, so it never overlaps a timed run).
  */
 public final class E2e {
@@ -79,6 +81,7 @@ public final class E2e {
         Map<Configuration, Boolean> persisted = new LinkedHashMap<>();
         Map<Configuration, Capture> captures = new LinkedHashMap<>();
         List<RawRedis.Result> raw = new ArrayList<>();
+        Map<Configuration, ServerProcess> servers = new LinkedHashMap<>();
         try (RedisClient admin = RedisClient.create(redis.host(), redis.port())) {
             long redisPid = info(admin, "server").get("process_id");
             for (int round = 1; round <= params.rounds(); round++) {
@@ -95,7 +98,13 @@ public final class E2e {
                     admin.flushAll();
                     admin.set(ServerMain.FloorFilter.KEY, floorValue);
                     long usedBefore = usedMemory(admin);
-                    try (ServerProcess server = ServerProcess.start(cfg, redis.uri(), work, cfg + "-r" + round, List.of())) {
+                    ServerProcess server = servers.get(cfg);
+                    try {
+                        boolean fresh = server == null;
+                        if (fresh) {
+                            server = ServerProcess.start(cfg, redis.uri(), work, cfg.toString(), List.of());
+                            servers.put(cfg, server);
+                        }
                         Sessions http = new Sessions(server.port());
                         List<String> cookies = http.login(params.sessions());
                         Path cookieFile = work.resolve(cfg + "-r" + round + "-cookies.txt");
@@ -109,8 +118,11 @@ public final class E2e {
                         }
                         StringBuilder warm = new StringBuilder();
                         for (Workload w : Workload.values()) {
+                            // A fresh JVM until steady; a warm one a second per workload (new sessions, flushed Redis).
+                            int min = fresh ? (int) params.warmupSeconds() : 1;
+                            int max = fresh ? params.warmupMaxSeconds() : 1;
                             warm.append(' ').append(w).append(' ').append(wrk.warmUp(server.port(), w.path(),
-                                    w.withSession() ? cookieFile : null, (int) params.warmupSeconds(), params.warmupMaxSeconds())).append(" s");
+                                    w.withSession() ? cookieFile : null, min, max)).append(" s");
                         }
                         log.accept(String.format("round %d %-30s warm-up:%s", round, cfg, warm));
                         // Workload order rotates per round too, so no workload is always measured first.
@@ -144,8 +156,16 @@ public final class E2e {
                     } catch (IOException e) {
                         log.accept("FAILED " + cfg + " round " + round + ": " + e.getMessage());
                         notMeasured.putIfAbsent(cfg, "failed in round " + round + ": " + e.getMessage());
+                        if (server != null) {
+                            server.close(); // a later round starts it again
+                            servers.remove(cfg);
+                        }
                     }
                 }
+            }
+        } finally {
+            for (ServerProcess server : servers.values()) {
+                server.close();
             }
         }
         return new Results(cells, counts, persisted, raw, captures, configs, notMeasured);

@@ -1,0 +1,281 @@
+package io.lanyard.core;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.serializers.FieldSerializer;
+import com.esotericsoftware.kryo.serializers.RecordSerializer;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a decoded attribute's object graph held when it was decoded, so that a save can prove it
+ * unchanged without encoding it again: Hibernate's dirty checking by snapshot, applied to the
+ * state Kryo encodes. A save that finds every object reachable from the same root holding the same
+ * field values (the same references; equal immutable values) knows the encoding is still the bytes
+ * Redis holds, and skips the encode-and-compare that otherwise finds in-place mutations.
+ *
+ * <p>Design notes. The encoding of a graph is a function of the state the walk compares: each
+ * object's serialized fields ({@link NamedFieldSerializer}'s fields, transient ones excluded as
+ * there), each list's and set's elements and each map's entries in iteration order, each array's
+ * elements, and which objects are shared (a changed reference shows as a changed field). Only
+ * shapes whose serializer is known take part (plain user classes and records, the JDK's array lists,
+ * linked lists, hash sets and maps, arrays, immutable values); anything else, a graph over
+ * {@link #MAX_OBSERVATIONS} observations, or any failure while walking (a collection changed under
+ * the walk, an inaccessible field) gives no snapshot or "changed", so the save encodes and compares
+ * bytes as before. It never decides "changed" for the write: a value that differs goes through
+ * the encode, whose byte comparison has the last word. The walk is iterative (no recursion depth)
+ * and uses the same code to record and to compare, so both see the same order.
+ */
+final class Snapshot {
+    /** Observations a snapshot holds at most; a larger graph is encoded and compared instead. */
+    static final int MAX_OBSERVATIONS = 4096;
+    private static final Object NULL = new Object();
+
+    /** How the walk looks into one class. */
+    enum Kind { COLLECTION, MAP, OBJECT_ARRAY, PRIMITIVE_ARRAY, FIELDS, UNSUPPORTED }
+
+    /** A class's kind, and for {@link Kind#FIELDS} the fields its serializer writes. */
+    record Shape(Kind kind, Field[] fields) {
+        static final Shape UNSUPPORTED = new Shape(Kind.UNSUPPORTED, null);
+    }
+
+    /** Answers a class's shape (cached by the codec). */
+    @FunctionalInterface
+    interface Shapes {
+        Shape of(Class<?> type);
+    }
+
+    /** The JDK collections whose serializer ({@link BoundedSerializers}) writes size and elements in iteration order. */
+    private static final Set<Class<?>> COLLECTIONS = Set.of(ArrayList.class, LinkedList.class, HashSet.class, LinkedHashSet.class);
+    private static final Set<Class<?>> MAPS = Set.of(HashMap.class, LinkedHashMap.class);
+
+    private final Object root;
+    private final byte[] basis;
+    private final Object[] observed;
+
+    private Snapshot(Object root, byte[] basis, Object[] observed) {
+        this.root = root;
+        this.basis = basis;
+        this.observed = observed;
+    }
+
+    /** A snapshot of {@code root}, whose encoding is {@code basis}; null when its graph cannot be snapshotted. */
+    static Snapshot take(Object root, byte[] basis, Shapes shapes) {
+        Walk w = new Walk(shapes, null);
+        return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray()) : null;
+    }
+
+    /**
+     * True when {@code value} is the snapshotted object, {@code stored} the bytes it was taken
+     * with, and nothing reachable from it changed since: its encoding is still {@code stored}.
+     */
+    boolean unchanged(Object value, byte[] stored, Shapes shapes) {
+        if (value != root || stored != basis) {
+            return false;
+        }
+        Walk w = new Walk(shapes, observed);
+        return w.run(root) && w.at == observed.length;
+    }
+
+    /** The shape of {@code type} as {@code kryo} serializes it. */
+    static Shape shapeOf(Kryo kryo, Class<?> type) {
+        try {
+            Serializer<?> s = kryo.getRegistration(type).getSerializer();
+            if (type.isArray()) {
+                return new Shape(type.getComponentType().isPrimitive() ? Kind.PRIMITIVE_ARRAY : Kind.OBJECT_ARRAY, null);
+            }
+            if (COLLECTIONS.contains(type) && s instanceof BoundedCollectionSerializer) {
+                return new Shape(Kind.COLLECTION, null);
+            }
+            if (MAPS.contains(type) && s instanceof BoundedMapSerializer) {
+                return new Shape(Kind.MAP, null);
+            }
+            List<Field> fields = new ArrayList<>();
+            if (s instanceof NamedFieldSerializer<?> named) {
+                for (FieldSerializer.CachedField f : named.getFields()) {
+                    fields.add(f.getField());
+                }
+            } else if (type.isRecord() && s instanceof RecordSerializer) {
+                // Kryo writes a record's components; each is held in the private field of its name.
+                for (java.lang.reflect.RecordComponent c : type.getRecordComponents()) {
+                    fields.add(type.getDeclaredField(c.getName()));
+                }
+            } else {
+                return Shape.UNSUPPORTED;
+            }
+            for (Field field : fields) {
+                if (Modifier.isStatic(field.getModifiers()) || !field.trySetAccessible()) {
+                    return Shape.UNSUPPORTED;
+                }
+            }
+            return new Shape(Kind.FIELDS, fields.toArray(new Field[0]));
+        } catch (RuntimeException | NoSuchFieldException e) {
+            // A class the allowlist refuses, or one Kryo cannot register: not snapshotted.
+        }
+        return Shape.UNSUPPORTED;
+    }
+
+    /** One depth-first walk, recording ({@code expected == null}) or comparing with a recording. */
+    private static final class Walk {
+        private final Shapes shapes;
+        private final Object[] expected;
+        final List<Object> recorded;
+        int at;
+        private final IdentityHashMap<Object, Boolean> expanded = new IdentityHashMap<>();
+        private final ArrayDeque<Object> todo = new ArrayDeque<>();
+
+        Walk(Shapes shapes, Object[] expected) {
+            this.shapes = shapes;
+            this.expected = expected;
+            this.recorded = expected == null ? new ArrayList<>() : null;
+        }
+
+        boolean run(Object root) {
+            try {
+                push(root);
+                while (!todo.isEmpty()) {
+                    Object o = todo.pop();
+                    if (!visit(o == NULL ? null : o)) {
+                        return false;
+                    }
+                }
+                return true;
+            } catch (RuntimeException e) {
+                return false; // changed under the walk (ConcurrentModificationException), or unreadable
+            }
+        }
+
+        private void push(Object o) {
+            todo.push(o == null ? NULL : o);
+        }
+
+        private boolean visit(Object o) {
+            if (o == null) {
+                return same(null, true);
+            }
+            Class<?> type = o.getClass();
+            if (AttributeCodec.isImmutableType(type)) {
+                return same(o, false); // encoded by value, never shared: equal is enough
+            }
+            if (!same(o, true)) {
+                return false;
+            }
+            if (expanded.put(o, Boolean.TRUE) != null) {
+                // Met before: a shared or cyclic reference. The observations so far being equal, it
+                // was met at the same point of the recorded walk too, and expanded there once.
+                return true;
+            }
+            Shape shape = shapes.of(type);
+            switch (shape.kind()) {
+                case COLLECTION -> {
+                    Collection<?> c = (Collection<?>) o;
+                    if (!same(c.size(), false)) {
+                        return false;
+                    }
+                    for (Object e : c) {
+                        push(e);
+                    }
+                }
+                case MAP -> {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    if (!same(m.size(), false)) {
+                        return false;
+                    }
+                    for (Map.Entry<?, ?> e : m.entrySet()) {
+                        push(e.getKey());
+                        push(e.getValue());
+                    }
+                }
+                case OBJECT_ARRAY -> {
+                    Object[] a = (Object[]) o;
+                    if (!same(a.length, false)) {
+                        return false;
+                    }
+                    for (Object e : a) {
+                        push(e);
+                    }
+                }
+                case PRIMITIVE_ARRAY -> {
+                    return same(copyOf(o), false);
+                }
+                case FIELDS -> {
+                    for (Field f : shape.fields()) {
+                        Object v = getField(f, o);
+                        if (f.getType().isPrimitive()) {
+                            if (!same(v, false)) {
+                                return false;
+                            }
+                        } else {
+                            push(v);
+                        }
+                    }
+                }
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Records or compares one observation: by identity, or by value (boxed primitives, sizes, immutable values, array copies). */
+        private boolean same(Object v, boolean identity) {
+            if (expected == null) {
+                if (recorded.size() >= MAX_OBSERVATIONS) {
+                    return false;
+                }
+                recorded.add(v);
+                at++;
+                return true;
+            }
+            if (at >= expected.length) {
+                return false;
+            }
+            Object e = expected[at++];
+            if (identity || e == null || v == null) {
+                return e == v;
+            }
+            return e.getClass() == v.getClass() && Objects.deepEquals(e, v);
+        }
+
+        private static Object getField(Field f, Object o) {
+            try {
+                return f.get(o);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static Object copyOf(Object array) {
+            if (array instanceof byte[] a) {
+                return a.clone();
+            } else if (array instanceof int[] a) {
+                return a.clone();
+            } else if (array instanceof long[] a) {
+                return a.clone();
+            } else if (array instanceof char[] a) {
+                return a.clone();
+            } else if (array instanceof double[] a) {
+                return a.clone();
+            } else if (array instanceof float[] a) {
+                return a.clone();
+            } else if (array instanceof short[] a) {
+                return a.clone();
+            }
+            return ((boolean[]) array).clone();
+        }
+    }
+}
