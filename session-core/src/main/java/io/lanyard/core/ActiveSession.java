@@ -320,6 +320,42 @@ public final class ActiveSession {
         return true;
     }
 
+    // ---- request scopes: containers whose request boundaries nest or repeat (RequestScope) ----
+
+    /**
+     * A request enters, at a boundary that may repeat (Tomcat's valve: async dispatches re-enter it):
+     * {@code scope} re-entered while it is open, else a new scope that entered the session named by
+     * {@code cookieValue} ({@link RedisSessionStore#enter}, no Redis call). The adapter keeps the
+     * returned scope with the request (opaque to it) and matches every call with {@link #exitRequest}.
+     *
+     * @param scope the scope this request holds from an earlier entry, or {@code null}
+     */
+    public static Object enterRequest(RedisSessionStore store, Object scope, String cookieValue) {
+        return RequestScope.enter(store, scope, cookieValue);
+    }
+
+    /** One entry of the request ({@link #enterRequest}) is over; the scope stays open for {@link #endRequest}. */
+    public static void exitRequest(Object scope) {
+        ((RequestScope) scope).exit();
+    }
+
+    /** True while an entry of the request is in progress: an end event now is a nested one (a forward's). */
+    public static boolean inRequest(Object scope) {
+        return ((RequestScope) scope).inProgress();
+    }
+
+    /**
+     * Ends the request's scope, once: leaves the session it entered and gives back the creator holds
+     * of the session it created ({@link #leaveCreatorHolds}), each saving what changed.
+     *
+     * @param created the entry of the container's session of the request, or {@code null}; asked
+     *                only when the answer cannot need Redis
+     * @return the failed save to answer or report ({@link RedisSessionStore#lostSave}), or {@code null}
+     */
+    public static RuntimeException endRequest(Object scope, java.util.function.Supplier<ActiveSession> created) {
+        return ((RequestScope) scope).end(created);
+    }
+
     private <T> T await(CompletableFuture<T> f, String what) {
         long budget = store.settings().callBudgetMillis();
         try {

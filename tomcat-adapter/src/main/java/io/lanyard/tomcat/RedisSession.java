@@ -34,7 +34,7 @@ final class RedisSession extends StandardSession {
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
     /**
-     * No request bracket holds this object any more (its entry was released), or it never had
+     * No request scope holds this object any more (its entry was released), or it never had
      * one (a detached copy): changes are written through to Redis at once instead of being saved
      * when the last request leaves.
      */
@@ -183,12 +183,16 @@ final class RedisSession extends StandardSession {
 
     /**
      * Tomcat calls this when it recycles a request that had this session: gives back the creator
-     * hold of the creating request if its bracket did not (a session created outside any bracket).
+     * hold of the creating request if its request scope did not (a session created outside one).
      */
     @Override
     public void endAccess() {
         isNew = false;
-        ((RedisSessionManager) manager).valve().endAccess(this);
+        RedisSessionManager m = (RedisSessionManager) manager;
+        RuntimeException failure = m.isRunning() && active != null ? active.leaveCreatorHolds(null) : null;
+        if (failure != null) {
+            m.lostSave(failure);
+        }
     }
 
     /**

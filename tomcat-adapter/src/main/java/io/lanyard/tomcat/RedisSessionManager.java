@@ -88,10 +88,6 @@ public class RedisSessionManager extends ManagerBase {
         return getState().isAvailable();
     }
 
-    LanyardValve valve() {
-        return valve;
-    }
-
     @Override
     public String getName() {
         return "RedisSessionManager";
