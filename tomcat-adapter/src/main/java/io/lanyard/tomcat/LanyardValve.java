@@ -112,51 +112,45 @@ public final class LanyardValve extends ValveBase {
         if (failure != null && (response == null || response.isCommitted())) {
             manager.lostSave(failure);
         } else if (failure != null && !unavailable(request, response, failure)) {
-            // The core already logged why (oversized, ...); the client must not see a 200.
-            log.debug("Lanyard: session save failed, answering 500", failure);
-            answer(response, failure);
+            answer(request, response, failure); // the core logged why (oversized, ...); the client must not see a 200
         }
     }
 
     /** Answers 503 when {@code failure} is Redis being unavailable; false when it is something else. */
     private static boolean unavailable(Request request, Response response, Throwable failure) {
-        RedisUnavailableException e = RedisUnavailableException.in(failure);
-        if (e == null) {
+        if (RedisUnavailableException.in(failure) == null) {
             return false;
         }
         request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
-        if (response.isCommitted()) {
-            log.debug("Lanyard: Redis unavailable after the response was committed", e);
-        } else {
-            // The store logs the outage once; per request only a debug line.
-            if (log.isDebugEnabled()) {
-                log.debug("Lanyard: answering 503 for " + request.getRequestURI() + ": " + e.getMessage());
-            }
-            answer(response, e);
-        }
+        answer(request, response, failure);
         return true;
     }
 
-    /** Replaces the (uncommitted) response with the core's short text answer to {@code failure}. */
-    private static void answer(Response response, Throwable failure) {
-        int status = LanyardException.httpStatus(failure);
-        String text = LanyardException.httpAnswer(failure);
+    /**
+     * Replaces the response, unless it is committed, with the core's short text answer to
+     * {@code failure} ({@link LanyardException#httpAnswer}). Per request only a debug line: the core
+     * logs an outage once.
+     */
+    private static void answer(Request request, Response response, Throwable failure) {
+        if (log.isDebugEnabled()) {
+            log.debug("Lanyard: " + (response.isCommitted() ? "response committed, no answer" : "answering")
+                    + " for " + request.getRequestURI() + ": " + failure);
+        }
         try {
-            response.reset();
-            response.resetError();
-            response.setStatus(status);
-            LanyardException.httpHeaders(status).forEach(response::setHeader);
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            response.setContentLength(body.length);
-            // The writer may already be in use (an error page); the stream is then unavailable.
-            try {
-                response.getOutputStream().write(body);
-            } catch (IllegalStateException writerInUse) {
-                response.getWriter().write(text);
+            if (!response.isCommitted()) {
+                response.reset();
+                response.resetError();
+                byte[] body = LanyardException.httpAnswer(failure, response::setStatus, response::setHeader);
+                // The writer may already be in use (an error page); the stream is then unavailable.
+                try {
+                    response.getOutputStream().write(body);
+                } catch (IllegalStateException writerInUse) {
+                    response.getWriter().write(new String(body, StandardCharsets.UTF_8));
+                }
+                response.flushBuffer();
             }
-            response.flushBuffer();
         } catch (IOException | IllegalStateException io) {
-            log.debug("Lanyard: could not write the " + status + " answer", io);
+            log.debug("Lanyard: could not write the answer", io);
         }
     }
 }

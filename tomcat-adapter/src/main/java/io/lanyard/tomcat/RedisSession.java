@@ -164,9 +164,16 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
+    /** A released or detached session writes a change through at once; a failure is a lost save, and thrown. */
     private void writeThrough() {
-        if (released && !expiredByStore && !expiring && isValidInternal()) {
-            ((RedisSessionManager) manager).saveNow(record);
+        RedisSessionManager m = (RedisSessionManager) manager;
+        if (released && !expiredByStore && !expiring && isValidInternal() && m.isRunning()) {
+            try {
+                m.store().save(record);
+            } catch (RuntimeException e) {
+                m.lostSave(e);
+                throw e;
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import io.lanyard.api.SessionControl;
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
+import io.lanyard.core.LanyardStoreMXBean;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import org.apache.catalina.Context;
@@ -11,12 +12,11 @@ import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
 import org.apache.catalina.session.ManagerBase;
-import org.apache.juli.logging.Log;
-import org.apache.juli.logging.LogFactory;
 
 import javax.management.ObjectName;
 import java.time.Clock;
 import java.util.Collections;
+import java.util.function.ToLongFunction;
 
 /**
  * Tomcat {@code Manager} that keeps every session in Redis, so any node can serve any request.
@@ -36,8 +36,6 @@ import java.util.Collections;
  * Redis. The store decodes with the webapp's class loader (this class lives in {@code lib/}).
  */
 public class RedisSessionManager extends ManagerBase {
-    private static final Log log = LogFactory.getLog(RedisSessionManager.class);
-
     private final LanyardSettings settings = new LanyardSettings();
     private final LanyardValve valve = new LanyardValve(this);
     /** The store of the last start; closed after a stop, still counting lost saves of requests that outlive it. */
@@ -148,19 +146,6 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    /** Writes a released session's change through at once (see {@link RedisSession}). */
-    void saveNow(SessionRecord record) {
-        if (!isRunning()) {
-            return;
-        }
-        try {
-            store.save(record);
-        } catch (RuntimeException e) {
-            lostSave(e);
-            throw e;
-        }
-    }
-
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
      * of this context a detached copy that writes changes through. A record whose metadata in
@@ -175,7 +160,7 @@ public class RedisSessionManager extends ManagerBase {
         ActiveSession a = st.active(id);
         if (a != null) {
             SessionRecord record = a.record();
-            return record == null ? null : a.attach(record, r -> attach(new RedisSession(this, r, a)));
+            return record == null ? null : attached(a, record);
         }
         // Outside any request of this context: CoyoteAdapter checking which of several session
         // cookies is valid (before any valve), cross-context dispatch, tools.
@@ -183,12 +168,16 @@ public class RedisSessionManager extends ManagerBase {
         return record == null ? null : new RedisSession(this, record, null);
     }
 
-    private RedisSession attach(RedisSession s) {
-        s.setValid(true);
-        s.setNew(false);
-        s.setId(tomcatId(s.record().id()), false);
-        s.activate();
-        return s;
+    /** The object shared by the requests of {@code a} for {@code record}, made and activated once. */
+    private RedisSession attached(ActiveSession a, SessionRecord record) {
+        return a.attach(record, r -> {
+            RedisSession s = new RedisSession(this, r, a);
+            s.setValid(true);
+            s.setNew(false);
+            s.setId(tomcatId(r.id()), false);
+            s.activate();
+            return s;
+        });
     }
 
     /**
@@ -200,7 +189,7 @@ public class RedisSessionManager extends ManagerBase {
         String stored = RedisSessionStore.storedId(requestedId);
         ActiveSession a = store().enter(stored != null ? stored : RedisSessionStore.storedId(generateSessionId()));
         if (!a.create(getContext().getSessionTimeout() * 60)) {
-            RedisSession shared = a.attach(a.record(), r -> attach(new RedisSession(this, r, a)));
+            RedisSession shared = attached(a, a.record());
             a.leave(null); // the request that created it holds it
             return shared;
         }
@@ -276,8 +265,8 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---- the application's sessions on all nodes: Tomcat's Manager figures and manager webapp ----
 
-    /** A figure of the core's (cluster-wide, see {@link io.lanyard.core.LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
-    private long cluster(java.util.function.ToLongFunction<io.lanyard.core.LanyardStoreMXBean> figure, long local) {
+    /** A figure of the core's (cluster-wide, see {@link LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
+    private long cluster(ToLongFunction<LanyardStoreMXBean> figure, long local) {
         RedisSessionStore s = store;
         return isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local;
     }
