@@ -44,10 +44,9 @@ public class RedisSessionManager extends ManagerBase {
     private volatile ObjectName mbeanName;
 
     /**
-     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}) from text. Tomcat's
-     * Digester calls this for each {@code <Manager>} attribute without a setter of its own, so
-     * ManagerBase's attributes keep theirs. A value that cannot be read stops the context at start
-     * with every other problem; an unknown name is logged at start with the closest setting's name.
+     * Sets the Lanyard setting {@code name} from text ({@link LanyardSettings#bindAll}: bad values
+     * fail the start, unknown names are logged then). Tomcat's Digester calls this for each
+     * {@code <Manager>} attribute without a setter of its own, so ManagerBase's attributes keep theirs.
      *
      * @return always true: on false the Digester would log the value, which may hold a password
      */
@@ -61,11 +60,7 @@ public class RedisSessionManager extends ManagerBase {
         return LanyardSettings.isSetting(name) ? settings.get(name) : null;
     }
 
-    /**
-     * The running store.
-     *
-     * @throws IllegalStateException before start and after stop
-     */
+    /** The running store; {@link IllegalStateException} before start and after stop. */
     public RedisSessionStore store() {
         if (!isRunning()) {
             throw new IllegalStateException("Lanyard session manager is not started");
@@ -148,8 +143,7 @@ public class RedisSessionManager extends ManagerBase {
 
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
-     * of this context a detached copy that writes changes through. A record whose metadata in
-     * Redis is unreadable counts as no session ({@link RedisSessionStore#lookup}).
+     * of this context a detached copy that writes changes through ({@link RedisSessionStore#lookup}).
      */
     @Override
     public Session findSession(String id) {
@@ -162,9 +156,7 @@ public class RedisSessionManager extends ManagerBase {
             SessionRecord record = a.record();
             return record == null ? null : attached(a, record);
         }
-        // Outside any request of this context: CoyoteAdapter checking which of several session
-        // cookies is valid (before any valve), cross-context dispatch, tools.
-        SessionRecord record = st.lookup(id);
+        SessionRecord record = st.lookup(id); // CoyoteAdapter checking cookies before any valve, cross-context, tools
         return record == null ? null : new RedisSession(this, record, null);
     }
 
@@ -290,10 +282,8 @@ public class RedisSessionManager extends ManagerBase {
     @Override public int getSessionAverageAliveTime() { return asInt(cluster(m -> m.getSessionAverageAliveTime(), super.getSessionAverageAliveTime())); }
 
     /**
-     * The application's sessions on all nodes, at most 1,000 ({@link RedisSessionStore#recentSessions}),
-     * for Tomcat's manager webapp and JMX operations (never called on a request of the webapp): copies
-     * with metadata only, whose attributes are read when first used, and whose expire and invalidate
-     * go through the core's claim ({@link RedisSessionStore#expireNow}).
+     * The application's sessions on all nodes ({@link RedisSessionStore#recentSessions}), for Tomcat's
+     * manager webapp and JMX: copies whose attributes are read when first used, expired through the core's claim.
      */
     @Override
     public Session[] findSessions() {
