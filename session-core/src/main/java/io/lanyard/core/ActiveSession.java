@@ -144,10 +144,21 @@ public final class ActiveSession {
     }
 
     /**
+     * The creating request ended, but no request scope ended it ({@link #endRequest}): gives back
+     * its creator holds; a failed save is a lost save ({@link RedisSessionStore#lostSave}).
+     */
+    public void creatorLeft() {
+        RuntimeException failure = leaveCreatorHolds(null);
+        if (failure != null) {
+            store.lostSave(failure);
+        }
+    }
+
+    /**
      * The creating request ends ({@link #create}): leaves the entry once per creator hold still
      * held, as {@link #leave}; nothing when another request's end gave them back already.
      */
-    public RuntimeException leaveCreatorHolds(RuntimeException earlier) {
+    RuntimeException leaveCreatorHolds(RuntimeException earlier) {
         while (takeCreatorHold()) {
             earlier = leave(earlier);
         }
@@ -346,14 +357,17 @@ public final class ActiveSession {
 
     /**
      * Ends the request's scope, once: leaves the session it entered and gives back the creator holds
-     * of the session it created ({@link #leaveCreatorHolds}), each saving what changed.
+     * of the session it created ({@link #create}), each saving what changed. A failed save after
+     * the response was committed is a lost save ({@link RedisSessionStore#lostSave}).
      *
-     * @param created the entry of the container's session of the request, or {@code null}; asked
-     *                only when the answer cannot need Redis
-     * @return the failed save to answer or report ({@link RedisSessionStore#lostSave}), or {@code null}
+     * @param created   the entry of the container's session of the request, or {@code null}; asked
+     *                  only when the answer cannot need Redis
+     * @param committed whether the client can no longer be told (the response is committed)
+     * @return the failed save to answer ({@link LanyardException#httpAnswer}), or {@code null}
      */
-    public static RuntimeException endRequest(Object scope, java.util.function.Supplier<ActiveSession> created) {
-        return ((RequestScope) scope).end(created);
+    public static RuntimeException endRequest(Object scope, java.util.function.Supplier<ActiveSession> created,
+                                              java.util.function.BooleanSupplier committed) {
+        return ((RequestScope) scope).end(created, committed);
     }
 
     private <T> T await(CompletableFuture<T> f, String what) {

@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -15,13 +16,15 @@ import java.util.function.Supplier;
  * failures. Guarded by its monitor.
  */
 final class RequestScope {
+    private final RedisSessionStore store;
     /** The entry of the session the request's cookie names, or {@code null} when it names none. */
     private final ActiveSession entered;
     /** Entries of the request in progress. */
     private int depth = 1;
     private boolean ended;
 
-    private RequestScope(ActiveSession entered) {
+    private RequestScope(RedisSessionStore store, ActiveSession entered) {
+        this.store = store;
         this.entered = entered;
     }
 
@@ -30,7 +33,7 @@ final class RequestScope {
         if (current instanceof RequestScope s && s.reenter()) {
             return s;
         }
-        return new RequestScope(store.enter(cookieValue));
+        return new RequestScope(store, store.enter(cookieValue));
     }
 
     private synchronized boolean reenter() {
@@ -54,11 +57,13 @@ final class RequestScope {
     /**
      * Ends the scope, once (later calls return {@code null} and do nothing).
      *
-     * @param created the entry of the session the request uses (e.g. one it created), or
-     *                {@code null}; only asked when that cannot reach Redis (see below)
-     * @return the failure of a save, or {@code null}
+     * @param created   the entry of the session the request uses (e.g. one it created), or
+     *                  {@code null}; only asked when that cannot reach Redis (see below)
+     * @param committed asked after the saves: true when the client can no longer be told, so a
+     *                  failed save is a lost save ({@link RedisSessionStore#lostSave})
+     * @return the failure of a save to answer, or {@code null}
      */
-    RuntimeException end(Supplier<ActiveSession> created) {
+    RuntimeException end(Supplier<ActiveSession> created, BooleanSupplier committed) {
         synchronized (this) {
             if (ended) {
                 return null;
@@ -81,6 +86,10 @@ final class RequestScope {
             }
         } catch (RuntimeException e) {
             failure = e;
+        }
+        if (failure != null && committed.getAsBoolean()) {
+            store.lostSave(failure);
+            return null;
         }
         return failure;
     }

@@ -33,12 +33,12 @@ class RequestScopeIT extends StoreTestBase {
         ActiveSession.exitRequest(scope);
         assertFalse(ActiveSession.inRequest(scope));
 
-        assertNull(ActiveSession.endRequest(scope, () -> null));
+        assertNull(ActiveSession.endRequest(scope, () -> null, () -> false));
         assertEquals("3 items", store.load(stored.id()).getAttribute("cart"), "the end saved the change");
         assertNull(store.active(stored.id()), "the request left the session's entry");
         assertNull(ActiveSession.endRequest(scope, () -> {
             throw new AssertionError("a second end does nothing");
-        }));
+        }, () -> false));
         assertNotSame(scope, ActiveSession.enterRequest(store, scope, stored.id()), "an ended scope is not re-entered");
     }
 
@@ -52,7 +52,7 @@ class RequestScopeIT extends StoreTestBase {
         created.record().setAttribute("user", "alice");
         ActiveSession.exitRequest(scope);
 
-        assertNull(ActiveSession.endRequest(scope, () -> created));
+        assertNull(ActiveSession.endRequest(scope, () -> created, () -> false));
         assertEquals("alice", store.load(id).getAttribute("user"), "the creator hold's leave saved the new session");
         assertNull(store.active(id));
     }
@@ -69,7 +69,7 @@ class RequestScopeIT extends StoreTestBase {
         ActiveSession.endRequest(notLoaded, () -> {
             asked.incrementAndGet();
             return null;
-        });
+        }, () -> false);
         assertEquals(0, asked.get(), "the requested session was never loaded: asking the container would load it");
 
         Object loaded = ActiveSession.enterRequest(store, null, stored.id());
@@ -78,7 +78,7 @@ class RequestScopeIT extends StoreTestBase {
         ActiveSession.endRequest(loaded, () -> {
             asked.incrementAndGet();
             return null;
-        });
+        }, () -> false);
         assertEquals(1, asked.get(), "a loaded session answers from memory");
     }
 
@@ -93,7 +93,23 @@ class RequestScopeIT extends StoreTestBase {
         created.record().setAttribute("blob", "x".repeat(4096));
         ActiveSession.exitRequest(scope);
 
-        RuntimeException failure = ActiveSession.endRequest(scope, () -> created);
+        RuntimeException failure = ActiveSession.endRequest(scope, () -> created, () -> false);
         assertInstanceOf(LanyardException.SessionTooLargeException.class, failure);
+        assertEquals(0, store.metrics().getLostSaves(), "the adapter answers it");
+    }
+
+    @Test
+    void aRefusedSaveAfterTheResponseWasCommittedIsALostSave() {
+        LanyardSettings small = settings("a");
+        small.setMaxSessionBytes(1024);
+        RedisSessionStore store = store(small);
+        Object scope = ActiveSession.enterRequest(store, null, null);
+        ActiveSession created = store.enter(newId());
+        created.create(1800);
+        created.record().setAttribute("blob", "x".repeat(4096));
+        ActiveSession.exitRequest(scope);
+
+        assertNull(ActiveSession.endRequest(scope, () -> created, () -> true), "nobody left to answer");
+        assertEquals(1, store.metrics().getLostSaves());
     }
 }

@@ -103,15 +103,14 @@ public final class LanyardValve extends ValveBase {
         }
     }
 
-    /** Ends a request's scope (once): a failed save answers 503/500 unless the response is committed. */
+    /** Ends a request's scope (once): a failed save answers 503/500 unless the response is committed ({@link ActiveSession#endRequest}). */
     private void end(Request request, Object scope) {
         request.removeAttribute(SCOPE);
-        RuntimeException failure = ActiveSession.endRequest(scope, () -> manager.isRunning()
-                && request.getSessionInternal(false) instanceof RedisSession rs ? rs.active : null);
         Response response = request.getResponse();
-        if (failure != null && (response == null || response.isCommitted())) {
-            manager.lostSave(failure);
-        } else if (failure != null && !unavailable(request, response, failure)) {
+        RuntimeException failure = ActiveSession.endRequest(scope, () -> manager.isRunning()
+                && request.getSessionInternal(false) instanceof RedisSession rs ? rs.active : null,
+                () -> response == null || response.isCommitted());
+        if (failure != null && !unavailable(request, response, failure)) {
             answer(request, response, failure); // the core logged why (oversized, ...); the client must not see a 200
         }
     }

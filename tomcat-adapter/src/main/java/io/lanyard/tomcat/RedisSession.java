@@ -195,10 +195,8 @@ final class RedisSession extends StandardSession {
     @Override
     public void endAccess() {
         isNew = false;
-        RedisSessionManager m = (RedisSessionManager) manager;
-        RuntimeException failure = m.isRunning() && active != null ? active.leaveCreatorHolds(null) : null;
-        if (failure != null) {
-            m.lostSave(failure);
+        if (active != null && ((RedisSessionManager) manager).isRunning()) {
+            active.creatorLeft();
         }
     }
 
