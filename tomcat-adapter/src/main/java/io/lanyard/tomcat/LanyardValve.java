@@ -103,7 +103,10 @@ public final class LanyardValve extends ValveBase {
         }
     }
 
-    /** Ends a request's scope (once): a failed save answers 503/500 unless the response is committed ({@link ActiveSession#endRequest}). */
+    /**
+     * Ends a request's scope (once, {@link ActiveSession#endRequest}): a failed save answers 503/500
+     * unless the response is committed.
+     */
     private void end(Request request, Object scope) {
         request.removeAttribute(SCOPE);
         Response response = request.getResponse();
