@@ -152,12 +152,9 @@ public class RedisSessionManager extends ManagerBase {
             return null;
         }
         ActiveSession a = st.active(id);
-        if (a != null) {
-            SessionRecord record = a.record();
-            return record == null ? null : attached(a, record);
-        }
-        SessionRecord record = st.lookup(id); // CoyoteAdapter checking cookies before any valve, cross-context, tools
-        return record == null ? null : new RedisSession(this, record, null);
+        // Outside a request of this context: CoyoteAdapter checking cookies before any valve, cross-context, tools.
+        SessionRecord record = a != null ? a.record() : st.lookup(id);
+        return record == null ? null : a != null ? attached(a, record) : new RedisSession(this, record, null);
     }
 
     /** The object shared by the requests of {@code a} for {@code record}, made and activated once. */
