@@ -126,8 +126,8 @@ public final class ActiveSession {
 
     /**
      * Makes this entry's session a new one (in memory until its first save) for the request that
-     * entered to create it. That request's use of the entry becomes a creator hold, which the
-     * adapter gives back with {@link #takeCreatorHold} when the creating request ends (the creation
+     * entered to create it. That request's use of the entry becomes a creator hold, given back
+     * when the creating request ends ({@link #endRequest}, {@link #creatorLeft}: the creation
      * API of a container does not say which request creates). When a live session is already loaded
      * or created here (another request sent the same client-chosen id), nothing is created and the
      * caller holds nothing: it leaves at once.
