@@ -20,18 +20,24 @@ public class LanyardException extends RuntimeException {
     }
 
     /**
-     * The status of Lanyard's own answer to a request that failed with {@code failure} before its
-     * response was committed, the same on both containers: 503 when Redis is unreachable or full
-     * ({@link RedisUnavailableException}), else 500 (a save was refused: the client must not see a 200).
+     * Lanyard's own answer to a request that failed with {@code failure} before its response was
+     * committed, the same on both containers: 503 when Redis is unreachable or full
+     * ({@link RedisUnavailableException}), else 500 (a save was refused: the client must not see a
+     * 200). Gives the status to {@code status} and each header to {@code header} (UTF-8 plain text
+     * with its {@code Content-Length}, never cached, and on a 503 {@code Retry-After}).
+     *
+     * @return the body to write (plain text, UTF-8)
      */
-    public static int httpStatus(Throwable failure) {
-        return RedisUnavailableException.in(failure) != null ? 503 : 500;
-    }
-
-    /** The plain-text body of that answer ({@link RedisUnavailableException#answer()} on a 503). */
-    public static String httpAnswer(Throwable failure) {
+    public static byte[] httpAnswer(Throwable failure, java.util.function.IntConsumer status,
+                                    java.util.function.BiConsumer<String, String> header) {
         RedisUnavailableException e = RedisUnavailableException.in(failure);
-        return e != null ? e.answer() : "500 Internal Server Error: the session could not be saved.\n";
+        int code = e != null ? 503 : 500;
+        byte[] body = (e != null ? e.answer() : "500 Internal Server Error: the session could not be saved.\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        status.accept(code);
+        httpHeaders(code).forEach(header);
+        header.accept("Content-Length", Integer.toString(body.length));
+        return body;
     }
 
     /**

@@ -21,11 +21,7 @@ import java.util.List;
 final class RedisSession extends StandardSession {
     private static final long serialVersionUID = 1L;
 
-    /**
-     * Reserved attribute holding the authenticated user as plain strings
-     * ({@code [authType, name, role...]}), so the login survives a node switch without storing
-     * Tomcat classes in Redis. Hidden from the webapp.
-     */
+    /** Reserved attribute keeping the login as plain strings ({@link SessionRecord#setLogin}): no Tomcat classes in Redis. */
     static final String AUTH_ATTRIBUTE = "io.lanyard.tomcat.principal";
 
     private transient volatile SessionRecord record;
@@ -33,17 +29,12 @@ final class RedisSession extends StandardSession {
     final transient ActiveSession active;
     /** Set when the store's scavenger expires the session: it deletes the hash itself. */
     private transient volatile boolean expiredByStore;
-    /**
-     * No request bracket holds this object any more (its entry was released), or it never had
-     * one (a detached copy): changes are written through to Redis at once instead of being saved
-     * when the last request leaves.
-     */
+    /** No request holds this object any more (its entry closed), or none ever did (a detached copy): changes are written through. */
     private transient volatile boolean released;
 
     /**
-     * @param active the core's entry of the requests using the session; {@code null} for a detached
-     *               copy (found outside any request of this context, or expired by the store), which
-     *               has its id without being registered with the manager
+     * @param active the core's entry of the requests using the session; {@code null} for a detached copy
+     *               (outside any request of this context, or expired), which has its id but is not registered
      */
     RedisSession(RedisSessionManager manager, SessionRecord record, ActiveSession active) {
         super(manager);
@@ -164,9 +155,16 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
+    /** A released or detached session writes a change through at once; a failure is a lost save, and thrown. */
     private void writeThrough() {
-        if (released && !expiredByStore && !expiring && isValidInternal()) {
-            ((RedisSessionManager) manager).saveNow(record);
+        RedisSessionManager m = (RedisSessionManager) manager;
+        if (released && !expiredByStore && !expiring && isValidInternal() && m.isRunning()) {
+            try {
+                m.store().save(record);
+            } catch (RuntimeException e) {
+                m.lostSave(e);
+                throw e;
+            }
         }
     }
 
@@ -181,20 +179,16 @@ final class RedisSession extends StandardSession {
     public void access() {
     }
 
-    /**
-     * Tomcat calls this when it recycles a request that had this session: gives back the creator
-     * hold of the creating request if its bracket did not (a session created outside any bracket).
-     */
+    /** Tomcat recycles a request that had this session: its creator holds go back if its scope did not return them. */
     @Override
     public void endAccess() {
         isNew = false;
-        ((RedisSessionManager) manager).valve().endAccess(this);
+        if (active != null && ((RedisSessionManager) manager).isRunning()) {
+            active.creatorLeft();
+        }
     }
 
-    /**
-     * Fires the destroy events of a session the store found expired (a detached copy; the store
-     * deletes the hash). Activation first: the listeners may read every attribute.
-     */
+    /** Fires the destroy events of a session the store's expiry claimed (it deletes the hash); activated first for the listeners. */
     void expireFromStore() {
         expiredByStore = true;
         activate();

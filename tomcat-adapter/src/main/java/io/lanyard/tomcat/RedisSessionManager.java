@@ -4,6 +4,7 @@ import io.lanyard.api.SessionControl;
 import io.lanyard.core.ActiveSession;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
+import io.lanyard.core.LanyardStoreMXBean;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import org.apache.catalina.Context;
@@ -11,12 +12,11 @@ import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Session;
 import org.apache.catalina.session.ManagerBase;
-import org.apache.juli.logging.Log;
-import org.apache.juli.logging.LogFactory;
 
 import javax.management.ObjectName;
 import java.time.Clock;
 import java.util.Collections;
+import java.util.function.ToLongFunction;
 
 /**
  * Tomcat {@code Manager} that keeps every session in Redis, so any node can serve any request.
@@ -36,8 +36,6 @@ import java.util.Collections;
  * Redis. The store decodes with the webapp's class loader (this class lives in {@code lib/}).
  */
 public class RedisSessionManager extends ManagerBase {
-    private static final Log log = LogFactory.getLog(RedisSessionManager.class);
-
     private final LanyardSettings settings = new LanyardSettings();
     private final LanyardValve valve = new LanyardValve(this);
     /** The store of the last start; closed after a stop, still counting lost saves of requests that outlive it. */
@@ -46,10 +44,9 @@ public class RedisSessionManager extends ManagerBase {
     private volatile ObjectName mbeanName;
 
     /**
-     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}) from text. Tomcat's
-     * Digester calls this for each {@code <Manager>} attribute without a setter of its own, so
-     * ManagerBase's attributes keep theirs. A value that cannot be read stops the context at start
-     * with every other problem; an unknown name is logged at start with the closest setting's name.
+     * Sets the Lanyard setting {@code name} from text ({@link LanyardSettings#bindAll}: bad values
+     * fail the start, unknown names are logged then). Tomcat's Digester calls this for each
+     * {@code <Manager>} attribute without a setter of its own, so ManagerBase's attributes keep theirs.
      *
      * @return always true: on false the Digester would log the value, which may hold a password
      */
@@ -63,11 +60,7 @@ public class RedisSessionManager extends ManagerBase {
         return LanyardSettings.isSetting(name) ? settings.get(name) : null;
     }
 
-    /**
-     * The running store.
-     *
-     * @throws IllegalStateException before start and after stop
-     */
+    /** The running store; {@link IllegalStateException} before start and after stop. */
     public RedisSessionStore store() {
         if (!isRunning()) {
             throw new IllegalStateException("Lanyard session manager is not started");
@@ -86,10 +79,6 @@ public class RedisSessionManager extends ManagerBase {
 
     boolean isRunning() {
         return getState().isAvailable();
-    }
-
-    LanyardValve valve() {
-        return valve;
     }
 
     @Override
@@ -152,23 +141,9 @@ public class RedisSessionManager extends ManagerBase {
         }
     }
 
-    /** Writes a released session's change through at once (see {@link RedisSession}). */
-    void saveNow(SessionRecord record) {
-        if (!isRunning()) {
-            return;
-        }
-        try {
-            store.save(record);
-        } catch (RuntimeException e) {
-            lostSave(e);
-            throw e;
-        }
-    }
-
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
-     * of this context a detached copy that writes changes through. A record whose metadata in
-     * Redis is unreadable counts as no session ({@link RedisSessionStore#lookup}).
+     * of this context a detached copy that writes changes through ({@link RedisSessionStore#lookup}).
      */
     @Override
     public Session findSession(String id) {
@@ -177,22 +152,21 @@ public class RedisSessionManager extends ManagerBase {
             return null;
         }
         ActiveSession a = st.active(id);
-        if (a != null) {
-            SessionRecord record = a.record();
-            return record == null ? null : a.attach(record, r -> attach(new RedisSession(this, r, a)));
-        }
-        // Outside any request of this context: CoyoteAdapter checking which of several session
-        // cookies is valid (before any valve), cross-context dispatch, tools.
-        SessionRecord record = st.lookup(id);
-        return record == null ? null : new RedisSession(this, record, null);
+        // Outside a request of this context: CoyoteAdapter checking cookies before any valve, cross-context, tools.
+        SessionRecord record = a != null ? a.record() : st.lookup(id);
+        return record == null ? null : a != null ? attached(a, record) : new RedisSession(this, record, null);
     }
 
-    private RedisSession attach(RedisSession s) {
-        s.setValid(true);
-        s.setNew(false);
-        s.setId(tomcatId(s.record().id()), false);
-        s.activate();
-        return s;
+    /** The object shared by the requests of {@code a} for {@code record}, made and activated once. */
+    private RedisSession attached(ActiveSession a, SessionRecord record) {
+        return a.attach(record, r -> {
+            RedisSession s = new RedisSession(this, r, a);
+            s.setValid(true);
+            s.setNew(false);
+            s.setId(tomcatId(r.id()), false);
+            s.activate();
+            return s;
+        });
     }
 
     /**
@@ -204,7 +178,7 @@ public class RedisSessionManager extends ManagerBase {
         String stored = RedisSessionStore.storedId(requestedId);
         ActiveSession a = store().enter(stored != null ? stored : RedisSessionStore.storedId(generateSessionId()));
         if (!a.create(getContext().getSessionTimeout() * 60)) {
-            RedisSession shared = a.attach(a.record(), r -> attach(new RedisSession(this, r, a)));
+            RedisSession shared = attached(a, a.record());
             a.leave(null); // the request that created it holds it
             return shared;
         }
@@ -280,8 +254,8 @@ public class RedisSessionManager extends ManagerBase {
 
     // ---- the application's sessions on all nodes: Tomcat's Manager figures and manager webapp ----
 
-    /** A figure of the core's (cluster-wide, see {@link io.lanyard.core.LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
-    private long cluster(java.util.function.ToLongFunction<io.lanyard.core.LanyardStoreMXBean> figure, long local) {
+    /** A figure of the core's (cluster-wide, see {@link LanyardStoreMXBean}) while started; Tomcat's own otherwise. */
+    private long cluster(ToLongFunction<LanyardStoreMXBean> figure, long local) {
         RedisSessionStore s = store;
         return isRunning() && s != null ? figure.applyAsLong(s.metrics()) : local;
     }
@@ -305,10 +279,8 @@ public class RedisSessionManager extends ManagerBase {
     @Override public int getSessionAverageAliveTime() { return asInt(cluster(m -> m.getSessionAverageAliveTime(), super.getSessionAverageAliveTime())); }
 
     /**
-     * The application's sessions on all nodes, at most 1,000 ({@link RedisSessionStore#recentSessions}),
-     * for Tomcat's manager webapp and JMX operations (never called on a request of the webapp): copies
-     * with metadata only, whose attributes are read when first used, and whose expire and invalidate
-     * go through the core's claim ({@link RedisSessionStore#expireNow}).
+     * The application's sessions on all nodes ({@link RedisSessionStore#recentSessions}), for Tomcat's
+     * manager webapp and JMX: copies whose attributes are read when first used, expired through the core's claim.
      */
     @Override
     public Session[] findSessions() {

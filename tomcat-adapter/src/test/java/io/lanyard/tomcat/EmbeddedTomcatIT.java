@@ -355,7 +355,7 @@ class EmbeddedTomcatIT {
         browser.get(a.url("/s/set?name=user&value=alice"));
         assertEquals("alice", browser.get(a.url("/s/get?name=user&inDestroy=one")));
         Await.until(Duration.ofSeconds(30), "change in requestDestroyed saved", () -> "one".equals(browser.get(b.url("/s/get?name=inDestroy"))));
-        // No session yet: created in requestDestroyed, after the bracket.
+        // No session yet: created in requestDestroyed, after the request scope ended.
         Browser fresh = new Browser();
         assertEquals("anonymous", fresh.get(a.url("/s/user?inDestroy=two")));
         assertNotNull(fresh.cookie);
