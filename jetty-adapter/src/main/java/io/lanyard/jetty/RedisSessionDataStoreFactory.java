@@ -63,7 +63,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
     }
 
     /**
-     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#SETTINGS}: the Tomcat attribute
+     * Sets the Lanyard setting {@code name} ({@link LanyardSettings#defaults}: the Tomcat attribute
      * names, e.g. {@code set("poolSize", 32)}) to {@code value}'s text. The module's
      * {@code jetty.session.redis.*} properties arrive through {@link #setProperties}. Each
      * webapp's store checks all values when it starts; a bad one stops that webapp.

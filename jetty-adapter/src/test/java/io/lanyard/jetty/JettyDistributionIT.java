@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -176,9 +177,9 @@ class JettyDistributionIT {
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
         // --add-modules wrote the module's ini template, generated from the settings' definition.
         String ini = Files.readString(base.resolve("start.d/session-store-redis.ini"));
-        for (LanyardSettings.Setting s : LanyardSettings.SETTINGS) {
-            String property = s.name().equals("redisUri") ? "jetty.session.redis.uri" : "jetty.session.redis." + s.name();
-            assertTrue(ini.contains("\n#" + property + "=" + s.defaultValue() + "\n"), property + " in the ini template:\n" + ini);
+        for (Map.Entry<String, String> s : LanyardSettings.defaults().entrySet()) {
+            String property = s.getKey().equals("redisUri") ? "jetty.session.redis.uri" : "jetty.session.redis." + s.getKey();
+            assertTrue(ini.contains("\n#" + property + "=" + s.getValue() + "\n"), property + " in the ini template:\n" + ini);
         }
         Files.createDirectories(base.resolve("webapps"));
         Files.copy(war, base.resolve("webapps/shop.war"));

@@ -60,8 +60,7 @@ class JettyPropertiesTest {
         assertEquals("redis://10.0.0.5:6379", s.getRedisUri());
         assertEquals(4, s.getPoolSize());
         assertFalse(s.isMetricsEnabled());
-        assertEquals(LanyardSettings.SETTINGS.stream().filter(x -> x.name().equals("keyPrefix")).findFirst().orElseThrow()
-                .defaultValue(), s.getKeyPrefix(), "a property not given keeps the default");
+        assertEquals(LanyardSettings.defaults().get("keyPrefix"), s.getKeyPrefix(), "a property not given keeps the default");
     }
 
     @Test

@@ -127,7 +127,7 @@ public final class ActiveSession {
     /**
      * Makes this entry's session a new one (in memory until its first save) for the request that
      * entered to create it. That request's use of the entry becomes a creator hold, given back
-     * when the creating request ends ({@link #endRequest}, {@link #creatorLeft}: the creation
+     * when the creating request ends ({@link RequestScope#end}, {@link #creatorLeft}: the creation
      * API of a container does not say which request creates). When a live session is already loaded
      * or created here (another request sent the same client-chosen id), nothing is created and the
      * caller holds nothing: it leaves at once.
@@ -144,7 +144,7 @@ public final class ActiveSession {
     }
 
     /**
-     * The creating request ended, but no request scope ended it ({@link #endRequest}): gives back
+     * The creating request ended, but no request scope ended it ({@link RequestScope#end}): gives back
      * its creator holds; a failed save is a lost save ({@link RedisSessionStore#lostSave}).
      */
     public void creatorLeft() {
@@ -329,45 +329,6 @@ public final class ActiveSession {
         id = newId;
         store.table().renamed(this, old);
         return true;
-    }
-
-    // ---- request scopes: containers whose request boundaries nest or repeat (RequestScope) ----
-
-    /**
-     * A request enters, at a boundary that may repeat (Tomcat's valve: async dispatches re-enter it):
-     * {@code scope} re-entered while it is open, else a new scope that entered the session named by
-     * {@code cookieValue} ({@link RedisSessionStore#enter}, no Redis call). The adapter keeps the
-     * returned scope with the request (opaque to it) and matches every call with {@link #exitRequest}.
-     *
-     * @param scope the scope this request holds from an earlier entry, or {@code null}
-     */
-    public static Object enterRequest(RedisSessionStore store, Object scope, String cookieValue) {
-        return RequestScope.enter(store, scope, cookieValue);
-    }
-
-    /** One entry of the request ({@link #enterRequest}) is over; the scope stays open for {@link #endRequest}. */
-    public static void exitRequest(Object scope) {
-        ((RequestScope) scope).exit();
-    }
-
-    /** True while an entry of the request is in progress: an end event now is a nested one (a forward's). */
-    public static boolean inRequest(Object scope) {
-        return ((RequestScope) scope).inProgress();
-    }
-
-    /**
-     * Ends the request's scope, once: leaves the session it entered and gives back the creator holds
-     * of the session it created ({@link #create}), each saving what changed. A failed save after
-     * the response was committed is a lost save ({@link RedisSessionStore#lostSave}).
-     *
-     * @param created   the entry of the container's session of the request, or {@code null}; asked
-     *                  only when the answer cannot need Redis
-     * @param committed whether the client can no longer be told (the response is committed)
-     * @return the failed save to answer ({@link LanyardException#httpAnswer}), or {@code null}
-     */
-    public static RuntimeException endRequest(Object scope, java.util.function.Supplier<ActiveSession> created,
-                                              java.util.function.BooleanSupplier committed) {
-        return ((RequestScope) scope).end(created, committed);
     }
 
     private <T> T await(CompletableFuture<T> f, String what) {

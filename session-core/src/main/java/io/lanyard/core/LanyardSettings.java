@@ -135,13 +135,13 @@ public final class LanyardSettings {
     public void setMaxSessionsPerPrincipal(int v) { put(MAX_SESSIONS_PER_PRINCIPAL, v); }
 
     /** Name, default and meaning of every setting, in the order the README table lists them. */
-    public static final List<Setting> SETTINGS = List.copyOf(DEFINED);
+    static final List<Setting> SETTINGS = List.copyOf(DEFINED);
 
     private static final Map<String, Setting> BY_NAME = SETTINGS.stream()
             .collect(java.util.stream.Collectors.toMap(Setting::name, s -> s, (a, b) -> a, LinkedHashMap::new));
 
     /** One setting: name (the Tomcat attribute and the Jetty property suffix alike), default, one-line meaning, kind. */
-    public static final class Setting {
+    static final class Setting {
         private final String name;
         final SettingKind kind;
         private final String defaultValue;
@@ -243,6 +243,13 @@ public final class LanyardSettings {
             throw new LanyardException.ConfigurationException("unknown Lanyard setting '" + name + "'");
         }
         return s.kind.show(values[s.index]);
+    }
+
+    /** Every setting's name with its default as text ("" for none), in the order of the definition. */
+    public static Map<String, String> defaults() {
+        Map<String, String> d = new java.util.LinkedHashMap<>();
+        SETTINGS.forEach(x -> d.put(x.name(), x.defaultValue()));
+        return java.util.Collections.unmodifiableMap(d);
     }
 
     /** True when {@code name} is a Lanyard setting (a Tomcat attribute, a Jetty property suffix). */

@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 /**
  * One request's use of an application's sessions, for a container whose request boundaries nest or
  * repeat (Tomcat: async dispatches re-enter the valve, a forward fires a nested
- * {@code requestDestroyed}). Reached through {@link ActiveSession#enterRequest} and its siblings; the
- * adapter keeps the scope with its request (a request attribute) without knowing its type.
+ * {@code requestDestroyed}). The adapter keeps the scope with its request (a request attribute) and
+ * matches every {@link #enter} with an {@link #exit}.
  *
  * <p>Opened by the request's first entry (entering the session of its cookie: no Redis call),
  * re-entered by every later entry while open; the adapter ends it once no entry is in progress.
@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * the request created ({@link ActiveSession#create}), each saving what changed, and collects their
  * failures. Guarded by its monitor.
  */
-final class RequestScope {
+public final class RequestScope {
     private final RedisSessionStore store;
     /** The entry of the session the request's cookie names, or {@code null} when it names none. */
     private final ActiveSession entered;
@@ -28,10 +28,16 @@ final class RequestScope {
         this.entered = entered;
     }
 
-    /** The open scope {@code current}, re-entered; else a new scope entering {@code cookieValue}'s session. */
-    static RequestScope enter(RedisSessionStore store, Object current, String cookieValue) {
-        if (current instanceof RequestScope s && s.reenter()) {
-            return s;
+    /**
+     * A request enters: the open scope {@code current} re-entered (an async dispatch), else a new
+     * scope that entered the session {@code cookieValue} names ({@link RedisSessionStore#enter}, no
+     * Redis call).
+     *
+     * @param current the scope the request holds from an earlier entry, or {@code null}
+     */
+    public static RequestScope enter(RedisSessionStore store, RequestScope current, String cookieValue) {
+        if (current != null && current.reenter()) {
+            return current;
         }
         return new RequestScope(store, store.enter(cookieValue));
     }
@@ -44,13 +50,13 @@ final class RequestScope {
         return true;
     }
 
-    /** One entry of the request is over. */
-    synchronized void exit() {
+    /** One entry of the request is over; the scope stays open for {@link #end}. */
+    public synchronized void exit() {
         depth--;
     }
 
-    /** True while an entry of the request is in progress: the request is not over yet. */
-    synchronized boolean inProgress() {
+    /** True while an entry of the request is in progress: an end event now is a nested one (a forward's). */
+    public synchronized boolean inProgress() {
         return depth > 0;
     }
 
@@ -63,7 +69,7 @@ final class RequestScope {
      *                  failed save is a lost save ({@link RedisSessionStore#lostSave})
      * @return the failure of a save to answer, or {@code null}
      */
-    RuntimeException end(Supplier<ActiveSession> created, BooleanSupplier committed) {
+    public RuntimeException end(Supplier<ActiveSession> created, BooleanSupplier committed) {
         synchronized (this) {
             if (ended) {
                 return null;

@@ -8,7 +8,7 @@
  *     {@link io.lanyard.core.ActiveSession} per session in use on this node gives concurrent
  *     requests one load and one record, bounded waits and their own saves (see there). A container
  *     whose request boundaries repeat (Tomcat: async dispatches, forwards) keeps one request scope
- *     per request ({@link io.lanyard.core.ActiveSession#enterRequest}), which ends once; a failed
+ *     per request ({@link io.lanyard.core.RequestScope}), which ends once; a failed
  *     request gets the same answer on both containers ({@link io.lanyard.core.LanyardException#httpAnswer}).</li>
  * <li>Cost per request: a load is one read-only {@code EVALSHA_RO} that reads the hash; only when
  *     the stored access is older than the touch interval does a second command write the access,

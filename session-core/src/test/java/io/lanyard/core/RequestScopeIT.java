@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A request's scope ({@link ActiveSession#enterRequest}) for a container whose request boundaries
+ * A request's scope ({@link RequestScope}) for a container whose request boundaries
  * repeat: re-entered while open, ended once, saving what the request changed in the session it
  * entered and in the session it created.
  */
@@ -25,34 +25,34 @@ class RequestScopeIT extends StoreTestBase {
         SessionRecord stored = store.create(newId(), 1800);
         store.save(stored);
 
-        Object scope = ActiveSession.enterRequest(store, null, stored.id() + ".route");
-        assertSame(scope, ActiveSession.enterRequest(store, scope, stored.id()), "an async dispatch re-enters");
-        ActiveSession.exitRequest(scope);
-        assertTrue(ActiveSession.inRequest(scope), "one entry still runs: a destroy event now is a nested one");
+        RequestScope scope = RequestScope.enter(store, null, stored.id() + ".route");
+        assertSame(scope, RequestScope.enter(store, scope, stored.id()), "an async dispatch re-enters");
+        scope.exit();
+        assertTrue(scope.inProgress(), "one entry still runs: a destroy event now is a nested one");
         store.active(stored.id()).record().setAttribute("cart", "3 items");
-        ActiveSession.exitRequest(scope);
-        assertFalse(ActiveSession.inRequest(scope));
+        scope.exit();
+        assertFalse(scope.inProgress());
 
-        assertNull(ActiveSession.endRequest(scope, () -> null, () -> false));
+        assertNull(scope.end(() -> null, () -> false));
         assertEquals("3 items", store.load(stored.id()).getAttribute("cart"), "the end saved the change");
         assertNull(store.active(stored.id()), "the request left the session's entry");
-        assertNull(ActiveSession.endRequest(scope, () -> {
+        assertNull(scope.end(() -> {
             throw new AssertionError("a second end does nothing");
         }, () -> false));
-        assertNotSame(scope, ActiveSession.enterRequest(store, scope, stored.id()), "an ended scope is not re-entered");
+        assertNotSame(scope, RequestScope.enter(store, scope, stored.id()), "an ended scope is not re-entered");
     }
 
     @Test
     void theEndGivesBackTheCreatorHoldOfASessionTheRequestCreated() {
         RedisSessionStore store = store("a");
-        Object scope = ActiveSession.enterRequest(store, null, null); // no cookie
+        RequestScope scope = RequestScope.enter(store, null, null); // no cookie
         String id = newId();
         ActiveSession created = store.enter(id);
         assertTrue(created.create(1800));
         created.record().setAttribute("user", "alice");
-        ActiveSession.exitRequest(scope);
+        scope.exit();
 
-        assertNull(ActiveSession.endRequest(scope, () -> created, () -> false));
+        assertNull(scope.end(() -> created, () -> false));
         assertEquals("alice", store.load(id).getAttribute("user"), "the creator hold's leave saved the new session");
         assertNull(store.active(id));
     }
@@ -64,18 +64,18 @@ class RequestScopeIT extends StoreTestBase {
         store.save(stored);
         AtomicInteger asked = new AtomicInteger();
 
-        Object notLoaded = ActiveSession.enterRequest(store, null, stored.id());
-        ActiveSession.exitRequest(notLoaded);
-        ActiveSession.endRequest(notLoaded, () -> {
+        RequestScope notLoaded = RequestScope.enter(store, null, stored.id());
+        notLoaded.exit();
+        notLoaded.end(() -> {
             asked.incrementAndGet();
             return null;
         }, () -> false);
         assertEquals(0, asked.get(), "the requested session was never loaded: asking the container would load it");
 
-        Object loaded = ActiveSession.enterRequest(store, null, stored.id());
+        RequestScope loaded = RequestScope.enter(store, null, stored.id());
         store.active(stored.id()).record();
-        ActiveSession.exitRequest(loaded);
-        ActiveSession.endRequest(loaded, () -> {
+        loaded.exit();
+        loaded.end(() -> {
             asked.incrementAndGet();
             return null;
         }, () -> false);
@@ -87,13 +87,13 @@ class RequestScopeIT extends StoreTestBase {
         LanyardSettings small = settings("a");
         small.setMaxSessionBytes(1024);
         RedisSessionStore store = store(small);
-        Object scope = ActiveSession.enterRequest(store, null, null);
+        RequestScope scope = RequestScope.enter(store, null, null);
         ActiveSession created = store.enter(newId());
         created.create(1800);
         created.record().setAttribute("blob", "x".repeat(4096));
-        ActiveSession.exitRequest(scope);
+        scope.exit();
 
-        RuntimeException failure = ActiveSession.endRequest(scope, () -> created, () -> false);
+        RuntimeException failure = scope.end(() -> created, () -> false);
         assertInstanceOf(LanyardException.SessionTooLargeException.class, failure);
         assertEquals(0, store.metrics().getLostSaves(), "the adapter answers it");
     }
@@ -103,13 +103,13 @@ class RequestScopeIT extends StoreTestBase {
         LanyardSettings small = settings("a");
         small.setMaxSessionBytes(1024);
         RedisSessionStore store = store(small);
-        Object scope = ActiveSession.enterRequest(store, null, null);
+        RequestScope scope = RequestScope.enter(store, null, null);
         ActiveSession created = store.enter(newId());
         created.create(1800);
         created.record().setAttribute("blob", "x".repeat(4096));
-        ActiveSession.exitRequest(scope);
+        scope.exit();
 
-        assertNull(ActiveSession.endRequest(scope, () -> created, () -> true), "nobody left to answer");
+        assertNull(scope.end(() -> created, () -> true), "nobody left to answer");
         assertEquals(1, store.metrics().getLostSaves());
     }
 }

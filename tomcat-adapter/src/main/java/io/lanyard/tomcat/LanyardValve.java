@@ -1,6 +1,6 @@
 package io.lanyard.tomcat;
 
-import io.lanyard.core.ActiveSession;
+import io.lanyard.core.RequestScope;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardException.RedisUnavailableException;
 import jakarta.servlet.RequestDispatcher;
@@ -21,7 +21,7 @@ import java.util.Arrays;
 /**
  * The request boundaries of {@link RedisSessionManager}, which installs this valve first in its
  * context's pipeline; users never configure it. Each request gets the core's request scope
- * ({@link ActiveSession#enterRequest}): entered here on the way in (async dispatches re-enter it),
+ * ({@link RequestScope}): entered here on the way in (async dispatches re-enter it),
  * ended by a {@code requestDestroyed} listener, after error pages and, for async requests, on
  * completion, but still before the response completes. A failed save answers 503/500 while the
  * response is not committed, else it follows the core's lost-save policy.
@@ -40,14 +40,14 @@ public final class LanyardValve extends ValveBase {
         public void requestDestroyed(ServletRequestEvent event) {
             // Nested destroy events (FormAuthenticator's login-page forward, or
             // fireRequestListenersOnForwards) come while the valve still runs: not the end yet.
-            if (event.getServletRequest().getAttribute(SCOPE) instanceof Held h && !ActiveSession.inRequest(h.scope)) {
+            if (event.getServletRequest().getAttribute(SCOPE) instanceof Held h && !h.scope.inProgress()) {
                 end(h.request, h.scope);
             }
         }
     };
 
     /** The core's request scope with its request: the listener only sees the request facade. */
-    private record Held(Request request, Object scope) {
+    private record Held(Request request, RequestScope scope) {
     }
 
     LanyardValve(RedisSessionManager manager) {
@@ -80,7 +80,7 @@ public final class LanyardValve extends ValveBase {
             getNext().invoke(request, response);
             return;
         }
-        Object scope = ActiveSession.enterRequest(manager.store(),
+        RequestScope scope = RequestScope.enter(manager.store(),
                 request.getAttribute(SCOPE) instanceof Held h ? h.scope : null, request.getRequestedSessionId());
         request.setAttribute(SCOPE, new Held(request, scope));
         try {
@@ -93,7 +93,7 @@ public final class LanyardValve extends ValveBase {
                 throw e;
             }
         } finally {
-            ActiveSession.exitRequest(scope);
+            scope.exit();
             // The scope stays open for requestDestroyed (error pages, async completion), unless
             // the request listener is not registered on the context.
             if (!Arrays.asList(manager.getContext().getApplicationEventListeners()).contains(closer)
@@ -104,13 +104,13 @@ public final class LanyardValve extends ValveBase {
     }
 
     /**
-     * Ends a request's scope (once, {@link ActiveSession#endRequest}): a failed save answers 503/500
+     * Ends a request's scope (once, {@link RequestScope#end}): a failed save answers 503/500
      * unless the response is committed.
      */
-    private void end(Request request, Object scope) {
+    private void end(Request request, RequestScope scope) {
         request.removeAttribute(SCOPE);
         Response response = request.getResponse();
-        RuntimeException failure = ActiveSession.endRequest(scope, () -> manager.isRunning()
+        RuntimeException failure = scope.end(() -> manager.isRunning()
                 && request.getSessionInternal(false) instanceof RedisSession rs ? rs.active : null,
                 () -> response == null || response.isCommitted());
         if (failure != null && !unavailable(request, response, failure)) {

@@ -25,7 +25,7 @@ import java.util.function.ToLongFunction;
  * <Manager className="io.lanyard.tomcat.RedisSessionManager"
  *          redisUri="redis://127.0.0.1:6379" allowedClasses="com.example.shop.**"/>
  * }</pre>
- * Every Lanyard setting ({@link LanyardSettings#SETTINGS}) is an attribute of the same name, and
+ * Every Lanyard setting ({@link LanyardSettings#defaults}) is an attribute of the same name, and
  * {@code LANYARD_*} environment variables override them.
  *
  * <p>Design notes. A translator onto the core: requests enter and leave the core's
