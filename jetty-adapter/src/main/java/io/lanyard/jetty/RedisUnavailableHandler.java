@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.session.AbstractSessionManager.RequestedSession;
+import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -37,17 +38,19 @@ import org.eclipse.jetty.util.Callback;
  * which this handler adds {@code Retry-After}.
  */
 public class RedisUnavailableHandler extends Handler.Wrapper {
-    private final RedisSessionDataStore store;
+    private final SessionManager sessions;
 
-    /**
-     * @param store the store of the webapp whose {@code SessionHandler} this handler directly follows
-     */
-    public RedisUnavailableHandler(RedisSessionDataStore store) {
-        this.store = store;
+    /** @param sessions the webapp's session manager, whose {@code SessionHandler} this handler directly follows */
+    RedisUnavailableHandler(SessionManager sessions) {
+        this.sessions = sessions;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        // Looked up per request: a restarted webapp has a new cache and store.
+        if (!(sessions.getSessionCache() != null && sessions.getSessionCache().getSessionDataStore() instanceof RedisSessionDataStore store)) {
+            return super.handle(request, response, callback);
+        }
         RequestedSession requested = RequestedSession.byAttribute(request);
         if (requested != null && requested.session() == null
                 && store.loadFailedSince(requested.sessionId(), request.getBeginNanoTime())) {

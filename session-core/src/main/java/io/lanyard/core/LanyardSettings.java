@@ -341,6 +341,11 @@ public final class LanyardSettings {
         this.logHandler = handler;
     }
 
+    /** A {@link #setLogHandler} handler to SLF4J (Jetty's logging); null when SLF4J has no provider or writes to java.util.logging. */
+    public static java.util.logging.Handler slf4jLogHandler() {
+        return Slf4jRoute.create();
+    }
+
     /** The longest a request waits for Redis: connect plus read timeout. */
     long callBudgetMillis() {
         return (long) getConnectTimeoutMillis() + getReadTimeoutMillis();
