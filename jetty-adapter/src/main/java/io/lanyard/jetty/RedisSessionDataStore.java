@@ -66,9 +66,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStart() throws Exception {
-        if (_context == null) {
-            throw new IllegalStateException("No SessionContext");
-        }
+        super.doStart(); // fails without a SessionContext
         ClassLoader loader = _context.getContext().getClassLoader();
         // The application comes from the context path ("/shop" -> "shop"), not from Jetty's
         // canonical name ("_shop") nor the virtual host: a Tomcat node of it uses the same keys.
@@ -88,7 +86,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         }
         mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
                 + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
-        super.doStart();
     }
 
     @Override
