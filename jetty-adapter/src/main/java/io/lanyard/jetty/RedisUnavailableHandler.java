@@ -10,7 +10,6 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -86,9 +85,9 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
 
     /**
      * A session could not be created because Redis is unreachable: Jetty answers 503 and, as the
-     * exception is quiet, logs no stack trace for it (the core logs the outage once).
+     * exception is quiet (every HttpException is), logs no stack trace for it (the core logs the outage once).
      */
-    public static class SessionStoreUnavailableException extends HttpException.RuntimeException implements QuietException {
+    public static class SessionStoreUnavailableException extends HttpException.RuntimeException {
         private static final long serialVersionUID = 1L;
 
         SessionStoreUnavailableException() {
