@@ -39,8 +39,11 @@ import org.eclipse.jetty.util.Callback;
 public class RedisUnavailableHandler extends Handler.Wrapper {
     private final SessionManager sessions;
 
-    /** @param sessions the webapp's session manager, whose {@code SessionHandler} this handler directly follows */
-    RedisUnavailableHandler(SessionManager sessions) {
+    /**
+     * @param sessions the webapp's session manager (its {@code SessionHandler}), which this handler
+     *                 directly follows; it answers for whichever {@link RedisSessionDataStore} that has
+     */
+    public RedisUnavailableHandler(SessionManager sessions) {
         this.sessions = sessions;
     }
 
