@@ -20,40 +20,39 @@ import org.eclipse.jetty.xml.XmlParser;
  * store warns of unknown names at start, with the closest one). The module's ini template is generated from the same
  * definition at build time ({@link LanyardSettings#main}).
  */
-public final class JettyProperties implements ConfigurationProcessorFactory {
+public final class JettyProperties implements ConfigurationProcessorFactory, ConfigurationProcessor {
     static final String PREFIX = "jetty.session.redis.";
     static final String TAG = "LanyardProperties";
 
+    private XmlParser.Node root;
+    private XmlConfiguration configuration;
+
+    /** A processor (a new instance of this class) for the {@code <LanyardProperties>} file; none for any other. */
     @Override
     public ConfigurationProcessor getConfigurationProcessor(String dtd, String tag) {
-        return TAG.equals(tag) ? new Processor() : null;
+        return TAG.equals(tag) ? new JettyProperties() : null;
     }
 
-    /** Applies the properties when Jetty processes the {@code <LanyardProperties>} file. */
-    private static final class Processor implements ConfigurationProcessor {
-        private XmlParser.Node root;
-        private XmlConfiguration configuration;
+    @Override
+    public void init(Resource resource, XmlParser.Node root, XmlConfiguration configuration) {
+        this.root = root;
+        this.configuration = configuration;
+    }
 
-        @Override
-        public void init(Resource resource, XmlParser.Node root, XmlConfiguration configuration) {
-            this.root = root;
-            this.configuration = configuration;
-        }
+    @Override
+    public Object configure(Object ignored) {
+        return configure();
+    }
 
-        @Override
-        public Object configure(Object ignored) {
-            return configure();
+    /** Applies the properties to the factory named by the file. */
+    @Override
+    public Object configure() {
+        String id = root.getAttribute("factory");
+        if (!(configuration.getIdMap().get(id) instanceof RedisSessionDataStoreFactory factory)) {
+            throw new IllegalStateException(configuration + ": no RedisSessionDataStoreFactory with id '" + id
+                    + "'; the XML that creates it must come first");
         }
-
-        @Override
-        public Object configure() {
-            String id = root.getAttribute("factory");
-            if (!(configuration.getIdMap().get(id) instanceof RedisSessionDataStoreFactory factory)) {
-                throw new IllegalStateException(configuration + ": no RedisSessionDataStoreFactory with id '" + id
-                        + "'; the XML that creates it must come first");
-            }
-            factory.setProperties(configuration.getProperties());
-            return factory;
-        }
+        factory.setProperties(configuration.getProperties());
+        return factory;
     }
 }

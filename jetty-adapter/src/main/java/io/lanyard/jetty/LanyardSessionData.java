@@ -10,8 +10,8 @@ import org.eclipse.jetty.session.SessionData;
 /**
  * Jetty's view of one session, bound to the Lanyard {@link SessionRecord} it was loaded from (or
  * will be created as). Its attribute map is the record's own ({@link SessionRecord#asMap()}): no
- * copy, attributes decoded when Jetty or the webapp first reads them, every set and remove tracked
- * by the record, Lanyard's reserved attributes hidden. The record decides what a store writes.
+ * copy, attributes decoded when first read, every change tracked by the record, Lanyard's reserved
+ * attributes hidden. The record decides what a store writes.
  */
 final class LanyardSessionData extends SessionData {
     private static final long serialVersionUID = 1L;
@@ -27,7 +27,7 @@ final class LanyardSessionData extends SessionData {
         _attributes = record.asMap();
     }
 
-    /** Jetty's view of {@code r}: the metadata as persisted (before this node's touch), attributes but Lanyard's own. */
+    /** Jetty's view of {@code r}: the metadata as persisted (before this node's touch). */
     static LanyardSessionData of(RedisSessionDataStore owner, String id, String contextPath, String vhost, SessionRecord r,
                                  String lastNode, long now) {
         LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
@@ -41,10 +41,9 @@ final class LanyardSessionData extends SessionData {
     }
 
     /**
-     * Hands Jetty's metadata to the record, and, for a plain {@code SessionData} (not this class:
-     * Jetty's conformance suite builds its own), its attributes too; the core decides what actually
-     * changed ({@link SessionRecord#updateAttributes}: reserved attributes stay as they are in the
-     * record, so the save neither rewrites nor removes them).
+     * Hands Jetty's metadata to the record ({@link SessionRecord#syncMetadata}: the core decides
+     * what a store writes), and a plain {@code SessionData}'s attributes too (not this class: Jetty's
+     * conformance suite builds its own; {@link SessionRecord#updateAttributes} keeps reserved ones).
      */
     static void sync(SessionRecord r, SessionData data, String lastNode) {
         boolean ours = data instanceof LanyardSessionData;
@@ -61,8 +60,7 @@ final class LanyardSessionData extends SessionData {
 
     /**
      * Jetty's {@code ManagedSession.access} sets {@code accessed}, then {@code lastAccessed}: the
-     * record tells such an access (which the core records itself) from times set as given, which
-     * the next store persists ({@link SessionRecord#syncMetadata}).
+     * record tells such an access (which the core records itself) from times set as given.
      */
     @Override
     public void setAccessed(long accessed) {
@@ -79,8 +77,7 @@ final class LanyardSessionData extends SessionData {
 
     /**
      * True when no request but the storing one uses session {@code id} on this node (Jetty's cache
-     * counts them): its save may then forget what it compared ({@code RedisSessionStore.save(r, true)}),
-     * so the store at the end of a request compares only what was read since the one at commit.
+     * counts them): its save may forget what it compared ({@code RedisSessionStore.save(r, true)}).
      */
     static boolean noOtherUsers(SessionCache cache, String id) {
         if (cache instanceof DefaultSessionCache c) {
@@ -91,11 +88,10 @@ final class LanyardSessionData extends SessionData {
     }
 
     /**
-     * Also true when the record may have changed without Jetty knowing: a value of a mutable type
-     * was read since the last store (it may have been changed in place), or the session was never
-     * stored. With {@code flushOnResponseCommit} Jetty then stores the session before the response
-     * goes out, so the client's next request (on any node) sees the change. A request that read
-     * nothing mutable since the last store is not dirty, and its store at the end compares nothing.
+     * Also true when the record may have changed without Jetty knowing ({@link SessionRecord#mayHaveChanged}:
+     * a mutable value was read since the last store, or it was never stored), so that with
+     * {@code flushOnResponseCommit} Jetty stores it before the response goes out and the client's
+     * next request, on any node, sees the change.
      */
     @Override
     public boolean isDirty() {
@@ -105,8 +101,7 @@ final class LanyardSessionData extends SessionData {
     /**
      * Jetty's renewSessionId sets the new id, deletes the old id in the store, then stores under the
      * new id. The store is told here, so that it skips the delete and moves the record in the
-     * store call instead (the old hash is removed by the move: a session invalidated elsewhere
-     * meanwhile is not brought back under a new id).
+     * store call instead (a session invalidated elsewhere meanwhile is not brought back).
      */
     @Override
     public void setId(String id) {
@@ -117,8 +112,8 @@ final class LanyardSessionData extends SessionData {
         super.setId(id);
     }
 
+    /** Jetty's timeout in whole seconds for the core: a positive one never rounds down to "never expires". */
     static int seconds(long maxInactiveMs) {
-        // A positive timeout never rounds down to "never expires".
         return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
     }
 

@@ -1,49 +1,41 @@
 package io.lanyard.jetty;
 
+import io.lanyard.api.SessionControl;
 import io.lanyard.core.LanyardException;
 import io.lanyard.core.LanyardSettings;
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.session.AbstractSessionDataStore;
+import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.SessionCache;
 import org.eclipse.jetty.session.SessionData;
 import org.eclipse.jetty.session.UnreadableSessionDataException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Jetty 12 {@code SessionDataStore} that keeps sessions in Redis through Lanyard's core store.
  * Written against the environment-neutral core session API, so it serves ee10 and ee11 webapps.
  *
- * <p>Design notes. A translator onto {@link RedisSessionStore}, which decides what to write, bounds
- * every wait, keeps the breaker and runs expiry. Jetty's {@code DefaultSessionCache} (evicted on
- * session exit) is this node's table of sessions in use: one object and one load for concurrent
- * requests; a read-only request costs one read-only command, a writing one two. Not passivating
- * ({@link #isPassivating}).
- * <ul>
- * <li>Jetty's contract: {@code doStore} persists the {@link SessionData}'s times, expiry, last node
- *     and cookie-set time as given, and {@code load} returns them as persisted, except that a store
- *     carrying only the current request's access writes no metadata (the core records accesses
- *     itself). Jetty's name of this node (its worker name) is stored as Lanyard's {@code nodeName}.</li>
- * <li>Expiry: the core's callback hands a claimed session to Jetty's {@code invalidate}
- *     (listeners, then a delete the core does once they ran); Jetty's house keeper runs the same
- *     core pass. On a request, an expired session loads as absent.</li>
- * <li>Lanyard's reserved attributes ({@link SessionRecord#isReserved}) are never shown to Jetty.</li>
- * <li>A load that finds Redis unreachable reports "no session", which
- *     {@link RedisUnavailableHandler} turns into a 503; creating a session while Redis is down or
- *     full answers 503 too. A failed store (Jetty stores when the client can no longer be told)
- *     follows the core's lost-save policy.</li>
- * </ul>
+ * <p>Design notes. A translator onto {@link RedisSessionStore} (what to write, bounded waits, the
+ * breaker, expiry: see the core). Jetty's {@code DefaultSessionCache}, evicted on session exit
+ * ({@link LanyardSessionCacheFactory}), is this node's table of sessions in use: one load per
+ * session for concurrent requests. {@code doStore} persists the {@link SessionData} as given
+ * ({@link LanyardSessionData}); Jetty's worker name for this node is stored as Lanyard's
+ * {@code nodeName}. Expired sessions: the core's expiry hands a claimed one to Jetty's
+ * {@code invalidate}, which Jetty's house keeper also reaches through the core. Lanyard's reserved
+ * attributes are never shown to Jetty. A load that finds Redis unreachable reports "no session",
+ * which {@link RedisUnavailableHandler} answers with a 503; a failed store follows the core's
+ * lost-save policy (Jetty stores when the client can no longer be told).
  */
 public class RedisSessionDataStore extends AbstractSessionDataStore {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisSessionDataStore.class);
+    private static final System.Logger LOG = System.getLogger(RedisSessionDataStore.class.getName());
 
     private final LanyardSettings settings;
     private final Clock clock;
@@ -64,7 +56,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     protected RedisSessionDataStore(LanyardSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
-        settings.setLogHandler(Slf4jBridge.create()); // the core's lines in Jetty's log format while the store runs
+        settings.setLogHandler(LanyardSettings.slf4jLogHandler()); // the core's lines in Jetty's log while the store runs
     }
 
     /** The core store (after start). */
@@ -74,29 +66,26 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     protected void doStart() throws Exception {
-        if (_context == null) {
-            throw new IllegalStateException("No SessionContext");
-        }
+        super.doStart(); // fails without a SessionContext
         ClassLoader loader = _context.getContext().getClassLoader();
-        // The key's application part comes from the context path ("/shop" -> "shop", root ->
-        // "ROOT"), not from Jetty's canonical name ("_shop") and never from the virtual host, so
-        // a Tomcat node of the same application uses the same keys.
+        // The application comes from the context path ("/shop" -> "shop"), not from Jetty's
+        // canonical name ("_shop") nor the virtual host: a Tomcat node of it uses the same keys.
         store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
                 loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
-        _context.getContext().setAttribute(io.lanyard.api.SessionControl.ATTRIBUTE, store.sessionControl());
+        _context.getContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
         store.countSessionsInUse(this::sessionsInCache);
         store.startExpiry(this::expired);
         String app = settings.getApplication();
         SessionCache cache = _context.getSessionManager() == null ? null : _context.getSessionManager().getSessionCache();
         if (cache != null && (cache.getEvictionPolicy() != SessionCache.EVICT_ON_SESSION_EXIT || !cache.isFlushOnResponseCommit())) {
-            LOG.warn("Lanyard [{}]: Jetty's session cache {} keeps sessions between requests or stores them after the response,"
-                    + " so this node can serve a copy another node has changed since; use the session-store-redis module,"
-                    + " or server.addBean(new io.lanyard.jetty.LanyardSessionCacheFactory()) when embedding", app, cache.getClass().getSimpleName());
+            LOG.log(System.Logger.Level.WARNING, "Lanyard [" + app + "]: Jetty's session cache " + cache.getClass().getSimpleName()
+                    + " keeps sessions between requests or stores them after the response, so this node can serve a copy another"
+                    + " node has changed since; use the session-store-redis module, or server.addBean(new"
+                    + " io.lanyard.jetty.LanyardSessionCacheFactory()) when embedding");
         }
         mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
                 + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
-        super.doStart();
     }
 
     @Override
@@ -105,7 +94,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         mbeanName = null; // unregistered when the store closes
         RedisSessionStore st = store;
         store = null;
-        _context.getContext().removeAttribute(io.lanyard.api.SessionControl.ATTRIBUTE);
+        _context.getContext().removeAttribute(SessionControl.ATTRIBUTE);
         if (st != null) {
             st.close();
         }
@@ -133,13 +122,11 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                 accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
     }
 
-    // ---- load / exists / store / delete ----
-
     /**
      * As Jetty's inside a webapp's scope (a request, or an expiry run): there an expired session
      * not being expired by this node is absent, so Jetty never fires its listeners here. Outside
-     * any scope (tools, tests) the session is returned as stored, also when expired; no scope is
-     * needed for that, since the core decodes with the webapp's class loader on any thread.
+     * any scope (tools, tests) the session is returned as stored, also when expired (the core
+     * decodes with the webapp's class loader on any thread).
      */
     @Override
     public SessionData load(String id) throws Exception {
@@ -162,7 +149,12 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             // "no session"; RedisUnavailableHandler answers 503 (the core noted the failed load).
             return null;
         }
-        return r == null ? null : toSessionData(id, r);
+        if (r == null) {
+            return null;
+        }
+        // Jetty's name of this node back from Lanyard's (see lastNodeToStore).
+        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
     }
 
     @Override
@@ -172,45 +164,34 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) {
-        try {
-            store(id, data, data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime);
-        } catch (RuntimeException e) {
-            // Jetty stores at commit or after the response: the client cannot be told. The core's
-            // policy (counted, one WARNING per cause and minute), not a stack trace per request.
-            store.lostSave(e);
-        }
-    }
-
-    private void store(String id, SessionData data, SessionRecord record, long lastSaveTime) {
         String sid = storeId(id);
-        // A plain SessionData (not this store's): saved before (by another store instance, e.g.
-        // after a restart) means update, else create.
-        SessionRecord r = record != null ? record : lastSaveTime > 0 ? store.peek(sid) : null;
-        r = r != null ? r : store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
-        if (r.id().equals(sid)) {
-            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
-            store.save(r, LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id)); // GONE: invalidated elsewhere or expired, and not brought back
-            return;
-        }
-        // Jetty's renewSessionId: move the whole record (old hash deleted first, no RENAME).
-        String oldSid = r.id();
         try {
-            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
-            if (!store.changeId(r, sid)) {
-                LOG.info("Session {} was invalidated elsewhere during its id change; not stored", r);
+            // A plain SessionData (not this store's: Jetty's conformance suite builds its own) saved
+            // before (by another store instance, e.g. after a restart) is updated, else created.
+            SessionRecord r = data instanceof LanyardSessionData l ? l.record() : lastSaveTime > 0 ? store.peek(sid) : null;
+            r = r != null ? r : store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
+            boolean renamed = !r.id().equals(sid);
+            if (renamed) {
+                renaming.remove(r.id()); // Jetty's delete of the old id came first and was skipped
             }
-        } finally {
-            renaming.remove(oldSid); // never left behind, also when the move failed
+            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
+            if (!renamed) {
+                // GONE (invalidated elsewhere or expired) is not brought back.
+                store.save(r, LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
+            } else if (!store.changeId(r, sid)) { // Jetty's renewSessionId: the whole record moves (no RENAME)
+                LOG.log(System.Logger.Level.INFO, "Session " + r + " was invalidated elsewhere during its id change; not stored");
+            }
+        } catch (RuntimeException e) {
+            store.lostSave(e); // counted, one WARNING per cause and minute, not a stack trace per request
         }
     }
 
     @Override
     public boolean delete(String id) throws Exception {
         String sid = storeId(id);
-        if (renaming.remove(sid)) {
-            return true; // the following doStore under the new id removes the old hash
-        }
-        return store.delete(sid); // an expiring one is left to the core: deleted once its listeners ran
+        // A renamed session's old hash is removed by the following doStore under the new id;
+        // an expiring one is left to the core: deleted once its listeners ran.
+        return renaming.remove(sid) || store.delete(sid);
     }
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
@@ -224,7 +205,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         renaming.add(storeId(oldId));
     }
 
-    // ---- expiry: the core's path; Jetty's template methods run it or report what is gone ----
+    // ---- expiry: the core's; Jetty's template methods run it or report what is gone ----
 
     /** The core's expiry callback: Jetty's session manager runs the listeners of a session this node claimed. */
     private void expired(SessionRecord record) {
@@ -237,12 +218,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         });
     }
 
-    /**
-     * Candidates (sessions Jetty knows on this node) that are gone from Redis: invalidated
-     * elsewhere, or deleted by the node that expired them; reported only when this node holds no
-     * session object for them, so Jetty fires nothing here. When a candidate has expired, a core
-     * pass runs now and the candidates it expired are reported too.
-     */
+    /** Candidates gone from Redis that this node holds no object of ({@link RedisSessionStore#gone}). */
     @Override
     public Set<String> doCheckExpired(Set<String> candidates, long time) {
         Set<String> ids = candidates.stream().map(this::storeId).collect(Collectors.toSet());
@@ -261,16 +237,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return handled;
     }
 
-    /** One core expiry pass now, as the scheduled ones (tests); returns how many sessions this node expired. */
-    int scavenge() {
-        return doGetExpired(0).size();
-    }
-
-    /**
-     * Deletes, without listeners, sessions expired at or before {@code time}, except those whose
-     * listeners are still due ({@link RedisSessionStore#dropExpired}): Jetty passes
-     * {@code now - 10 x jetty.session.gracePeriod}, which can be {@code now}.
-     */
+    /** Jetty's orphan sweep, with {@code now - 10 x gracePeriod} (which can be now): {@link RedisSessionStore#dropExpired}. */
     @Override
     public void doCleanOrphans(long time) {
         store.dropExpired(time);
@@ -286,22 +253,16 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     private int sessionsInCache() {
         return _context != null && _context.getSessionManager().getSessionCache()
-                instanceof org.eclipse.jetty.session.DefaultSessionCache c ? (int) c.getSessionsCurrent() : 0;
-    }
-
-    /** Jetty's view of a record: the metadata as persisted, attributes but Lanyard's own. */
-    private SessionData toSessionData(String id, SessionRecord r) {
-        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
-        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
+                instanceof DefaultSessionCache c ? (int) c.getSessionsCurrent() : 0;
     }
 
     /**
      * Jetty names this node by its worker name ({@code node0} by default on every node), Lanyard
      * by {@code nodeName} (what Tomcat nodes write too): "this node" is stored under Lanyard's
-     * name and handed back to Jetty as its worker name; any other node name is kept as given.
+     * name and loaded back as Jetty's; any other node name is kept as given.
      */
     private String lastNodeToStore(String jettyLastNode) {
-        return java.util.Objects.equals(jettyLastNode, _context.getWorkerName()) ? settings.getNodeName() : jettyLastNode;
+        return Objects.equals(jettyLastNode, _context.getWorkerName()) ? settings.getNodeName() : jettyLastNode;
     }
 
     /**

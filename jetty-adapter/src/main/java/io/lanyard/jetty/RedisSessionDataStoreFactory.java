@@ -32,7 +32,7 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
         RedisSessionDataStore store = newStore(settings.copy());
         store.setGracePeriodSec(getGracePeriodSec());
         store.setSavePeriodSec(getSavePeriodSec());
-        guard(manager, store);
+        guard(manager);
         return store;
     }
 
@@ -41,19 +41,12 @@ public class RedisSessionDataStoreFactory extends AbstractSessionDataStoreFactor
      * ee10/ee11 {@code SessionHandler}s and the core one are handler wrappers), so a request whose
      * session cannot be loaded while Redis is down gets a 503 instead of running without its
      * session. Called while the session handler starts, before its children start; a restarted
-     * webapp keeps its handler, which is re-bound to the new store.
+     * webapp keeps its handler. A custom session manager gets none: a load while Redis is down
+     * finds no session.
      */
-    private static void guard(SessionManager manager, RedisSessionDataStore store) {
-        if (!(manager instanceof Handler.Singleton sessionHandler)) {
-            return; // a custom session manager: no 503, a load while Redis is down finds no session
-        }
-        if (sessionHandler.getHandler() instanceof RedisUnavailableHandler old) {
-            RedisUnavailableHandler fresh = new RedisUnavailableHandler(store);
-            fresh.setHandler(old.getHandler());
-            old.setHandler((Handler) null);
-            sessionHandler.setHandler(fresh);
-        } else {
-            sessionHandler.insertHandler(new RedisUnavailableHandler(store));
+    private static void guard(SessionManager manager) {
+        if (manager instanceof Handler.Singleton sessionHandler && !(sessionHandler.getHandler() instanceof RedisUnavailableHandler)) {
+            sessionHandler.insertHandler(new RedisUnavailableHandler(manager));
         }
     }
 

@@ -10,12 +10,12 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.session.AbstractSessionManager.RequestedSession;
+import org.eclipse.jetty.session.SessionManager;
 import org.eclipse.jetty.util.Callback;
 
 /**
@@ -37,17 +37,22 @@ import org.eclipse.jetty.util.Callback;
  * which this handler adds {@code Retry-After}.
  */
 public class RedisUnavailableHandler extends Handler.Wrapper {
-    private final RedisSessionDataStore store;
+    private final SessionManager sessions;
 
     /**
-     * @param store the store of the webapp whose {@code SessionHandler} this handler directly follows
+     * @param sessions the webapp's session manager (its {@code SessionHandler}), which this handler
+     *                 directly follows; it answers for whichever {@link RedisSessionDataStore} that has
      */
-    public RedisUnavailableHandler(RedisSessionDataStore store) {
-        this.store = store;
+    public RedisUnavailableHandler(SessionManager sessions) {
+        this.sessions = sessions;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        // Looked up per request: a restarted webapp has a new cache and store.
+        if (!(sessions.getSessionCache() != null && sessions.getSessionCache().getSessionDataStore() instanceof RedisSessionDataStore store)) {
+            return super.handle(request, response, callback);
+        }
         RequestedSession requested = RequestedSession.byAttribute(request);
         if (requested != null && requested.session() == null
                 && store.loadFailedSince(requested.sessionId(), request.getBeginNanoTime())) {
@@ -83,9 +88,9 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
 
     /**
      * A session could not be created because Redis is unreachable: Jetty answers 503 and, as the
-     * exception is quiet, logs no stack trace for it (the core logs the outage once).
+     * exception is quiet (every HttpException is), logs no stack trace for it (the core logs the outage once).
      */
-    public static class SessionStoreUnavailableException extends HttpException.RuntimeException implements QuietException {
+    public static class SessionStoreUnavailableException extends HttpException.RuntimeException {
         private static final long serialVersionUID = 1L;
 
         SessionStoreUnavailableException() {

@@ -53,7 +53,7 @@ public final class JettyNode implements AutoCloseable {
         };
         store.setRedisUri(redisUri);
         store.set("nodeName", name);
-        // Tests drive expiry themselves (store().scavenge()) or set their own interval: the core's
+        // Tests drive expiry themselves (store().doGetExpired(0): one core pass) or set their own interval: the core's
         // own passes come rarely, so a pass (which also flushes the cluster figures, a write) does
         // not land inside a test that counts Redis commands or writes.
         store.set("scavengeIntervalSeconds", 300);

@@ -129,8 +129,8 @@ class SignOutJettyIT {
         Await.until(Duration.ofSeconds(30), () -> "sessionDestroyed of both: " + SessionServlet.DESTROYED,
                 () -> destroyed(laptop.id()) == 1 && destroyed(jettyLogin.id()) == 1);
         clock.advance(Duration.ofSeconds(6)); // past every claim's lease: each node scans once more
-        a.store().scavenge();
-        b.store().scavenge();
+        a.store().doGetExpired(0);
+        b.store().doGetExpired(0);
         assertEquals(1, destroyed(laptop.id()), SessionServlet.DESTROYED.toString());
         assertEquals(1, destroyed(jettyLogin.id()), SessionServlet.DESTROYED.toString());
         assertTrue(SessionServlet.DESTROYED.contains("A:" + laptop.id() + ":alice"), "run on the node that signed it out, "
@@ -167,7 +167,7 @@ class SignOutJettyIT {
         e.body(a, "/s?op=ttl&value=60");
         clock.advance(Duration.ofSeconds(120)); // Jetty computes the expiry on its own clock, a little ahead of this one
         Await.until(Duration.ofSeconds(30), "the expired session is destroyed", () -> {
-            a.store().scavenge();
+            a.store().doGetExpired(0);
             return destroyed(e.id()) == 1;
         });
         assertEquals(Set.of(), indexed("erin"));

@@ -78,7 +78,7 @@ class StalledClaimIT {
         clockB.advance(Duration.ofSeconds(120));
 
         AtomicInteger firedByA = new AtomicInteger(-1);
-        Thread passOnA = new Thread(() -> firedByA.set(a.store().scavenge()), "pass-on-A");
+        Thread passOnA = new Thread(() -> firedByA.set(a.store().doGetExpired(0).size()), "pass-on-A");
         clockA.stallAfter(passOnA, 1); // read 1: the claim time; read 2 (the half-lease check) stalls
         passOnA.start();
         assertTrue(clockA.awaitStalled(), "node A claimed the session and stalled before firing it");
@@ -87,7 +87,7 @@ class StalledClaimIT {
         AtomicInteger firedByB = new AtomicInteger(-1);
         CountDownLatch inListenerOnB = new CountDownLatch(1);
         CountDownLatch releaseB = new CountDownLatch(1);
-        Thread passOnB = new Thread(() -> firedByB.set(b.store().scavenge()), "pass-on-B");
+        Thread passOnB = new Thread(() -> firedByB.set(b.store().doGetExpired(0).size()), "pass-on-B");
         SessionServlet.onDestroyed = sid -> {
             if (Thread.currentThread() == passOnB) {
                 inListenerOnB.countDown();

@@ -102,7 +102,7 @@ class StoreHealthJettyIT {
             expiry = Long.parseLong(j.hget("lanyard:shop:s:{" + id + "}", "expiry"));
         }
         clock.advance(Duration.ofMinutes(10)); // well past the 60 s timeout and its touch interval
-        assertEquals(1, writer.store().scavenge());
+        assertEquals(1, writer.store().doGetExpired(0).size());
         assertEquals(1L, attr(w, "ExpiriesProcessed"));
         long lag = clock.millis() - expiry;
         assertEquals(lag, attr(w, "ExpiryLagMaxMillis"));

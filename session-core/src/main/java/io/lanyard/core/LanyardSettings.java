@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 import static io.lanyard.core.SettingKind.BOOLEAN;
 import static io.lanyard.core.SettingKind.COUNT;
@@ -266,29 +265,16 @@ public final class LanyardSettings {
     }
 
     /**
-     * Binds a configuration source's entries to settings: each entry named {@code prefix + setting}
-     * is handed to {@code set}; entries without the prefix are not Lanyard's and are skipped. Under
-     * a prefix, {@code uri} is short for {@code redisUri} (the Jetty property
-     * {@code jetty.session.redis.uri}); the setting's own name wins when both are given.
+     * Binds a configuration source's entries to this bean ({@link SettingSources#bind}: {@code prefix}
+     * is {@code jetty.session.redis.} for Jetty's properties, empty for Tomcat's attributes; under a
+     * prefix {@code uri} is short for {@code redisUri}), keeping the warnings: a container hands its
+     * configuration entries over one by one (Tomcat's Digester), and the store logs the warnings
+     * when it starts ({@link #ignoredNames()}), naming the webapp.
      *
-     * @param kind    what an entry is called in a warning ({@code property}, {@code <Manager> attribute})
-     * @param prefix  {@code jetty.session.redis.} for Jetty's properties, empty for Tomcat's attributes
-     * @param entries names and values as the source gives them
-     * @param set     sets one setting by name (a settings bean's {@link #set}, or what feeds one)
-     * @return one warning per prefixed entry that is not a setting, naming the closest one; never its
-     *         value, which may be a password
-     */
-    public static List<String> bind(String kind, String prefix, Map<String, String> entries, BiConsumer<String, String> set) {
-        return SettingSources.bind(kind, prefix, entries, set);
-    }
-
-    /**
-     * {@link #bind} into this bean, keeping the warnings: a container hands its configuration
-     * entries over one by one (Tomcat's Digester), and the store logs the warnings when it starts
-     * ({@link #ignoredNames()}), naming the webapp.
+     * @param kind what an entry is called in a warning ({@code property}, {@code <Manager> attribute})
      */
     public void bindAll(String kind, String prefix, Map<String, String> entries) {
-        ignored.addAll(bind(kind, prefix, entries, this::set));
+        ignored.addAll(SettingSources.bind(kind, prefix, entries, this::set));
     }
 
     /** One warning per entry given to {@link #bindAll} that is not a setting, naming the closest one; sorted. */
@@ -346,6 +332,11 @@ public final class LanyardSettings {
     /** Sends the core's log lines to {@code handler} (the container's logging) while the store runs ({@code LogRoute}); not a setting. */
     public void setLogHandler(java.util.logging.Handler handler) {
         this.logHandler = handler;
+    }
+
+    /** A {@link #setLogHandler} handler to SLF4J (Jetty's logging); null when SLF4J has no provider or writes to java.util.logging. */
+    public static java.util.logging.Handler slf4jLogHandler() {
+        return Slf4jRoute.create();
     }
 
     /** The longest a request waits for Redis: connect plus read timeout. */

@@ -26,7 +26,19 @@ final class SettingSources {
     private SettingSources() {
     }
 
-    /** See {@link LanyardSettings#bind}. */
+    /**
+     * Binds a configuration source's entries to settings: each entry named {@code prefix + setting}
+     * is handed to {@code set}; entries without the prefix are not Lanyard's and are skipped. Under
+     * a prefix, {@code uri} is short for {@code redisUri} (the Jetty property
+     * {@code jetty.session.redis.uri}); the setting's own name wins when both are given.
+     *
+     * @param kind    what an entry is called in a warning ({@code property}, {@code <Manager> attribute})
+     * @param prefix  {@code jetty.session.redis.} for Jetty's properties, empty for Tomcat's attributes
+     * @param entries names and values as the source gives them
+     * @param set     sets one setting by name (a settings bean's {@link LanyardSettings#set})
+     * @return one warning per prefixed entry that is not a setting, naming the closest one; never its
+     *         value, which may be a password
+     */
     static List<String> bind(String kind, String prefix, Map<String, String> entries, BiConsumer<String, String> set) {
         Map<String, String> ours = new TreeMap<>(); // sorted: the warnings come in a stable order
         entries.forEach((key, value) -> {

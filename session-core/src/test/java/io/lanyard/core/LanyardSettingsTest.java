@@ -146,7 +146,7 @@ class LanyardSettingsTest {
     @Test
     void bindSetsPrefixedSettingsTakesTheShortUriAndWarnsOfUnknownNamesWithoutTheirValues() {
         LanyardSettings s = new LanyardSettings();
-        List<String> warnings = LanyardSettings.bind("property", "jetty.session.redis.", Map.of(
+        List<String> warnings = SettingSources.bind("property", "jetty.session.redis.", Map.of(
                 "jetty.session.redis.uri", "redis://short-name:6379",
                 "jetty.session.redis.redisUri", "redis://long-name:6379",
                 "jetty.session.redis.poolSize", "4",
@@ -159,9 +159,9 @@ class LanyardSettingsTest {
 
         LanyardSettings bare = new LanyardSettings();
         assertEquals(List.of("<Manager> attribute uri is not a Lanyard setting and was ignored; did you mean redisUri?"),
-                LanyardSettings.bind("<Manager> attribute", "", Map.of("uri", "redis://h:1"), bare::set),
+                SettingSources.bind("<Manager> attribute", "", Map.of("uri", "redis://h:1"), bare::set),
                 "the short name exists only under a prefix");
-        assertEquals(List.of(), LanyardSettings.bind("<Manager> attribute", "", Map.of("redisUri", "redis://h:1"), bare::set));
+        assertEquals(List.of(), SettingSources.bind("<Manager> attribute", "", Map.of("redisUri", "redis://h:1"), bare::set));
         assertEquals("redis://h:1", bare.getRedisUri());
     }
 
