@@ -8,30 +8,36 @@ final class PendingAttributes {
     private PendingAttributes() {
     }
 
-    /** Decodes one attribute's bytes; returns null (after reporting why) when it cannot. */
-    interface Decoder {
-        Object decode(String name, byte[] bytes);
-
-        /** What a save compares {@code value} with instead of encoding it ({@link Snapshot}); null for none. */
-        Snapshot snapshot(Object value, byte[] bytes);
+    /** A decoded value, with what a save compares it with instead of encoding it ({@link Snapshot}; null for none). */
+    record Decoded(Object value, Snapshot snapshot) {
     }
 
-    /** The decoder of {@code codec}, with snapshots; {@code failed} reports an attribute that cannot be decoded (it then reads as null). */
-    static Decoder of(AttributeCodec codec, java.util.function.BiConsumer<String, AttributeCodec.DecodeException> failed) {
-        return new Decoder() {
-            @Override
-            public Object decode(String name, byte[] bytes) {
-                try {
-                    return codec.decode(bytes);
-                } catch (AttributeCodec.DecodeException e) {
-                    failed.accept(name, e);
-                    return null;
-                }
-            }
+    /** Decodes one attribute's bytes; returns null (after reporting why) when it cannot. */
+    @FunctionalInterface
+    interface Decoder {
+        Decoded decode(String name, byte[] bytes);
+    }
 
-            @Override
-            public Snapshot snapshot(Object value, byte[] bytes) {
-                return codec.snapshot(value, bytes);
+    /**
+     * The decoder of {@code codec} for session {@code id}: a value {@code kept} still holds for these
+     * bytes is taken back ({@link DecodedValues}), any other decoded and snapshotted; {@code failed}
+     * reports an attribute that cannot be decoded (it then reads as null).
+     *
+     * @param kept values decoded for earlier requests, or {@code null} for none
+     */
+    static Decoder of(AttributeCodec codec, DecodedValues kept, String id,
+                      java.util.function.BiConsumer<String, AttributeCodec.DecodeException> failed) {
+        return (name, bytes) -> {
+            Snapshot reused = kept == null ? null : kept.take(id, name, bytes);
+            if (reused != null) {
+                return new Decoded(reused.root(), reused);
+            }
+            try {
+                Object value = codec.decode(bytes);
+                return new Decoded(value, codec.snapshot(value, bytes));
+            } catch (AttributeCodec.DecodeException e) {
+                failed.accept(name, e);
+                return null;
             }
         };
     }
@@ -47,16 +53,16 @@ final class PendingAttributes {
             if (bytes == null) {
                 return null;
             }
-            Object value = r.decoder.decode(name, bytes);
-            if (value == null) {
+            Decoded decoded = r.decoder.decode(name, bytes);
+            if (decoded == null) {
                 r.stored.remove(name);
                 r.opaque.put(name, bytes);
                 return null;
             }
+            Object value = decoded.value();
             r.attributes.put(name, value);
-            Snapshot snapshot = r.decoder.snapshot(value, bytes);
-            if (snapshot != null) {
-                r.snapshots.put(name, snapshot);
+            if (decoded.snapshot() != null) {
+                r.snapshots.put(name, decoded.snapshot());
             }
             java.util.function.BiConsumer<String, Object> listener = r.decodeListener;
             if (listener != null) {

@@ -26,6 +26,8 @@ final class SessionReader {
     private final MetricsRecorder metrics;
     private final AttributeCodec codec;
     private final TouchPolicy touch;
+    /** Values decoded for earlier requests, taken back by a load that finds the same bytes. */
+    private final DecodedValues kept;
     private final LogOnce loggedDrops = new LogOnce();
     private final LogOnce loggedTooLarge = new LogOnce();
     private final LogOnce loggedUnreadable = new LogOnce();
@@ -45,6 +47,7 @@ final class SessionReader {
         this.settings = settings;
         this.metrics = metrics;
         this.codec = codec;
+        this.kept = new DecodedValues(codec);
         this.graceMillis = RedisLayout.ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
         this.loadMaxFields = RedisLayout.ascii(loadMaxFields(settings.getMaxSessionBytes()));
@@ -297,7 +300,7 @@ final class SessionReader {
             record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
                     (byte[]) flat.get(i + 1));
         }
-        record.decoder = PendingAttributes.of(codec, (name, e) -> dropped(record.id(), name, e));
+        record.decoder = PendingAttributes.of(codec, kept, id, (name, e) -> dropped(id, name, e));
         return record;
     }
 
@@ -313,6 +316,11 @@ final class SessionReader {
             }
         }
         return true;
+    }
+
+    /** After a save of {@code r}: its decoded values that Redis holds as they are, for the next load ({@link DecodedValues}). */
+    void keepDecoded(SessionRecord r) {
+        kept.keep(r);
     }
 
     /** An attribute that cannot be decoded on first access: counted, and logged once per attribute and reason. */

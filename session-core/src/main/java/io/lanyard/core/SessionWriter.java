@@ -56,7 +56,11 @@ final class SessionWriter {
     SaveResult save(SessionRecord record, boolean forgetReads) {
         lock(record);
         try {
-            return saveLocked(record, forgetReads);
+            SaveResult result = saveLocked(record, forgetReads);
+            if (result != SaveResult.GONE) {
+                reader.keepDecoded(record); // what Redis now holds as decoded here, for the next load
+            }
+            return result;
         } catch (RuntimeException e) {
             if (record.isNew()) {
                 store.figures().rejected(record); // not stored yet, and this save failed: the new session is lost

@@ -91,6 +91,21 @@ final class Snapshot {
         return w.run(root) && w.at == observed.length;
     }
 
+    /** The snapshotted object. */
+    Object root() {
+        return root;
+    }
+
+    /** True when this snapshot was taken from (or rebased on) exactly the array {@code bytes}. */
+    boolean isBasedOn(byte[] bytes) {
+        return basis == bytes;
+    }
+
+    /** This snapshot for the same object as loaded again: {@code bytes} equal to those it was taken from. */
+    Snapshot basedOn(byte[] bytes) {
+        return new Snapshot(root, bytes, observed);
+    }
+
     /** The shape of {@code type} as {@code kryo} serializes it. */
     static Shape shapeOf(Kryo kryo, Class<?> type) {
         try {

@@ -1,0 +1,128 @@
+package io.lanyard.core;
+
+import io.lanyard.core.fixtures.Cart;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A node takes a value it decoded for an earlier request back only while Redis holds exactly the
+ * bytes it came from and the value provably still encodes to them; otherwise it decodes afresh.
+ */
+class DecodedValuesIT extends StoreTestBase {
+    private String shopSession(RedisSessionStore store, int lines) {
+        String id = newId();
+        SessionRecord s = store.create(id, 1800);
+        Cart cart = new Cart();
+        for (int i = 0; i < lines; i++) {
+            cart.add("sku-" + i, 1, new BigDecimal("9.99"));
+        }
+        s.setAttribute("cart", cart);
+        store.save(s);
+        return id;
+    }
+
+    /** One request that reads the cart and ends (its save finds nothing changed). */
+    private Cart readOnly(RedisSessionStore store, String id) {
+        SessionRecord r = store.load(id);
+        Cart cart = (Cart) r.getAttribute("cart");
+        assertEquals(SaveResult.UNCHANGED, store.save(r));
+        return cart;
+    }
+
+    @Test
+    void aValueReadAndLeftUnchangedIsTakenBackByTheNextLoad() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 3);
+        Cart first = readOnly(a, id);
+        Cart second = readOnly(a, id);
+        assertSame(first, second, "the same bytes in Redis: the decoded cart is taken back, not decoded again");
+    }
+
+    @Test
+    void aValueAnotherNodeChangedIsDecodedAfresh() {
+        RedisSessionStore a = store("a");
+        RedisSessionStore b = store("b");
+        String id = shopSession(a, 3);
+        Cart kept = readOnly(a, id);
+        SessionRecord onB = b.load(id);
+        ((Cart) onB.getAttribute("cart")).add("sku-b", 2, BigDecimal.ONE);
+        assertEquals(SaveResult.SAVED, b.save(onB));
+
+        Cart now = readOnly(a, id);
+        assertNotSame(kept, now);
+        assertEquals(4, now.lines().size(), "what Redis holds, not what this node kept");
+    }
+
+    @Test
+    void aValueChangedAfterItsRequestEndedIsNotTakenBack() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 3);
+        Cart heldOn = readOnly(a, id);
+        heldOn.add("sku-late", 1, BigDecimal.TEN); // code that kept a reference changes it later
+
+        Cart next = readOnly(a, id);
+        assertNotSame(heldOn, next);
+        assertEquals(3, next.lines().size(), "as Redis holds it");
+    }
+
+    @Test
+    void anInPlaceChangeOfATakenBackValueIsSaved() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 2);
+        readOnly(a, id);
+        SessionRecord r = a.load(id);
+        Cart cart = (Cart) r.getAttribute("cart");
+        cart.add("sku-new", 5, BigDecimal.ONE); // no setAttribute
+        assertEquals(SaveResult.SAVED, a.save(r));
+
+        Cart elsewhere = (Cart) store("b").load(id).getAttribute("cart");
+        assertEquals(3, elsewhere.lines().size());
+        assertEquals(5, elsewhere.lines().get(2).quantity());
+        assertEquals(3, readOnly(a, id).lines().size(), "and the next load on this node sees it too");
+    }
+
+    @Test
+    void aValueIsNeverHandedToTwoRecordsOrToAnotherSession() {
+        RedisSessionStore a = store("a");
+        String one = shopSession(a, 2);
+        String two = shopSession(a, 2); // equal bytes, other session
+        Cart kept = readOnly(a, one);
+        assertNotSame(kept, readOnly(a, two), "values return only to their own session");
+
+        SessionRecord x = a.load(one);
+        SessionRecord y = a.load(one); // two records of one session (two nodes' worth on one store)
+        assertNotSame(x.getAttribute("cart"), y.getAttribute("cart"), "taken, never shared");
+    }
+
+    @Test
+    void theKeptValuesStayWithinTheirBound() throws Exception {
+        AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"), getClass().getClassLoader(),
+                MetricsRecorder.create(false));
+        DecodedValues kept = new DecodedValues(codec);
+        Cart cart = new Cart();
+        for (int i = 0; i < 300; i++) {
+            cart.add("sku-" + i, 1, new BigDecimal("9.99"));
+        }
+        byte[] bytes = codec.encode(cart);
+        int sessions = (int) (2 * DecodedValues.MAX_BYTES / bytes.length);
+        for (int i = 0; i < sessions; i++) {
+            SessionRecord r = new SessionRecord(newId(), 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false, new TouchPolicy(-1));
+            r.putPending("cart", bytes.clone());
+            r.decoder = PendingAttributes.of(codec, kept, r.id(), (name, e) -> {
+                throw new AssertionError(e);
+            });
+            r.getAttribute("cart");
+            kept.keep(r);
+            assertTrue(kept.bytes() <= DecodedValues.MAX_BYTES, kept.bytes() + " bytes kept after " + (i + 1) + " sessions");
+        }
+        assertTrue(kept.size() > 0 && kept.size() < sessions, kept.size() + " of " + sessions + " values kept");
+    }
+}
