@@ -29,9 +29,9 @@ final class E2eSection {
                 + "`/shop/cart` bumps a cart line in place without `setAttribute`; `/shop/login` creates a session with the four "
                 + "attributes) on every configuration. Load: `wrk -t1 -c" + pa.connections() + "`, " + fmt1(pa.cellSeconds())
                 + " s per cell" + (pa.cellWarmupSeconds() > 0 ? " after " + fmt1(pa.cellWarmupSeconds()) + " s of the same workload unmeasured" : "")
-                + "; one server JVM per configuration for the whole run: in round 1 it first gets unmeasured warm-up of every workload, one-second "
-                + "runs until two in a row agree within 5% (at least " + fmt1(pa.warmupSeconds()) + " s, at most " + pa.warmupMaxSeconds()
-                + " s per workload: a fresh JVM is still compiling), in later rounds 1 s per workload (new sessions, flushed Redis); keep-alive, "
+                + "; each fresh server first gets unmeasured warm-up of every workload, one-second runs until two in a row agree within 5% (at least "
+                + fmt1(pa.warmupSeconds()) + " s, at most " + pa.warmupMaxSeconds() + " s per workload: a fresh JVM is still compiling; the "
+                + "new-session workload 1 s, since new sessions pile up in the in-memory stores' heaps); keep-alive, "
                 + pa.sessions() + " sessions used round-robin; " + pa.rounds() + " rounds. Every Tomcat configuration runs embedded Tomcat "
                 + "10.1 with `maxKeepAliveRequests=-1` (Jetty's behaviour); server JVMs: `" + String.join(" ", io.lanyard.bench.e2e.ServerProcess.JVM_OPTIONS_PUBLIC) + "`.");
         md.p("");

@@ -13,7 +13,7 @@ public record Params(boolean quick, int rounds, int connections, int sessions, d
         // Issue 11's method: 5 rounds (median of the per-round ratios), cookies round-robin over 200 sessions.
         Params p = quick
                 ? new Params(true, 2, 16, 100, 1, 0, 1, 0.5, 20, 20_000, 1_000, 300, 2_000, 2, 1, 0.3, 2)
-                : new Params(false, 5, 16, 200, 4, 0, 3, 2, 100, 1_000_000, 1_000, 3_000, 50_000, 6, 2, 1, 5);
+                : new Params(false, 5, 16, 200, 3, 0, 3, 2, 100, 1_000_000, 1_000, 3_000, 50_000, 6, 2, 1, 5);
         // Overrides for a shorter (or longer) run on a busy machine: -Dbench.rounds=N, -Dbench.cellSeconds=S,
         // -Dbench.sessions=N, -Dbench.scaleSessions=N (the scale population).
         int rounds = Integer.getInteger("bench.rounds", p.rounds());
@@ -35,6 +35,6 @@ public record Params(boolean quick, int rounds, int connections, int sessions, d
      * the least): it ends earlier once two one-second runs agree within 5% ({@code Wrk.warmUp}).
      */
     public int warmupMaxSeconds() {
-        return quick ? 3 : Integer.getInteger("bench.warmupMaxSeconds", 10);
+        return quick ? 3 : Integer.getInteger("bench.warmupMaxSeconds", 8);
     }
 }

@@ -78,7 +78,7 @@ final class Report {
         md.p("Everything ran on this one machine: Redis on loopback, the server under test, and the load generator. "
                 + "Every figure below is either a median with (min–max) over rounds, or a ratio computed per round against a "
                 + "baseline measured in the same round and then summarised as median (min–max). Configurations alternate "
-                + "within each round (configuration order and workload order both rotated by one each round), each configuration in its own server JVM, warmed until steady before its first measured cell, against a flushed Redis.");
+                + "within each round (configuration order and workload order both rotated by one each round), each configuration in a fresh JVM per round, warmed until steady before its first measured cell, against a flushed Redis.");
         md.p("");
     }
 
