@@ -98,16 +98,12 @@ final class LanyardSessionData extends SessionData {
         return super.isDirty() || record.mayHaveChanged();
     }
 
-    /**
-     * Jetty's renewSessionId sets the new id, deletes the old id in the store, then stores under the
-     * new id. The store is told here, so that it skips the delete and moves the record in the
-     * store call instead (a session invalidated elsewhere meanwhile is not brought back).
-     */
+    /** Jetty's renewSessionId sets the new id, deletes the old id, then stores: {@link io.lanyard.core.RedisSessionStore#idChanging}. */
     @Override
     public void setId(String id) {
         String old = getId();
         if (owner != null && old != null && !old.equals(id)) {
-            owner.renaming(old);
+            owner.idChanging(old);
         }
         super.setId(id);
     }

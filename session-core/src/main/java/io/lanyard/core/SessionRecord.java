@@ -339,7 +339,7 @@ public final class SessionRecord {
     /** The login kept under {@code attribute} ({@link #setLogin}) as {@code [authType or "", name, role...]}, or null. */
     public List<String> login(String attribute) { return StoredLogin.get(this, attribute); }
 
-    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#containerLogin}), or null. */
+    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#serve}), or null. */
     public static String loginName(Object value) { return StoredLogin.name(value); }
 
     /** Names of the attributes this node can see (a snapshot). */

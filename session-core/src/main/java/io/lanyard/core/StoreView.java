@@ -65,6 +65,10 @@ final class StoreView implements LanyardStoreMXBean {
         }
     }
 
+    ObjectName registered() {
+        return registered;
+    }
+
     void unregister() {
         ObjectName on = registered;
         registered = null;
