@@ -31,7 +31,7 @@ final class LanyardSessionData extends SessionData {
     static LanyardSessionData of(RedisSessionDataStore owner, String id, String contextPath, String vhost, SessionRecord r,
                                  String lastNode, long now) {
         LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
-                r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()), r);
+                r.storedLastAccessedTime(), SessionRecord.timeoutMillis(r.maxInactiveSeconds()), r);
         d.setExpiry(r.storedExpiryTime());
         d.setLastNode(lastNode);
         d.setCookieSet(r.cookieSetTime());
@@ -50,7 +50,7 @@ final class LanyardSessionData extends SessionData {
         if (!ours) {
             r.updateAttributes(data.getAllAttributes(), List.of());
         }
-        r.syncMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), seconds(data.getMaxInactiveMs()),
+        r.syncMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
                 data.getExpiry(), lastNode, data.getCookieSet(), ours);
     }
 
@@ -106,14 +106,5 @@ final class LanyardSessionData extends SessionData {
             owner.idChanging(old);
         }
         super.setId(id);
-    }
-
-    /** Jetty's timeout in whole seconds for the core: a positive one never rounds down to "never expires". */
-    static int seconds(long maxInactiveMs) {
-        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
-    }
-
-    static long millis(int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
     }
 }

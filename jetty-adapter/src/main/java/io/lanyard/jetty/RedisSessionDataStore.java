@@ -111,7 +111,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
-                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
+                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), SessionRecord.timeoutSeconds(maxInactiveMs)));
     }
 
     /**
@@ -157,7 +157,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) {
         store.storeCopy(storeId(id), data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime > 0,
-                LanyardSessionData.seconds(data.getMaxInactiveMs()),
+                SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
                 r -> LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode())),
                 () -> LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
     }

@@ -110,11 +110,8 @@ public final class RedisSessionStore implements AutoCloseable {
     public void lostSave(RuntimeException failure) { view.lostSave(failure); }
 
     /**
-     * Registers {@link #metrics()} as an MXBean on the platform MBean server under {@code name}
-     * (each container's naming convention); unregistered at {@link #close()}. A name taken by
-     * another store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended.
-     *
-     * @return the name it is registered under, or {@code null} when that failed (logged)
+     * Registers {@link #metrics()} as an MXBean under {@code name} until {@link #close()}; a name taken by another
+     * store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended. Returns the name, or null (failed, logged).
      */
     ObjectName registerMBean(String name) { return view.register(name); }
 
@@ -202,9 +199,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws IllegalArgumentException when the id is not a valid session id
      */
     public SessionRecord create(String id, int maxInactiveSeconds) {
-        if (!SessionIds.isValid(id)) {
-            throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
-        }
+        SessionIds.requireValid(id);
         long now = now();
         metrics.created();
         return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
@@ -285,6 +280,16 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public SaveResult save(SessionRecord record, boolean noOtherUsers) { return writer.save(record, noOtherUsers); }
 
+    /** As {@link #save(SessionRecord)}, for a change no client can be told of: a failure is also a lost save ({@link #lostSave}). */
+    public SaveResult saveOrCountLost(SessionRecord record) {
+        try {
+            return writer.save(record, false);
+        } catch (RuntimeException e) {
+            view.lostSave(e);
+            throw e;
+        }
+    }
+
     /**
      * Deletes a session (invalidate). One command. A session this node's expiry is handing over
      * ({@link #startExpiry}) is left to it: deleted once its listeners ran.
@@ -296,12 +301,10 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * For a container that keeps its own copy of a session (Jetty's {@code SessionData}): stores
-     * it as session {@code id}. {@code sync} hands the copy's state to the record it updates: the
-     * {@code record} it was made from, else (a copy the container built itself) the stored one when
-     * {@code storedBefore}, else a new one. A copy whose id changed ({@link #idChanging}) moves
-     * ({@link #changeId}). A failure is a {@linkplain #lostSave lost save}: the container stores
-     * when the client can no longer be told.
+     * Stores a container's own copy of a session (Jetty's {@code SessionData}) as {@code id}: {@code sync}
+     * hands its state to the {@code record} it was made from, else the stored one when {@code storedBefore},
+     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is
+     * a {@linkplain #lostSave lost save}: the container stores when the client can no longer be told.
      */
     public void storeCopy(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds,
                           java.util.function.Consumer<SessionRecord> sync, java.util.function.BooleanSupplier noOtherUsers) {
@@ -309,9 +312,8 @@ public final class RedisSessionStore implements AutoCloseable {
     }
 
     /**
-     * A container changes a session's id by deleting {@code oldId}, then storing its copy under
-     * the new id ({@link #storeCopy}): that delete is skipped, so the store moves the record, and a
-     * session invalidated elsewhere meanwhile is not brought back.
+     * A container changes a session's id by deleting {@code oldId}, then storing its copy ({@link #storeCopy}):
+     * that delete is skipped, the store moves the record (a session invalidated elsewhere is not brought back).
      */
     public void idChanging(String oldId) { copies.idChanging(oldId); }
 

@@ -155,16 +155,11 @@ final class RedisSession extends StandardSession {
         writeThrough();
     }
 
-    /** A released or detached session writes a change through at once; a failure is a lost save, and thrown. */
+    /** A released or detached session writes a change through at once ({@link io.lanyard.core.RedisSessionStore#saveOrCountLost}). */
     private void writeThrough() {
         RedisSessionManager m = (RedisSessionManager) manager;
         if (released && !expiredByStore && !expiring && isValidInternal() && m.isRunning()) {
-            try {
-                m.store().save(record);
-            } catch (RuntimeException e) {
-                m.lostSave(e);
-                throw e;
-            }
+            m.store().saveOrCountLost(record);
         }
     }
 

@@ -129,13 +129,6 @@ public class RedisSessionManager extends ManagerBase {
     public void unload() {
     }
 
-    /** A save failed and the client cannot be told any more: the core's lost-save policy. */
-    void lostSave(RuntimeException failure) {
-        if (store != null) {
-            store.lostSave(failure);
-        }
-    }
-
     /**
      * The session of a request that entered it, loaded once for all of them; outside any request
      * of this context a detached copy that writes changes through ({@link RedisSessionStore#lookup}).
