@@ -266,6 +266,16 @@ public final class SessionRecord {
     }
 
     /**
+     * As {@link #asMap()}, for a record listed with metadata only ({@link RedisSessionStore#recentSessions}): on the
+     * map's first use the whole record is read through {@code whole} ({@link RedisSessionStore#peek}) and handed to
+     * {@code loaded}; the map then is the whole record's (this one's when the session is gone).
+     */
+    public java.util.concurrent.ConcurrentMap<String, Object> asMapLoadedOnUse(java.util.function.Supplier<SessionRecord> whole,
+                                                                              java.util.function.Consumer<SessionRecord> loaded) {
+        return new ListedAttributes(this, whole, loaded);
+    }
+
+    /**
      * As {@link #asMap()}, but showing only the attributes decoded so far: what Tomcat's activation
      * and passivation walk, so that they neither decode nor (at the next save) re-encode attributes
      * the request never read. A live view, not a copy.
