@@ -1,5 +1,6 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.util.List;
 import org.eclipse.jetty.session.DefaultSessionCache;
@@ -98,12 +99,13 @@ final class LanyardSessionData extends SessionData {
         return super.isDirty() || record.mayHaveChanged();
     }
 
-    /** Jetty's renewSessionId sets the new id, deletes the old id, then stores: {@link io.lanyard.core.RedisSessionStore#idChanging}. */
+    /** Jetty's renewSessionId sets the new id, deletes the old id, then stores: {@link RedisSessionStore#idChanging}. */
     @Override
     public void setId(String id) {
         String old = getId();
-        if (owner != null && old != null && !old.equals(id)) {
-            owner.idChanging(old);
+        RedisSessionStore store = owner == null ? null : owner.getStore();
+        if (store != null && old != null && !old.equals(id)) {
+            store.idChanging(owner.storeId(old));
         }
         super.setId(id);
     }

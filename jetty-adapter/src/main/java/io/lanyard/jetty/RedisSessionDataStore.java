@@ -175,14 +175,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                 storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)), sinceNanos);
     }
 
-    /** Jetty's renewSessionId is changing the id of session {@code oldId} (see {@link LanyardSessionData#setId}). */
-    void idChanging(String oldId) {
-        RedisSessionStore s = store;
-        if (s != null) {
-            s.idChanging(storeId(oldId));
-        }
-    }
-
     // ---- expiry: the core's; Jetty's template methods run it or report what is gone ----
 
     /** The core's expiry callback: Jetty's session manager runs the listeners of a session this node claimed. */
