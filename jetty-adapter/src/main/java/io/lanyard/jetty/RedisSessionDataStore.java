@@ -7,7 +7,6 @@ import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.management.ObjectName;
@@ -68,7 +67,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         // canonical name ("_shop") nor the virtual host: a Tomcat node of it uses the same keys.
         store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
                 loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
-        store.countSessionsInUse(this::sessionsInCache);
+        store.containerCopies(this::sessionsInCache, _context.getWorkerName());
         String app = settings.getApplication();
         SessionCache cache = _context.getSessionManager() == null ? null : _context.getSessionManager().getSessionCache();
         if (cache != null && (cache.getEvictionPolicy() != SessionCache.EVICT_ON_SESSION_EXIT || !cache.isFlushOnResponseCommit())) {
@@ -144,9 +143,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (r == null) {
             return null;
         }
-        // Jetty's name of this node back from Lanyard's (see lastNodeToStore).
-        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
-        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, store.copyLastNode(r), store.now());
     }
 
     @Override
@@ -158,7 +155,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     public void doStore(String id, SessionData data, long lastSaveTime) {
         store.storeCopy(storeId(id), data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime > 0,
                 SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
-                r -> LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode())),
+                r -> LanyardSessionData.sync(r, data, store.copyNodeToStore(data.getLastNode())),
                 () -> LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
     }
 
@@ -223,15 +220,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     private int sessionsInCache() {
         return _context != null && _context.getSessionManager().getSessionCache()
                 instanceof DefaultSessionCache c ? (int) c.getSessionsCurrent() : 0;
-    }
-
-    /**
-     * Jetty names this node by its worker name ({@code node0} by default on every node), Lanyard
-     * by {@code nodeName} (what Tomcat nodes write too): "this node" is stored under Lanyard's
-     * name and loaded back as Jetty's; any other node name is kept as given.
-     */
-    private String lastNodeToStore(String jettyLastNode) {
-        return Objects.equals(jettyLastNode, _context.getWorkerName()) ? settings.getNodeName() : jettyLastNode;
     }
 
     /**

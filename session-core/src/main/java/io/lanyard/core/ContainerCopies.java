@@ -1,5 +1,6 @@
 package io.lanyard.core;
 
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -17,8 +18,24 @@ final class ContainerCopies {
     /** Old ids of sessions whose id is changing ({@link RedisSessionStore#idChanging}). */
     private final Set<String> renaming = ConcurrentHashMap.newKeySet();
 
+    /** The container's name for this node ({@link RedisSessionStore#containerCopies}). */
+    private volatile String thisNode;
+
     ContainerCopies(RedisSessionStore store) {
         this.store = store;
+    }
+
+    void thisNode(String name) {
+        this.thisNode = name;
+    }
+
+    /** "This node" is stored under Lanyard's {@code nodeName} (what Tomcat nodes write too); any other name as given. */
+    String nodeToStore(String lastNode) {
+        return Objects.equals(lastNode, thisNode) ? store.settings().getNodeName() : lastNode;
+    }
+
+    String nodeLoaded(String storedNode) {
+        return store.settings().getNodeName().equals(storedNode) ? thisNode : storedNode;
     }
 
     void idChanging(String oldId) {

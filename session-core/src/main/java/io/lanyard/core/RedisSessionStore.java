@@ -99,13 +99,25 @@ public final class RedisSessionStore implements AutoCloseable {
     /** The store's counters and state: the one JMX view of both adapters. */
     public LanyardStoreMXBean metrics() { return view; }
 
-    /** For a container that keeps the sessions in use itself (Jetty's cache): their count, for {@link LanyardStoreMXBean#getSessionsInUse()}. */
-    public void countSessionsInUse(java.util.function.IntSupplier sessionsInUse) { view.sessionsInUse(sessionsInUse); }
+    /**
+     * For a container that keeps its own copies of the sessions in use (Jetty's cache): their count, for
+     * {@link LanyardStoreMXBean#getSessionsInUse()}, and its name for this node (Jetty's worker name, {@code node0} on
+     * every node by default), stored as {@code nodeName} ({@link #copyNodeToStore}) and loaded back ({@link #copyLastNode}).
+     */
+    public void containerCopies(java.util.function.IntSupplier sessionsInUse, String thisNode) {
+        view.sessionsInUse(sessionsInUse);
+        copies.thisNode(thisNode);
+    }
+
+    /** A copy's last node, as the container names it, as stored ({@link #containerCopies}). */
+    public String copyNodeToStore(String lastNode) { return copies.nodeToStore(lastNode); }
+
+    /** The last node stored in {@code record} as the container names it ({@link #containerCopies}). */
+    public String copyLastNode(SessionRecord record) { return copies.nodeLoaded(record.storedLastNode()); }
 
     /**
-     * The one failure policy for a save that failed after the response was committed, so the
-     * client cannot be told any more: counted ({@code LostSaves}) and logged, one WARNING per cause
-     * and minute.
+     * The one failure policy for a save that failed after the response was committed, so the client cannot be
+     * told any more: counted ({@code LostSaves}) and logged, one WARNING per cause and minute.
      */
     public void lostSave(RuntimeException failure) { view.lostSave(failure); }
 
@@ -116,17 +128,13 @@ public final class RedisSessionStore implements AutoCloseable {
     ObjectName registerMBean(String name) { return view.register(name); }
 
     /**
-     * The start steps of both adapters, once after {@link #start}, before the first request:
-     * <ul>
-     * <li>where the container keeps its login (Tomcat's, Jetty's): session attribute
-     * {@code loginAttribute}, whose value {@code userName} turns into the user's name (null when it
-     * holds none). A session with a login belongs to that user; otherwise to the value of
-     * {@code principalAttribute}, if set;</li>
-     * <li>{@link #sessionControl()} published through {@code contextAttributes} (the servlet
-     * context's {@code setAttribute}) under {@link SessionControl#ATTRIBUTE};</li>
-     * <li>the expiry passes, handing expired sessions to {@code expired} ({@link #startExpiry});</li>
-     * <li>the JMX bean under {@code mbeanName} ({@link #registerMBean}, then {@link #objectName()}).</li>
-     * </ul>
+     * The start steps of both adapters, once after {@link #start}, before the first request. Where the container
+     * keeps its login (Tomcat's, Jetty's): session attribute {@code loginAttribute}, whose value {@code userName}
+     * turns into the user's name (null when it holds none); a session with a login belongs to that user, otherwise
+     * to the value of {@code principalAttribute}, if set. {@link #sessionControl()} is published through
+     * {@code contextAttributes} (the servlet context's {@code setAttribute}) under {@link SessionControl#ATTRIBUTE};
+     * the expiry passes hand expired sessions to {@code expired} ({@link #startExpiry}); the JMX bean is registered
+     * under {@code mbeanName} ({@link #registerMBean}, then {@link #objectName()}).
      */
     public void serve(String loginAttribute, java.util.function.Function<Object, String> userName,
                       java.util.function.BiConsumer<String, Object> contextAttributes,
@@ -281,14 +289,7 @@ public final class RedisSessionStore implements AutoCloseable {
     public SaveResult save(SessionRecord record, boolean noOtherUsers) { return writer.save(record, noOtherUsers); }
 
     /** As {@link #save(SessionRecord)}, for a change no client can be told of: a failure is also a lost save ({@link #lostSave}). */
-    public SaveResult saveOrCountLost(SessionRecord record) {
-        try {
-            return writer.save(record, false);
-        } catch (RuntimeException e) {
-            view.lostSave(e);
-            throw e;
-        }
-    }
+    public SaveResult saveOrCountLost(SessionRecord record) { return view.countingLost(() -> writer.save(record, false)); }
 
     /**
      * Deletes a session (invalidate). One command. A session this node's expiry is handing over
@@ -360,9 +361,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * orphan sweep) and longer than {@code gracePeriodSeconds} ago, whose listeners are no longer
      * due; returns how many.
      */
-    public int dropExpired(long cutoff) {
-        return expiry.dropBefore(Math.min(cutoff, now() - settings.getGracePeriodSeconds() * 1000L));
-    }
+    public int dropExpired(long cutoff) { return expiry.dropExpired(cutoff); }
 
     /** The expiry passes, for the store's parts and tests (claims, deletes, the next pass's delay). */
     Expiry expiry() { return expiry; }

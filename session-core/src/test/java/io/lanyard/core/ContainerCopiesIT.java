@@ -72,6 +72,23 @@ class ContainerCopiesIT extends StoreTestBase {
     }
 
     @Test
+    void theContainersNameForThisNodeIsStoredAsNodeNameAndLoadedBack() {
+        RedisSessionStore a = store("a");
+        a.containerCopies(() -> 3, "node0");
+        assertEquals(3, a.metrics().getSessionsInUse());
+        assertEquals("a", a.copyNodeToStore("node0"));
+        assertEquals("b", a.copyNodeToStore("b"), "another node's name as given");
+        SessionRecord r = a.create(newId(), 600);
+        assertEquals(SaveResult.SAVED, a.save(r));
+        assertEquals("a", a.peek(r.id()).storedLastNode());
+        assertEquals("node0", a.copyLastNode(a.peek(r.id())));
+
+        RedisSessionStore b = store("b");
+        b.containerCopies(() -> 0, "node0");
+        assertEquals("a", b.copyLastNode(b.peek(r.id())), "another node's name as stored");
+    }
+
+    @Test
     void aFailedStoreOfACopyIsALostSaveNotAnException() {
         RedisSessionStore a = store("a");
         a.storeCopy("not a session id", null, false, 600, copy -> { }, () -> false);
