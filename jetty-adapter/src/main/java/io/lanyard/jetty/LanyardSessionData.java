@@ -2,7 +2,6 @@ package io.lanyard.jetty;
 
 import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
-import java.util.List;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionCache;
@@ -39,20 +38,6 @@ final class LanyardSessionData extends SessionData {
         d.setLastSaved(now);
         d.clean();
         return d;
-    }
-
-    /**
-     * Hands Jetty's metadata to the record ({@link SessionRecord#syncMetadata}: the core decides
-     * what a store writes), and a plain {@code SessionData}'s attributes too (not this class: Jetty's
-     * conformance suite builds its own; {@link SessionRecord#updateAttributes} keeps reserved ones).
-     */
-    static void sync(SessionRecord r, SessionData data, String lastNode) {
-        boolean ours = data instanceof LanyardSessionData;
-        if (!ours) {
-            r.updateAttributes(data.getAllAttributes(), List.of());
-        }
-        r.syncMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
-                data.getExpiry(), lastNode, data.getCookieSet(), ours);
     }
 
     SessionRecord record() {

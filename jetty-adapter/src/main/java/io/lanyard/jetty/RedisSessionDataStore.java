@@ -155,7 +155,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     public void doStore(String id, SessionData data, long lastSaveTime) {
         store.storeCopy(storeId(id), data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime > 0,
                 SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
-                r -> LanyardSessionData.sync(r, data, store.copyNodeToStore(data.getLastNode())),
+                r -> r.syncCopy(data instanceof LanyardSessionData ? null : data.getAllAttributes(), data.getCreated(),
+                        data.getAccessed(), data.getLastAccessed(), data.getMaxInactiveMs(), data.getExpiry(),
+                        store.copyNodeToStore(data.getLastNode()), data.getCookieSet()),
                 () -> LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
     }
 

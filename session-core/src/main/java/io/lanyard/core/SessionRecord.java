@@ -172,6 +172,19 @@ public final class SessionRecord {
     }
 
     /**
+     * A store of a container's own copy (Jetty's {@code SessionData}; {@link RedisSessionStore#storeCopy}): its
+     * {@code attributes} when it keeps its own ({@link #updateAttributes}; null when its map is this record's, whose
+     * time changes it then reported), then its metadata ({@link #syncMetadata}), the timeout given in millis.
+     */
+    public void syncCopy(Map<String, Object> attributes, long created, long accessed, long lastAccessed, long maxInactiveMs,
+                         long expiry, String node, long cookieSet) {
+        if (attributes != null) {
+            updateAttributes(attributes, List.of());
+        }
+        syncMetadata(created, accessed, lastAccessed, timeoutSeconds(maxInactiveMs), expiry, node, cookieSet, attributes == null);
+    }
+
+    /**
      * Sets every metadata field as given (Jetty's {@code SessionData}): the next save writes them
      * exactly, when any differs from what this record holds.
      */
