@@ -76,9 +76,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                     + " node has changed since; use the session-store-redis module, or server.addBean(new"
                     + " io.lanyard.jetty.LanyardSessionCacheFactory()) when embedding");
         }
-        String mbean = "io.lanyard:type=LanyardSessionStore,context=" + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app));
-        // JettyLogin through a lambda: see JettyLogin.
-        store.serve(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value), _context.getContext()::setAttribute, this::expired, mbean);
+        store.serve(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value), // a lambda: see JettyLogin
+                _context.getContext()::setAttribute, this::expired, "io.lanyard:type=LanyardSessionStore,context="
+                + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
     }
 
     @Override
@@ -143,7 +143,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (r == null) {
             return null;
         }
-        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, store.copyLastNode(r), store.now());
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, store.copyLastNode(r),
+                store.now());
     }
 
     @Override
@@ -191,7 +192,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     @Override
     public Set<String> doCheckExpired(Set<String> candidates, long time) {
         Set<String> ids = candidates.stream().map(this::storeId).collect(Collectors.toSet());
-        return store.gone(ids, sid -> cachedHere(jettyId(sid)), this::expired).stream().map(this::jettyId).collect(Collectors.toSet());
+        return store.gone(ids, sid -> cachedHere(jettyId(sid)), this::expired).stream().map(this::jettyId)
+                .collect(Collectors.toSet());
     }
 
     /** Runs a core expiry pass now and reports the sessions it expired ({@code before} is the core's business). */
