@@ -1,7 +1,7 @@
 package io.lanyard.jetty;
 
+import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
-import java.util.List;
 import org.eclipse.jetty.session.DefaultSessionCache;
 import org.eclipse.jetty.session.ManagedSession;
 import org.eclipse.jetty.session.SessionCache;
@@ -31,27 +31,13 @@ final class LanyardSessionData extends SessionData {
     static LanyardSessionData of(RedisSessionDataStore owner, String id, String contextPath, String vhost, SessionRecord r,
                                  String lastNode, long now) {
         LanyardSessionData d = new LanyardSessionData(owner, id, contextPath, vhost, r.creationTime(), r.storedAccessedTime(),
-                r.storedLastAccessedTime(), millis(r.maxInactiveSeconds()), r);
+                r.storedLastAccessedTime(), SessionRecord.timeoutMillis(r.maxInactiveSeconds()), r);
         d.setExpiry(r.storedExpiryTime());
         d.setLastNode(lastNode);
         d.setCookieSet(r.cookieSetTime());
         d.setLastSaved(now);
         d.clean();
         return d;
-    }
-
-    /**
-     * Hands Jetty's metadata to the record ({@link SessionRecord#syncMetadata}: the core decides
-     * what a store writes), and a plain {@code SessionData}'s attributes too (not this class: Jetty's
-     * conformance suite builds its own; {@link SessionRecord#updateAttributes} keeps reserved ones).
-     */
-    static void sync(SessionRecord r, SessionData data, String lastNode) {
-        boolean ours = data instanceof LanyardSessionData;
-        if (!ours) {
-            r.updateAttributes(data.getAllAttributes(), List.of());
-        }
-        r.syncMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(), seconds(data.getMaxInactiveMs()),
-                data.getExpiry(), lastNode, data.getCookieSet(), ours);
     }
 
     SessionRecord record() {
@@ -98,26 +84,14 @@ final class LanyardSessionData extends SessionData {
         return super.isDirty() || record.mayHaveChanged();
     }
 
-    /**
-     * Jetty's renewSessionId sets the new id, deletes the old id in the store, then stores under the
-     * new id. The store is told here, so that it skips the delete and moves the record in the
-     * store call instead (a session invalidated elsewhere meanwhile is not brought back).
-     */
+    /** Jetty's renewSessionId sets the new id, deletes the old id, then stores: {@link RedisSessionStore#idChanging}. */
     @Override
     public void setId(String id) {
         String old = getId();
-        if (owner != null && old != null && !old.equals(id)) {
-            owner.renaming(old);
+        RedisSessionStore store = owner == null ? null : owner.getStore();
+        if (store != null && old != null && !old.equals(id)) {
+            store.idChanging(owner.storeId(old));
         }
         super.setId(id);
-    }
-
-    /** Jetty's timeout in whole seconds for the core: a positive one never rounds down to "never expires". */
-    static int seconds(long maxInactiveMs) {
-        return maxInactiveMs <= 0 ? -1 : (int) Math.max(1, (maxInactiveMs + 999) / 1000);
-    }
-
-    static long millis(int maxInactiveSeconds) {
-        return maxInactiveSeconds <= 0 ? -1 : maxInactiveSeconds * 1000L;
     }
 }

@@ -7,9 +7,7 @@ import io.lanyard.core.RedisSessionStore;
 import io.lanyard.core.SessionRecord;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import javax.management.ObjectName;
 import org.eclipse.jetty.server.handler.ContextHandler;
@@ -39,10 +37,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     private final LanyardSettings settings;
     private final Clock clock;
-    /** Old ids of sessions being renamed by Jetty's renewSessionId (see {@link LanyardSessionData#setId}). */
-    private final Set<String> renaming = ConcurrentHashMap.newKeySet();
     private volatile RedisSessionStore store;
-    private volatile ObjectName mbeanName;
 
     /**
      * @param settings this webapp's settings, not yet validated: validated (and sealed) at start,
@@ -72,10 +67,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         // canonical name ("_shop") nor the virtual host: a Tomcat node of it uses the same keys.
         store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
                 loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
-        store.containerLogin(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value)); // a lambda: see JettyLogin
-        _context.getContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
-        store.countSessionsInUse(this::sessionsInCache);
-        store.startExpiry(this::expired);
+        store.containerCopies(this::sessionsInCache, _context.getWorkerName());
         String app = settings.getApplication();
         SessionCache cache = _context.getSessionManager() == null ? null : _context.getSessionManager().getSessionCache();
         if (cache != null && (cache.getEvictionPolicy() != SessionCache.EVICT_ON_SESSION_EXIT || !cache.isFlushOnResponseCommit())) {
@@ -84,21 +76,20 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                     + " node has changed since; use the session-store-redis module, or server.addBean(new"
                     + " io.lanyard.jetty.LanyardSessionCacheFactory()) when embedding");
         }
-        mbeanName = store.registerMBean("io.lanyard:type=LanyardSessionStore,context="
+        store.serve(JettyLogin.ATTRIBUTE, value -> JettyLogin.userName(value), // a lambda: see JettyLogin
+                _context.getContext()::setAttribute, this::expired, "io.lanyard:type=LanyardSessionStore,context="
                 + (app.matches("[A-Za-z0-9._/-]+") ? app : ObjectName.quote(app)));
     }
 
     @Override
     protected void doStop() throws Exception {
         super.doStop();
-        mbeanName = null; // unregistered when the store closes
         RedisSessionStore st = store;
         store = null;
         _context.getContext().removeAttribute(SessionControl.ATTRIBUTE);
         if (st != null) {
             st.close();
         }
-        renaming.clear();
     }
 
     /**
@@ -119,7 +110,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
             throw new RedisUnavailableHandler.SessionStoreUnavailableException();
         }
         return new LanyardSessionData(this, id, _context.getCanonicalContextPath(), _context.getVhost(), created,
-                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), LanyardSessionData.seconds(maxInactiveMs)));
+                accessed, lastAccessed, maxInactiveMs, s.create(storeId(id), SessionRecord.timeoutSeconds(maxInactiveMs)));
     }
 
     /**
@@ -152,9 +143,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         if (r == null) {
             return null;
         }
-        // Jetty's name of this node back from Lanyard's (see lastNodeToStore).
-        String lastNode = settings.getNodeName().equals(r.storedLastNode()) ? _context.getWorkerName() : r.storedLastNode();
-        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, lastNode, store.now());
+        return LanyardSessionData.of(this, id, _context.getCanonicalContextPath(), _context.getVhost(), r, store.copyLastNode(r),
+                store.now());
     }
 
     @Override
@@ -164,34 +154,18 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     @Override
     public void doStore(String id, SessionData data, long lastSaveTime) {
-        String sid = storeId(id);
-        try {
-            // A plain SessionData (not this store's: Jetty's conformance suite builds its own) saved
-            // before (by another store instance, e.g. after a restart) is updated, else created.
-            SessionRecord r = data instanceof LanyardSessionData l ? l.record() : lastSaveTime > 0 ? store.peek(sid) : null;
-            r = r != null ? r : store.create(sid, LanyardSessionData.seconds(data.getMaxInactiveMs()));
-            boolean renamed = !r.id().equals(sid);
-            if (renamed) {
-                renaming.remove(r.id()); // Jetty's delete of the old id came first and was skipped
-            }
-            LanyardSessionData.sync(r, data, lastNodeToStore(data.getLastNode()));
-            if (!renamed) {
-                // GONE (invalidated elsewhere or expired) is not brought back.
-                store.save(r, LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
-            } else if (!store.changeId(r, sid)) { // Jetty's renewSessionId: the whole record moves (no RENAME)
-                LOG.log(System.Logger.Level.INFO, "Session " + r + " was invalidated elsewhere during its id change; not stored");
-            }
-        } catch (RuntimeException e) {
-            store.lostSave(e); // counted, one WARNING per cause and minute, not a stack trace per request
-        }
+        store.storeCopy(storeId(id), data instanceof LanyardSessionData l ? l.record() : null, lastSaveTime > 0,
+                SessionRecord.timeoutSeconds(data.getMaxInactiveMs()),
+                r -> r.syncCopy(data instanceof LanyardSessionData ? null : data.getAllAttributes(), data.getCreated(),
+                        data.getAccessed(), data.getLastAccessed(), data.getMaxInactiveMs(), data.getExpiry(),
+                        store.copyNodeToStore(data.getLastNode()), data.getCookieSet()),
+                () -> LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
     }
 
+    /** An expiring session is left to the core; a renamed one's old id to the next store ({@link RedisSessionStore#idChanging}). */
     @Override
     public boolean delete(String id) throws Exception {
-        String sid = storeId(id);
-        // A renamed session's old hash is removed by the following doStore under the new id;
-        // an expiring one is left to the core: deleted once its listeners ran.
-        return renaming.remove(sid) || store.delete(sid);
+        return store.delete(storeId(id));
     }
 
     /** True when a load of session {@code requestedId} (cookie value) found Redis unreachable since {@code sinceNanos}. */
@@ -199,10 +173,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         RedisSessionStore s = store;
         return requestedId != null && s != null && s.loadFailedSince(
                 storeId(_context.getSessionManager().getSessionIdManager().getId(requestedId)), sinceNanos);
-    }
-
-    void renaming(String oldId) {
-        renaming.add(storeId(oldId));
     }
 
     // ---- expiry: the core's; Jetty's template methods run it or report what is gone ----
@@ -257,15 +227,6 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     /**
-     * Jetty names this node by its worker name ({@code node0} by default on every node), Lanyard
-     * by {@code nodeName} (what Tomcat nodes write too): "this node" is stored under Lanyard's
-     * name and loaded back as Jetty's; any other node name is kept as given.
-     */
-    private String lastNodeToStore(String jettyLastNode) {
-        return Objects.equals(jettyLastNode, _context.getWorkerName()) ? settings.getNodeName() : jettyLastNode;
-    }
-
-    /**
      * The id under which a Jetty session id is kept in Redis. Jetty hands the store ids without
      * the {@code .workerName} cookie suffix, so by default this is the id itself: the same key a
      * Tomcat node derives from the same cookie.
@@ -281,7 +242,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
 
     /** The core's JMX bean's object name while started ({@code io.lanyard:type=LanyardSessionStore,context=<application>}). */
     public ObjectName getStoreObjectName() {
-        return mbeanName;
+        RedisSessionStore s = store;
+        return s == null ? null : s.objectName();
     }
 
     @Override

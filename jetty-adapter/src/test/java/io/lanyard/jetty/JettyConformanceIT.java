@@ -149,10 +149,10 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
             return;
         }
         RedisSessionStore other = store(application(data));
-        SessionRecord r = other.create(pad(data.getId()), LanyardSessionData.seconds(data.getMaxInactiveMs()));
+        SessionRecord r = other.create(pad(data.getId()), SessionRecord.timeoutSeconds(data.getMaxInactiveMs()));
         data.getAllAttributes().forEach(r::setAttribute);
         r.setMetadata(data.getCreated(), data.getAccessed(), data.getLastAccessed(),
-                LanyardSessionData.seconds(data.getMaxInactiveMs()), data.getExpiry(), data.getLastNode(), data.getCookieSet());
+                SessionRecord.timeoutSeconds(data.getMaxInactiveMs()), data.getExpiry(), data.getLastNode(), data.getCookieSet());
         other.save(r);
     }
 
@@ -186,7 +186,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
         assertEquals(data.getLastAccessed(), r.storedLastAccessedTime(), "lastAccessed");
         assertEquals(data.getExpiry(), r.storedExpiryTime(), "expiry");
         assertEquals(data.getCookieSet(), r.cookieSetTime(), "cookieSet");
-        assertEquals(LanyardSessionData.seconds(data.getMaxInactiveMs()), r.maxInactiveSeconds(), "maxInactive");
+        assertEquals(SessionRecord.timeoutSeconds(data.getMaxInactiveMs()), r.maxInactiveSeconds(), "maxInactive");
         assertEquals(data.getAllAttributes(), r.attributes(), "attributes");
         SessionData loaded = shipped().load(data.getId());
         assertNotNull(loaded, "load of " + data.getId());
@@ -196,7 +196,7 @@ class JettyConformanceIT extends AbstractSessionDataStoreTest {
         assertEquals(data.getExpiry(), loaded.getExpiry(), "loaded expiry");
         assertEquals(data.getLastNode(), loaded.getLastNode(), "loaded lastNode");
         assertEquals(data.getCookieSet(), loaded.getCookieSet(), "loaded cookieSet");
-        assertEquals(LanyardSessionData.millis(LanyardSessionData.seconds(data.getMaxInactiveMs())),
+        assertEquals(SessionRecord.timeoutMillis(SessionRecord.timeoutSeconds(data.getMaxInactiveMs())),
                 loaded.getMaxInactiveMs(), "loaded maxInactive (whole seconds)");
         assertEquals(data.getAllAttributes(), loaded.getAllAttributes(), "loaded attributes");
         return true;

@@ -197,6 +197,11 @@ final class Expiry {
         return expired;
     }
 
+    /** As {@link #dropBefore}, for sessions also expired longer than {@code gracePeriodSeconds} ago ({@link RedisSessionStore#dropExpired}). */
+    int dropExpired(long cutoff) {
+        return dropBefore(Math.min(cutoff, clock.millis() - settings.getGracePeriodSeconds() * 1000L));
+    }
+
     /**
      * Deletes, without handing them over, sessions that expired at or before {@code cutoff}
      * (claimed first, so no other node is handing them over meanwhile). Returns how many.

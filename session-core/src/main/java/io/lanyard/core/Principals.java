@@ -7,7 +7,7 @@ import java.util.function.Function;
 
 /**
  * Who a session belongs to, read from its attributes: the container's login when the adapter
- * named the attribute that holds it ({@link RedisSessionStore#containerLogin}), else the
+ * named the attribute that holds it ({@link RedisSessionStore#serve}), else the
  * attribute named by {@code principalAttribute} (a {@code String}, or a {@link Principal} by its
  * name). An empty name is no principal.
  *

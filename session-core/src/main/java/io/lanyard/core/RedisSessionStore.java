@@ -33,6 +33,7 @@ public final class RedisSessionStore implements AutoCloseable {
     private final TouchPolicy touch;
     private final ClusterFigures figures;
     private final SessionListing listing;
+    private final ContainerCopies copies = new ContainerCopies(this);
 
     private RedisSessionStore(LanyardSettings settings, ClassLoader classLoader, Clock clock) {
         if (settings.getApplication() == null) {
@@ -45,14 +46,7 @@ public final class RedisSessionStore implements AutoCloseable {
         allowlist.warnAboutBareNames(LOG);
         this.codec = new AttributeCodec(allowlist, classLoader, metrics);
         this.layout = new RedisLayout(settings.getKeyPrefix(), settings.getApplication(), settings.getExpiryShards());
-        // Two threads: an expiry pass (listeners may be slow) never delays a probe, nor the other way round.
-        this.scheduler = new ScheduledThreadPoolExecutor(2, r -> {
-            Thread t = new Thread(r, "lanyard-" + settings.getApplication());
-            t.setDaemon(true);
-            t.setContextClassLoader(classLoader);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
+        this.scheduler = StoreStart.scheduler(settings.getApplication(), classLoader);
         this.redis = new RedisCalls(settings, metrics, scheduler, layout.probeKey());
         this.touch = new TouchPolicy(settings.getTouchIntervalSeconds());
         this.figures = new ClusterFigures(redis, layout, metrics, clock);
@@ -105,30 +99,54 @@ public final class RedisSessionStore implements AutoCloseable {
     /** The store's counters and state: the one JMX view of both adapters. */
     public LanyardStoreMXBean metrics() { return view; }
 
-    /** For a container that keeps the sessions in use itself (Jetty's cache): their count, for {@link LanyardStoreMXBean#getSessionsInUse()}. */
-    public void countSessionsInUse(java.util.function.IntSupplier sessionsInUse) {
+    /**
+     * For a container that keeps its own copies of the sessions in use (Jetty's cache): their count, for
+     * {@link LanyardStoreMXBean#getSessionsInUse()}, and its name for this node (Jetty's worker name, {@code node0} on
+     * every node by default), stored as {@code nodeName} ({@link #copyNodeToStore}) and loaded back ({@link #copyLastNode}).
+     */
+    public void containerCopies(java.util.function.IntSupplier sessionsInUse, String thisNode) {
         view.sessionsInUse(sessionsInUse);
+        copies.thisNode(thisNode);
     }
 
-    /**
-     * The one failure policy for a save that failed after the response was committed, so the
-     * client cannot be told any more: counted ({@code LostSaves}) and logged, one WARNING per cause
-     * and minute.
-     */
-    public void lostSave(RuntimeException failure) {
-        view.lostSave(failure);
-    }
+    /** A copy's last node, as the container names it, as stored ({@link #containerCopies}). */
+    public String copyNodeToStore(String lastNode) { return copies.nodeToStore(lastNode); }
+
+    /** The last node stored in {@code record} as the container names it ({@link #containerCopies}). */
+    public String copyLastNode(SessionRecord record) { return copies.nodeLoaded(record.storedLastNode()); }
 
     /**
-     * Registers {@link #metrics()} as an MXBean on the platform MBean server under {@code name}
-     * (each container's naming convention); unregistered at {@link #close()}. A name taken by
-     * another store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended.
-     *
-     * @return the name it is registered under, or {@code null} when that failed (logged)
+     * The one failure policy for a save that failed after the response was committed, so the client cannot be
+     * told any more: counted ({@code LostSaves}) and logged, one WARNING per cause and minute.
      */
-    public ObjectName registerMBean(String name) {
-        return view.register(name);
+    public void lostSave(RuntimeException failure) { view.lostSave(failure); }
+
+    /**
+     * Registers {@link #metrics()} as an MXBean under {@code name} until {@link #close()}; a name taken by another
+     * store (two nodes in one JVM) gets {@code ,node=<nodeName>} appended. Returns the name, or null (failed, logged).
+     */
+    ObjectName registerMBean(String name) { return view.register(name); }
+
+    /**
+     * The start steps of both adapters, once after {@link #start}, before the first request. Where the container
+     * keeps its login (Tomcat's, Jetty's): session attribute {@code loginAttribute}, whose value {@code userName}
+     * turns into the user's name (null when it holds none); a session with a login belongs to that user, otherwise
+     * to the value of {@code principalAttribute}, if set. {@link #sessionControl()} is published through
+     * {@code contextAttributes} (the servlet context's {@code setAttribute}) under {@link SessionControl#ATTRIBUTE};
+     * the expiry passes hand expired sessions to {@code expired} ({@link #startExpiry}); the JMX bean is registered
+     * under {@code mbeanName} ({@link #registerMBean}, then {@link #objectName()}).
+     */
+    public void serve(String loginAttribute, java.util.function.Function<Object, String> userName,
+                      java.util.function.BiConsumer<String, Object> contextAttributes,
+                      java.util.function.Consumer<SessionRecord> expired, String mbeanName) {
+        principals.containerLogin(loginAttribute, userName);
+        contextAttributes.accept(SessionControl.ATTRIBUTE, index);
+        startExpiry(expired);
+        registerMBean(mbeanName);
     }
+
+    /** The name {@link #metrics()} is registered under ({@link #serve}) until {@link #close()}, else {@code null}. */
+    public ObjectName objectName() { return view.registered(); }
 
     /**
      * The application API ({@link SessionControl}) of this store: a principal's sessions, and
@@ -137,16 +155,6 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public SessionControl sessionControl() { return index; }
 
-    /**
-     * Tells the store where the container keeps its login (Tomcat's, Jetty's): the session
-     * attribute {@code attribute}, whose value {@code userName} turns into the user's name (null
-     * when it holds none). A session with a login belongs to that user; otherwise to the value of
-     * {@code principalAttribute}, if set. Call it once, before the first request.
-     */
-    public void containerLogin(String attribute, java.util.function.Function<Object, String> userName) {
-        principals.containerLogin(attribute, userName);
-    }
-
     /** True while the breaker considers Redis unreachable. */
     public boolean isRedisDown() { return redis.isDown(); }
 
@@ -154,9 +162,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * True while a new session could not be saved: Redis is down, or full ({@code maxmemory}) and
      * refused a write within the last second.
      */
-    public boolean refusesNewSessions() {
-        return redis.isDown() || redis.isFull();
-    }
+    public boolean refusesNewSessions() { return redis.isDown() || redis.isFull(); }
 
     /** The Redis key of a session (for operators, logs and tests). */
     public String sessionKey(String id) { return layout.sessionKeyText(id); }
@@ -201,9 +207,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws IllegalArgumentException when the id is not a valid session id
      */
     public SessionRecord create(String id, int maxInactiveSeconds) {
-        if (!SessionIds.isValid(id)) {
-            throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
-        }
+        SessionIds.requireValid(id);
         long now = now();
         metrics.created();
         return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
@@ -220,9 +224,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached
      */
-    public SessionRecord load(String id) {
-        return reader.load(id, false);
-    }
+    public SessionRecord load(String id) { return reader.load(id, false); }
 
     /**
      * A session looked up by cookie value outside any request that {@linkplain #enter entered} it
@@ -230,14 +232,10 @@ public final class RedisSessionStore implements AutoCloseable {
      * {@code null} also while Redis is unavailable (the request's own lookup fails again: 503) and
      * when its metadata is unreadable (one WARNING per id; the hash expires by its TTL).
      */
-    public SessionRecord lookup(String cookieValue) {
-        return reader.lookup(cookieValue);
-    }
+    public SessionRecord lookup(String cookieValue) { return reader.lookup(cookieValue); }
 
     /** As {@link #load(String)}; an unreadable session is no session ({@link #lookup}). */
-    SessionRecord loadReadable(String id) {
-        return reader.loadReadable(id);
-    }
+    SessionRecord loadReadable(String id) { return reader.loadReadable(id); }
 
     /**
      * As {@link #load(String)}; with {@code includeExpired} an expired session is returned too
@@ -257,23 +255,17 @@ public final class RedisSessionStore implements AutoCloseable {
      *
      * @return the session, or {@code null} when it does not exist
      */
-    public SessionRecord peek(String id) {
-        return reader.peek(id);
-    }
+    public SessionRecord peek(String id) { return reader.peek(id); }
 
     /**
      * True when a load of session {@code id} found Redis unreachable at or after
      * {@code sinceNanos} ({@link System#nanoTime()}) and no load of it succeeded since: for a
      * container that swallows the load's failure (Jetty's session manager) and answers 503 after.
      */
-    public boolean loadFailedSince(String id, long sinceNanos) {
-        return reader.loadFailedSince(id, sinceNanos);
-    }
+    public boolean loadFailedSince(String id, long sinceNanos) { return reader.loadFailedSince(id, sinceNanos); }
 
     /** True when the session exists and has not expired. One command. */
-    public boolean exists(String id) {
-        return reader.exists(id);
-    }
+    public boolean exists(String id) { return reader.exists(id); }
 
     /**
      * Writes what changed since the record was loaded or last saved, atomically, in one command.
@@ -285,9 +277,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return {@link SaveResult#GONE} when another node invalidated the session or it expired: nothing was written
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
      */
-    public SaveResult save(SessionRecord record) {
-        return writer.save(record, false);
-    }
+    public SaveResult save(SessionRecord record) { return writer.save(record, false); }
 
     /**
      * As {@link #save(SessionRecord)}, for a caller that knows no other request holds attribute
@@ -296,9 +286,10 @@ public final class RedisSessionStore implements AutoCloseable {
      * the request ends; the second store is then nearly free. A value changed in place after the
      * first save, through a reference read before it, is not seen by the second.
      */
-    public SaveResult save(SessionRecord record, boolean noOtherUsers) {
-        return writer.save(record, noOtherUsers);
-    }
+    public SaveResult save(SessionRecord record, boolean noOtherUsers) { return writer.save(record, noOtherUsers); }
+
+    /** As {@link #save(SessionRecord)}, for a change no client can be told of: a failure is also a lost save ({@link #lostSave}). */
+    public SaveResult saveOrCountLost(SessionRecord record) { return view.countingLost(() -> writer.save(record, false)); }
 
     /**
      * Deletes a session (invalidate). One command. A session this node's expiry is handing over
@@ -307,8 +298,25 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return true when it existed
      */
     public boolean delete(String id) {
-        return SessionIds.isValid(id) && (expiry.handingOver(id) != null || writer.delete(id, true));
+        return SessionIds.isValid(id) && (copies.skipsDelete(id) || expiry.handingOver(id) != null || writer.delete(id, true));
     }
+
+    /**
+     * Stores a container's own copy of a session (Jetty's {@code SessionData}) as {@code id}: {@code sync}
+     * hands its state to the {@code record} it was made from, else the stored one when {@code storedBefore},
+     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is
+     * a {@linkplain #lostSave lost save}: the container stores when the client can no longer be told.
+     */
+    public void storeCopy(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds,
+                          java.util.function.Consumer<SessionRecord> sync, java.util.function.BooleanSupplier noOtherUsers) {
+        copies.store(id, record, storedBefore, maxInactiveSeconds, sync, noOtherUsers);
+    }
+
+    /**
+     * A container changes a session's id by deleting {@code oldId}, then storing its copy ({@link #storeCopy}):
+     * that delete is skipped, the store moves the record (a session invalidated elsewhere is not brought back).
+     */
+    public void idChanging(String oldId) { copies.idChanging(oldId); }
 
     /**
      * Moves a session to a new id (session-fixation protection at login) without RENAME, which
@@ -317,9 +325,7 @@ public final class RedisSessionStore implements AutoCloseable {
      *
      * @return false when the session no longer existed under its old id (nothing was written)
      */
-    public boolean changeId(SessionRecord record, String newId) {
-        return writer.changeId(record, newId);
-    }
+    public boolean changeId(SessionRecord record, String newId) { return writer.changeId(record, newId); }
 
     // ---- expiry ----
 
@@ -331,17 +337,13 @@ public final class RedisSessionStore implements AutoCloseable {
      * session is deleted; when it throws, the failure is logged and the session deleted all the
      * same (a listener bug must not keep a dead session forever).
      */
-    public void startExpiry(java.util.function.Consumer<SessionRecord> handler) {
-        expiry.start(handler);
-    }
+    public void startExpiry(java.util.function.Consumer<SessionRecord> handler) { expiry.start(handler); }
 
     /**
      * One expiry pass now (as the scheduled ones); returns how many sessions were handed to
      * {@code handler}, 0 while Redis is unavailable.
      */
-    public int scavenge(java.util.function.Consumer<SessionRecord> handler) {
-        return expiry.scavenge(handler);
-    }
+    public int scavenge(java.util.function.Consumer<SessionRecord> handler) { return expiry.scavenge(handler); }
 
     /**
      * For a container that keeps its own sessions to check (Jetty's expiry candidates): those of
@@ -359,9 +361,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * orphan sweep) and longer than {@code gracePeriodSeconds} ago, whose listeners are no longer
      * due; returns how many.
      */
-    public int dropExpired(long cutoff) {
-        return expiry.dropBefore(Math.min(cutoff, now() - settings.getGracePeriodSeconds() * 1000L));
-    }
+    public int dropExpired(long cutoff) { return expiry.dropExpired(cutoff); }
 
     /** The expiry passes, for the store's parts and tests (claims, deletes, the next pass's delay). */
     Expiry expiry() { return expiry; }
@@ -384,9 +384,7 @@ public final class RedisSessionStore implements AutoCloseable {
      *
      * @return true when this call expired it
      */
-    public boolean expireNow(String id) {
-        return index.revoke(null, id, true);
-    }
+    public boolean expireNow(String id) { return index.revoke(null, id, true); }
 
     @Override
     public void close() {

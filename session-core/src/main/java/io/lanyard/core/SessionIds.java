@@ -46,6 +46,13 @@ final class SessionIds {
         return true;
     }
 
+    /** Throws an {@link IllegalArgumentException} unless {@code id} is a valid session id ({@link #isValid}). */
+    static void requireValid(String id) {
+        if (!isValid(id)) {
+            throw new IllegalArgumentException("invalid session id (length " + (id == null ? 0 : id.length()) + ")");
+        }
+    }
+
     /** A short form for log lines: enough to correlate, not enough to hijack the session. */
     static String abbreviate(String id) {
         if (id == null) {

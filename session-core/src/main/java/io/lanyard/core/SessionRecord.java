@@ -124,48 +124,32 @@ public final class SessionRecord {
     }
 
     /** Epoch millis when the session was created. */
-    public long creationTime() {
-        return creationTime;
-    }
+    public long creationTime() { return creationTime; }
 
     /** Epoch millis of the request before the current one (servlet {@code getLastAccessedTime}). */
-    public long lastAccessedTime() {
-        return lastAccessedTime;
-    }
+    public long lastAccessedTime() { return lastAccessedTime; }
 
     /**
      * True when this record was loaded by a request's load, which applied the access to it
      * ({@link #accessedTime()} etc.): nothing for a save to write. Redis holds that access, or,
      * within the touch interval, an earlier one whose expiry already covers it.
      */
-    public boolean isTouched() {
-        return loadTouched;
-    }
+    public boolean isTouched() { return loadTouched; }
 
     /** {@code accessed} as stored before this node's touch (Jetty's {@code SessionData} carries stored times; Jetty applies the access itself). */
-    public long storedAccessedTime() {
-        return storedAccessedTime;
-    }
+    public long storedAccessedTime() { return storedAccessedTime; }
 
     /** {@code lastAccessed} as stored before this node's touch. */
-    public long storedLastAccessedTime() {
-        return storedLastAccessedTime;
-    }
+    public long storedLastAccessedTime() { return storedLastAccessedTime; }
 
     /** {@code expiry} as stored before this node's touch. */
-    public long storedExpiryTime() {
-        return storedExpiryTime;
-    }
+    public long storedExpiryTime() { return storedExpiryTime; }
 
     /** {@code node} as stored before this node's touch. */
-    public String storedLastNode() {
-        return storedLastNode;
-    }
+    public String storedLastNode() { return storedLastNode; }
 
     /** Epoch millis when the session cookie was last set (Jetty's {@code cookieSet}); 0 when unknown. */
-    public long cookieSetTime() {
-        return cookieSetTime;
-    }
+    public long cookieSetTime() { return cookieSetTime; }
 
     /** A container sets the session's {@code accessed} time, replacing {@code previous} (see {@link #syncMetadata}). */
     public void accessedSet(long previous) { givenTimes.accessedSet(previous); }
@@ -185,6 +169,19 @@ public final class SessionRecord {
         if (write != GivenTimes.NOTHING) {
             setMetadata(created, accessed, lastAccessed, maxInactive, write, node, cookieSet);
         }
+    }
+
+    /**
+     * A store of a container's own copy (Jetty's {@code SessionData}; {@link RedisSessionStore#storeCopy}): its
+     * {@code attributes} when it keeps its own ({@link #updateAttributes}; null when its map is this record's, whose
+     * time changes it then reported), then its metadata ({@link #syncMetadata}), the timeout given in millis.
+     */
+    public void syncCopy(Map<String, Object> attributes, long created, long accessed, long lastAccessed, long maxInactiveMs,
+                         long expiry, String node, long cookieSet) {
+        if (attributes != null) {
+            updateAttributes(attributes, List.of());
+        }
+        syncMetadata(created, accessed, lastAccessed, timeoutSeconds(maxInactiveMs), expiry, node, cookieSet, attributes == null);
     }
 
     /**
@@ -209,14 +206,16 @@ public final class SessionRecord {
     }
 
     /** Epoch millis of the current request (the touch that loaded this record). */
-    public long accessedTime() {
-        return accessedTime;
-    }
+    public long accessedTime() { return accessedTime; }
+
+    /** A timeout in millis (Jetty's) as whole seconds: a positive one never rounds down to "never expires"; -1 for never. */
+    public static int timeoutSeconds(long millis) { return millis <= 0 ? -1 : (int) Math.max(1, (millis + 999) / 1000); }
+
+    /** A timeout in seconds as millis (Jetty's); -1 for never. */
+    public static long timeoutMillis(int seconds) { return seconds <= 0 ? -1 : seconds * 1000L; }
 
     /** Seconds of inactivity after which the session expires; {@code <= 0} never expires. */
-    public int maxInactiveSeconds() {
-        return maxInactiveSeconds;
-    }
+    public int maxInactiveSeconds() { return maxInactiveSeconds; }
 
     /** Changes the inactivity timeout; saved with the next {@link RedisSessionStore#save}. */
     public void setMaxInactiveSeconds(int seconds) {
@@ -228,9 +227,7 @@ public final class SessionRecord {
     }
 
     /** Epoch millis when the session expires (one touch interval after its timeout: see {@link TouchPolicy}), 0 when it never does. */
-    public long expiryTime() {
-        return expiryTime;
-    }
+    public long expiryTime() { return expiryTime; }
 
     /** True when the session has expired at {@code nowMillis}. */
     public boolean isExpiredAt(long nowMillis) {
@@ -238,19 +235,13 @@ public final class SessionRecord {
     }
 
     /** Save counter in Redis: 1 after creation, +1 per save that wrote something. */
-    public long version() {
-        return version;
-    }
+    public long version() { return version; }
 
     /** Node that last touched the session. */
-    public String lastNode() {
-        return lastNode;
-    }
+    public String lastNode() { return lastNode; }
 
     /** True until the session has been saved once (servlet {@code isNew} on the creating request). */
-    public boolean isNew() {
-        return isNew;
-    }
+    public boolean isNew() { return isNew; }
 
     /** The attribute value, or {@code null}. */
     public Object getAttribute(String name) {
@@ -285,6 +276,16 @@ public final class SessionRecord {
     /** The attributes as a live concurrent map, Lanyard's reserved ones hidden (Tomcat's session works on it). */
     public java.util.concurrent.ConcurrentMap<String, Object> asMap() {
         return new RecordMap(this, false);
+    }
+
+    /**
+     * As {@link #asMap()}, for a record listed with metadata only ({@link RedisSessionStore#recentSessions}): on the
+     * map's first use the whole record is read through {@code whole} ({@link RedisSessionStore#peek}) and handed to
+     * {@code loaded}; the map then is the whole record's (this one's when the session is gone).
+     */
+    public java.util.concurrent.ConcurrentMap<String, Object> asMapLoadedOnUse(java.util.function.Supplier<SessionRecord> whole,
+                                                                              java.util.function.Consumer<SessionRecord> loaded) {
+        return new ListedAttributes(this, whole, loaded);
     }
 
     /**
@@ -339,7 +340,7 @@ public final class SessionRecord {
     /** The login kept under {@code attribute} ({@link #setLogin}) as {@code [authType or "", name, role...]}, or null. */
     public List<String> login(String attribute) { return StoredLogin.get(this, attribute); }
 
-    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#containerLogin}), or null. */
+    /** The user's name in a value kept by {@link #setLogin} (for {@link RedisSessionStore#serve}), or null. */
     public static String loginName(Object value) { return StoredLogin.name(value); }
 
     /** Names of the attributes this node can see (a snapshot). */

@@ -1,6 +1,7 @@
 package io.lanyard.core;
 
 import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -45,6 +46,18 @@ final class StoreStart {
             LogRoute.close(settings);
             throw e;
         }
+    }
+
+    /** The store's two daemon threads: an expiry pass (listeners may be slow) never delays a probe, nor the other way round. */
+    static ScheduledThreadPoolExecutor scheduler(String application, ClassLoader classLoader) {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "lanyard-" + application);
+            t.setDaemon(true);
+            t.setContextClassLoader(classLoader);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        return scheduler;
     }
 
     /** Runs the start-up check ({@link RedisCalls#checkAtStart}); a store that fails it is closed. Then logs the settings. */

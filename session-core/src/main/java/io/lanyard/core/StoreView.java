@@ -65,6 +65,20 @@ final class StoreView implements LanyardStoreMXBean {
         }
     }
 
+    /** Runs {@code save}; a failure is also a lost save ({@link #lostSave}), and thrown. */
+    SaveResult countingLost(java.util.function.Supplier<SaveResult> save) {
+        try {
+            return save.get();
+        } catch (RuntimeException e) {
+            lostSave(e);
+            throw e;
+        }
+    }
+
+    ObjectName registered() {
+        return registered;
+    }
+
     void unregister() {
         ObjectName on = registered;
         registered = null;

@@ -143,28 +143,21 @@ final class RedisSession extends StandardSession {
 
     @Override
     public void setAttribute(String name, Object value, boolean notify) {
-        loadListed();
         super.setAttribute(name, value, notify);
         writeThrough();
     }
 
     @Override
     public void removeAttribute(String name, boolean notify) {
-        loadListed();
         super.removeAttribute(name, notify);
         writeThrough();
     }
 
-    /** A released or detached session writes a change through at once; a failure is a lost save, and thrown. */
+    /** A released or detached session writes a change through at once ({@link io.lanyard.core.RedisSessionStore#saveOrCountLost}). */
     private void writeThrough() {
         RedisSessionManager m = (RedisSessionManager) manager;
         if (released && !expiredByStore && !expiring && isValidInternal() && m.isRunning()) {
-            try {
-                m.store().save(record);
-            } catch (RuntimeException e) {
-                m.lostSave(e);
-                throw e;
-            }
+            m.store().saveOrCountLost(record);
         }
     }
 
@@ -221,40 +214,15 @@ final class RedisSession extends StandardSession {
         return "RedisSession[" + record + "]";
     }
 
-    // ---- copies listed for Tomcat's manager webapp (RedisSessionManager#findSessions) ----
-
-    /** Set while this is a copy with metadata only ({@link RedisSessionManager#findSessions}): attributes are read on first use. */
-    private transient volatile boolean listed;
-
+    /**
+     * Makes this a copy listed with metadata only ({@link RedisSessionManager#findSessions}): its whole record is read
+     * when its attributes are first used (an operator shows the session), then its login restored.
+     */
     RedisSession listed() {
-        listed = true;
+        attributes = record.asMapLoadedOnUse(() -> ((RedisSessionManager) manager).store().peek(record.id()), full -> {
+            record = full;
+            restoreAuthentication();
+        });
         return this;
-    }
-
-    /** A listed copy reads its whole record when its attributes are first used (an operator shows the session). */
-    private void loadListed() {
-        if (listed) {
-            synchronized (this) {
-                SessionRecord full = listed ? ((RedisSessionManager) manager).store().peek(record.id()) : null;
-                if (full != null) {
-                    record = full;
-                    attributes = full.asMap();
-                    restoreAuthentication();
-                }
-                listed = false;
-            }
-        }
-    }
-
-    @Override
-    public Object getAttribute(String name) {
-        loadListed();
-        return super.getAttribute(name);
-    }
-
-    @Override
-    public java.util.Enumeration<String> getAttributeNames() {
-        loadListed();
-        return super.getAttributeNames();
     }
 }

@@ -41,7 +41,6 @@ public class RedisSessionManager extends ManagerBase {
     /** The store of the last start; closed after a stop, still counting lost saves of requests that outlive it. */
     private volatile RedisSessionStore store;
     private Clock clock = Clock.systemUTC();
-    private volatile ObjectName mbeanName;
 
     /**
      * Sets the Lanyard setting {@code name} from text ({@link LanyardSettings#bindAll}: bad values
@@ -104,18 +103,14 @@ public class RedisSessionManager extends ManagerBase {
         } catch (LanyardException | IllegalStateException e) {
             throw new LifecycleException("Lanyard: " + e.getMessage(), e);
         }
-        store.containerLogin(RedisSession.AUTH_ATTRIBUTE, SessionRecord::loginName);
-        context.getServletContext().setAttribute(SessionControl.ATTRIBUTE, store.sessionControl());
-        store.startExpiry(this::expired);
-        mbeanName = store.registerMBean(getDomain() + ":" + getObjectNameKeyProperties()
-                .replace("type=Manager", "type=LanyardSessionStore"));
+        store.serve(RedisSession.AUTH_ATTRIBUTE, SessionRecord::loginName, context.getServletContext()::setAttribute,
+                this::expired, getDomain() + ":" + getObjectNameKeyProperties().replace("type=Manager", "type=LanyardSessionStore"));
         setState(LifecycleState.STARTING);
     }
 
     @Override
     protected void stopInternal() throws LifecycleException {
         setState(LifecycleState.STOPPING);
-        mbeanName = null; // unregistered when the store closes
         sessions.clear();
         getContext().getServletContext().removeAttribute(SessionControl.ATTRIBUTE);
         if (store != null) {
@@ -132,13 +127,6 @@ public class RedisSessionManager extends ManagerBase {
     /** Sessions live in Redis: nothing to persist at stop. */
     @Override
     public void unload() {
-    }
-
-    /** A save failed and the client cannot be told any more: the core's lost-save policy. */
-    void lostSave(RuntimeException failure) {
-        if (store != null) {
-            store.lostSave(failure);
-        }
     }
 
     /**
@@ -249,7 +237,8 @@ public class RedisSessionManager extends ManagerBase {
 
     /** The core's JMX bean's object name while started ({@code <engine>:type=LanyardSessionStore,host=..,context=..}). */
     public ObjectName getStoreObjectName() {
-        return mbeanName;
+        RedisSessionStore s = store;
+        return s == null ? null : s.objectName();
     }
 
     // ---- the application's sessions on all nodes: Tomcat's Manager figures and manager webapp ----
