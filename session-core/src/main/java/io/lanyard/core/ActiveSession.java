@@ -276,7 +276,10 @@ public final class ActiveSession {
             }
             try {
                 before.run();
-                save();
+                SaveResult saved = save();
+                if (saved != null && saved != SaveResult.GONE) {
+                    store.keepDecoded(load.join()); // no request holds its values any more
+                }
             } finally {
                 close();
                 after.run();

@@ -335,6 +335,7 @@ final class Expiry {
      * expiry still reaches a listener.
      */
     boolean deleteExpired(String id) {
+        reader.decodedValues().forget(id);
         long deleted = (Long) redis.eval(DELETE_EXPIRED, layout.sessionKey(id), List.of(RedisLayout.ascii(clock.millis())), id);
         if (deleted != 0) {
             writer.removeFromIndex(layout.indexKey(id), RedisLayout.utf8(id), RedisLayout.utf8(REVOKED_MEMBER_PREFIX + id));

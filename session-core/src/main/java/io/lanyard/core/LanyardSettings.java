@@ -68,6 +68,11 @@ public final class LanyardSettings {
     public int getMaxSessionBytes() { return number(MAX_SESSION_BYTES); }
     public void setMaxSessionBytes(int v) { put(MAX_SESSION_BYTES, v); }
 
+    private static final Setting DECODED_VALUES_MAX_BYTES = define("decodedValuesMaxBytes", COUNT, "4194304", "Decoded attribute"
+            + " values a node keeps for its sessions' next requests, by encoded size (heap: a few times that); 0 = decode every request.");
+    public int getDecodedValuesMaxBytes() { return number(DECODED_VALUES_MAX_BYTES); }
+    public void setDecodedValuesMaxBytes(int v) { put(DECODED_VALUES_MAX_BYTES, v); }
+
     private static final Setting CONNECT_TIMEOUT_MILLIS = define("connectTimeoutMillis", POSITIVE, "2000", "Redis connect timeout.");
     public int getConnectTimeoutMillis() { return number(CONNECT_TIMEOUT_MILLIS); }
     public void setConnectTimeoutMillis(int v) { put(CONNECT_TIMEOUT_MILLIS, v); }

@@ -225,6 +225,8 @@ public final class RedisSessionStore implements AutoCloseable {
      * @throws LanyardException.RedisUnavailableException when Redis cannot be reached
      */
     public SessionRecord load(String id) { return reader.load(id, false); }
+    /** After the last request using {@code r} on this node left and saved: its decoded values, for the next load ({@link DecodedValues}). */
+    void keepDecoded(SessionRecord r) { reader.decodedValues().keep(r); }
 
     /**
      * A session looked up by cookie value outside any request that {@linkplain #enter entered} it
@@ -388,6 +390,7 @@ public final class RedisSessionStore implements AutoCloseable {
 
     @Override
     public void close() {
+        reader.decodedValues().clear();
         figures.flushAtStop();
         LogRoute.close(settings);
         view.unregister();

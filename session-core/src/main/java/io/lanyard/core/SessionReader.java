@@ -47,7 +47,7 @@ final class SessionReader {
         this.settings = settings;
         this.metrics = metrics;
         this.codec = codec;
-        this.kept = new DecodedValues(codec);
+        this.kept = new DecodedValues(codec, settings.getDecodedValuesMaxBytes());
         this.graceMillis = RedisLayout.ascii(settings.getGracePeriodSeconds() * 1000L);
         this.node = RedisLayout.utf8(settings.getNodeName());
         this.loadMaxFields = RedisLayout.ascii(loadMaxFields(settings.getMaxSessionBytes()));
@@ -318,9 +318,9 @@ final class SessionReader {
         return true;
     }
 
-    /** After a save of {@code r}: its decoded values that Redis holds as they are, for the next load ({@link DecodedValues}). */
-    void keepDecoded(SessionRecord r) {
-        kept.keep(r);
+    /** The decoded values kept for sessions' next loads on this node ({@link DecodedValues}). */
+    DecodedValues decodedValues() {
+        return kept;
     }
 
     /** An attribute that cannot be decoded on first access: counted, and logged once per attribute and reason. */

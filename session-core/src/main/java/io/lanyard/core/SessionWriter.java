@@ -56,11 +56,7 @@ final class SessionWriter {
     SaveResult save(SessionRecord record, boolean forgetReads) {
         lock(record);
         try {
-            SaveResult result = saveLocked(record, forgetReads);
-            if (result != SaveResult.GONE) {
-                reader.keepDecoded(record); // what Redis now holds as decoded here, for the next load
-            }
-            return result;
+            return saveLocked(record, forgetReads);
         } catch (RuntimeException e) {
             if (record.isNew()) {
                 store.figures().rejected(record); // not stored yet, and this save failed: the new session is lost
@@ -268,6 +264,7 @@ final class SessionWriter {
      * @return true when it existed
      */
     boolean delete(String id, boolean ended) {
+        reader.decodedValues().forget(id); // an id change or an invalidation: nothing of it comes back
         List<?> reply = (List<?>) redis.eval(DELETE, layout.sessionKey(id), List.of(RedisLayout.MAX_FIELD_READ), id);
         if (reply.get(1) instanceof byte[] principal) {
             index.removed(RedisLayout.text(principal), id);

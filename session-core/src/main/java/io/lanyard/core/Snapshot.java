@@ -25,8 +25,11 @@ import java.util.Set;
  * What a decoded attribute's object graph held when it was decoded, so that a save can prove it
  * unchanged without encoding it again: Hibernate's dirty checking by snapshot, applied to the
  * state Kryo encodes. A save that finds every object reachable from the same root holding the same
- * field values (the same references; equal immutable values) knows the encoding is still the bytes
- * Redis holds, and skips the encode-and-compare that otherwise finds in-place mutations.
+ * field values (the same references; equal immutable values) knows the value still holds exactly
+ * what decoding the bytes Redis holds produced, so there is nothing to write, and skips the
+ * encode-and-compare that otherwise finds in-place mutations. (Its encoding may still differ from
+ * those bytes, e.g. a decoded hash map's own capacity can change its iteration order; the
+ * encode-and-compare would then find the same value too, and write nothing either.)
  *
  * <p>Design notes. The encoding of a graph is a function of the state the walk compares: each
  * object's serialized fields ({@link NamedFieldSerializer}'s fields, transient ones excluded as
@@ -48,9 +51,16 @@ final class Snapshot {
     /** How the walk looks into one class. */
     enum Kind { COLLECTION, MAP, OBJECT_ARRAY, PRIMITIVE_ARRAY, FIELDS, UNSUPPORTED }
 
-    /** A class's kind, and for {@link Kind#FIELDS} the fields its serializer writes. */
-    record Shape(Kind kind, Field[] fields) {
-        static final Shape UNSUPPORTED = new Shape(Kind.UNSUPPORTED, null);
+    /**
+     * A class's kind, and for {@link Kind#FIELDS} the fields its serializer writes, or for a record
+     * the accessors Kryo's record serializer reads its components with.
+     */
+    record Shape(Kind kind, Field[] fields, java.lang.reflect.Method[] accessors) {
+        static final Shape UNSUPPORTED = new Shape(Kind.UNSUPPORTED, null, null);
+
+        Shape(Kind kind) {
+            this(kind, null, null);
+        }
     }
 
     /** Answers a class's shape (cached by the codec). */
@@ -81,7 +91,8 @@ final class Snapshot {
 
     /**
      * True when {@code value} is the snapshotted object, {@code stored} the bytes it was taken
-     * with, and nothing reachable from it changed since: its encoding is still {@code stored}.
+     * with, and nothing reachable from it changed since: it still holds what decoding
+     * {@code stored} produced.
      */
     boolean unchanged(Object value, byte[] stored, Shapes shapes) {
         if (value != root || stored != basis) {
@@ -111,34 +122,39 @@ final class Snapshot {
         try {
             Serializer<?> s = kryo.getRegistration(type).getSerializer();
             if (type.isArray()) {
-                return new Shape(type.getComponentType().isPrimitive() ? Kind.PRIMITIVE_ARRAY : Kind.OBJECT_ARRAY, null);
+                return new Shape(type.getComponentType().isPrimitive() ? Kind.PRIMITIVE_ARRAY : Kind.OBJECT_ARRAY);
             }
             if (COLLECTIONS.contains(type) && s instanceof BoundedCollectionSerializer) {
-                return new Shape(Kind.COLLECTION, null);
+                return new Shape(Kind.COLLECTION);
             }
             if (MAPS.contains(type) && s instanceof BoundedMapSerializer) {
-                return new Shape(Kind.MAP, null);
+                return new Shape(Kind.MAP);
             }
-            List<Field> fields = new ArrayList<>();
-            if (s instanceof NamedFieldSerializer<?> named) {
-                for (FieldSerializer.CachedField f : named.getFields()) {
-                    fields.add(f.getField());
+            if (type.isRecord() && s instanceof RecordSerializer) {
+                // Kryo reads a record's components through their accessors (which may be written by hand).
+                java.lang.reflect.RecordComponent[] components = type.getRecordComponents();
+                java.lang.reflect.Method[] accessors = new java.lang.reflect.Method[components.length];
+                for (int i = 0; i < components.length; i++) {
+                    accessors[i] = components[i].getAccessor();
+                    if (!accessors[i].trySetAccessible()) {
+                        return Shape.UNSUPPORTED;
+                    }
                 }
-            } else if (type.isRecord() && s instanceof RecordSerializer) {
-                // Kryo writes a record's components; each is held in the private field of its name.
-                for (java.lang.reflect.RecordComponent c : type.getRecordComponents()) {
-                    fields.add(type.getDeclaredField(c.getName()));
-                }
-            } else {
+                return new Shape(Kind.FIELDS, null, accessors);
+            }
+            if (!(s instanceof NamedFieldSerializer<?> named)) {
                 return Shape.UNSUPPORTED;
             }
-            for (Field field : fields) {
+            List<Field> fields = new ArrayList<>();
+            for (FieldSerializer.CachedField f : named.getFields()) {
+                Field field = f.getField();
                 if (Modifier.isStatic(field.getModifiers()) || !field.trySetAccessible()) {
                     return Shape.UNSUPPORTED;
                 }
+                fields.add(field);
             }
-            return new Shape(Kind.FIELDS, fields.toArray(new Field[0]));
-        } catch (RuntimeException | NoSuchFieldException e) {
+            return new Shape(Kind.FIELDS, fields.toArray(new Field[0]), null);
+        } catch (RuntimeException e) {
             // A class the allowlist refuses, or one Kryo cannot register: not snapshotted.
         }
         return Shape.UNSUPPORTED;
@@ -198,7 +214,7 @@ final class Snapshot {
             switch (shape.kind()) {
                 case COLLECTION -> {
                     Collection<?> c = (Collection<?>) o;
-                    if (!same(c.size(), false)) {
+                    if (!room(c.size()) || !same(c.size(), false)) {
                         return false;
                     }
                     for (Object e : c) {
@@ -207,7 +223,7 @@ final class Snapshot {
                 }
                 case MAP -> {
                     Map<?, ?> m = (Map<?, ?>) o;
-                    if (!same(m.size(), false)) {
+                    if (!room(2L * m.size()) || !same(m.size(), false)) {
                         return false;
                     }
                     for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -217,7 +233,7 @@ final class Snapshot {
                 }
                 case OBJECT_ARRAY -> {
                     Object[] a = (Object[]) o;
-                    if (!same(a.length, false)) {
+                    if (!room(a.length) || !same(a.length, false)) {
                         return false;
                     }
                     for (Object e : a) {
@@ -225,12 +241,15 @@ final class Snapshot {
                     }
                 }
                 case PRIMITIVE_ARRAY -> {
-                    return same(copyOf(o), false);
+                    // Counted by its length; copied when recorded, compared in place.
+                    return room(java.lang.reflect.Array.getLength(o)) && same(expected == null ? copyOf(o) : o, false);
                 }
                 case FIELDS -> {
-                    for (Field f : shape.fields()) {
-                        Object v = getField(f, o);
-                        if (f.getType().isPrimitive()) {
+                    int n = shape.fields() != null ? shape.fields().length : shape.accessors().length;
+                    for (int i = 0; i < n; i++) {
+                        Class<?> declared = shape.fields() != null ? shape.fields()[i].getType() : shape.accessors()[i].getReturnType();
+                        Object v = shape.fields() != null ? getField(shape.fields()[i], o) : call(shape.accessors()[i], o);
+                        if (declared.isPrimitive()) {
                             if (!same(v, false)) {
                                 return false;
                             }
@@ -264,6 +283,19 @@ final class Snapshot {
                 return e == v;
             }
             return e.getClass() == v.getClass() && Objects.deepEquals(e, v);
+        }
+
+        /** True when {@code n} more observations fit the limit (checked before a collection's elements are queued). */
+        private boolean room(long n) {
+            return (expected == null ? recorded.size() : at) + n < MAX_OBSERVATIONS;
+        }
+
+        private static Object call(java.lang.reflect.Method accessor, Object o) {
+            try {
+                return accessor.invoke(o);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private static Object getField(Field f, Object o) {

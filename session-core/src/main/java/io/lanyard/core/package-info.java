@@ -9,7 +9,9 @@
  *     requests one load and one record, bounded waits and their own saves (see there). A container
  *     whose request boundaries repeat (Tomcat: async dispatches, forwards) keeps one request scope
  *     per request ({@link io.lanyard.core.RequestScope}), which ends once; a failed
- *     request gets the same answer on both containers ({@link io.lanyard.core.LanyardException#httpAnswer}).</li>
+ *     request gets the same status, headers and text on both containers (Tomcat writes
+ *     {@link io.lanyard.core.LanyardException#httpAnswer}; Jetty's 503 handler writes the same
+ *     {@code ANSWER} with {@link io.lanyard.core.LanyardException#httpHeaders}).</li>
  * <li>Cost per request: a load is one read-only {@code EVALSHA_RO} that reads the hash; only when
  *     the stored access is older than the touch interval does a second command write the access,
  *     expiry and TTL ({@code TouchPolicy}); a save is one {@code EVALSHA} that writes only the

@@ -9,6 +9,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,9 +32,9 @@ class DecodedValuesIT extends StoreTestBase {
 
     /** One request that reads the cart and ends (its save finds nothing changed). */
     private Cart readOnly(RedisSessionStore store, String id) {
-        SessionRecord r = store.load(id);
-        Cart cart = (Cart) r.getAttribute("cart");
-        assertEquals(SaveResult.UNCHANGED, store.save(r));
+        ActiveSession request = store.enter(id);
+        Cart cart = (Cart) request.record().getAttribute("cart");
+        assertNull(request.leave(null));
         return cart;
     }
 
@@ -78,10 +79,10 @@ class DecodedValuesIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         String id = shopSession(a, 2);
         readOnly(a, id);
-        SessionRecord r = a.load(id);
-        Cart cart = (Cart) r.getAttribute("cart");
+        ActiveSession request = a.enter(id);
+        Cart cart = (Cart) request.record().getAttribute("cart");
         cart.add("sku-new", 5, BigDecimal.ONE); // no setAttribute
-        assertEquals(SaveResult.SAVED, a.save(r));
+        assertNull(request.leave(null));
 
         Cart elsewhere = (Cart) store("b").load(id).getAttribute("cart");
         assertEquals(3, elsewhere.lines().size());
@@ -103,16 +104,40 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
-    void theKeptValuesStayWithinTheirBound() throws Exception {
+    void nothingIsKeptWhileAnotherRequestStillUsesTheSession() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 2);
+        ActiveSession first = a.enter(id);
+        ActiveSession second = a.enter(id); // joins the first one's load
+        Cart live = (Cart) first.record().getAttribute("cart");
+        assertSame(live, second.record().getAttribute("cart"));
+        assertNull(first.leave(null)); // saves, but the second request still holds the cart
+        assertNotSame(live, a.load(id).getAttribute("cart"), "a value in use is never handed to another record");
+        assertNull(second.leave(null));
+    }
+
+    @Test
+    void offWithZeroBytes() {
+        LanyardSettings s = settings("a");
+        s.setDecodedValuesMaxBytes(0);
+        RedisSessionStore a = store(s);
+        String id = shopSession(a, 2);
+        assertNotSame(readOnly(a, id), readOnly(a, id));
+    }
+
+    @Test
+    void theKeptValuesStayWithinTheirBoundAndASessionsValuesCanBeForgotten() throws Exception {
         AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"), getClass().getClassLoader(),
                 MetricsRecorder.create(false));
-        DecodedValues kept = new DecodedValues(codec);
+        long max = 4L << 20;
+        DecodedValues kept = new DecodedValues(codec, max);
         Cart cart = new Cart();
         for (int i = 0; i < 300; i++) {
             cart.add("sku-" + i, 1, new BigDecimal("9.99"));
         }
         byte[] bytes = codec.encode(cart);
-        int sessions = (int) (2 * DecodedValues.MAX_BYTES / bytes.length);
+        int sessions = (int) (2 * max / bytes.length);
+        String last = null;
         for (int i = 0; i < sessions; i++) {
             SessionRecord r = new SessionRecord(newId(), 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false, new TouchPolicy(-1));
             r.putPending("cart", bytes.clone());
@@ -121,8 +146,15 @@ class DecodedValuesIT extends StoreTestBase {
             });
             r.getAttribute("cart");
             kept.keep(r);
-            assertTrue(kept.bytes() <= DecodedValues.MAX_BYTES, kept.bytes() + " bytes kept after " + (i + 1) + " sessions");
+            assertTrue(kept.bytes() <= max, kept.bytes() + " bytes kept after " + (i + 1) + " sessions");
+            last = r.id();
         }
         assertTrue(kept.size() > 0 && kept.size() < sessions, kept.size() + " of " + sessions + " values kept");
+        int before = kept.size();
+        kept.forget(last);
+        assertEquals(before - 1, kept.size(), "a deleted session's value is dropped at once");
+        kept.clear();
+        assertEquals(0, kept.size());
+        assertEquals(0, kept.bytes());
     }
 }

@@ -80,7 +80,7 @@ public final class Wrk {
     public int warmUp(int port, String path, Path cookieFile, int minSeconds, int maxSeconds) throws IOException, InterruptedException {
         double previous = -1;
         int spent = 0;
-        while (spent < maxSeconds) {
+        while (spent < Math.max(minSeconds, maxSeconds)) {
             double now = run(port, path, cookieFile, 1).throughput();
             spent++;
             if (spent >= minSeconds && previous > 0 && Math.abs(now - previous) < 0.05 * Math.max(now, previous)) {
