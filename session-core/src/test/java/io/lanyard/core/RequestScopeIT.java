@@ -82,34 +82,33 @@ class RequestScopeIT extends StoreTestBase {
         assertEquals(1, asked.get(), "a loaded session answers from memory");
     }
 
-    @Test
-    void aRefusedSaveIsReturnedToTheAdapter() {
-        LanyardSettings small = settings("a");
-        small.setMaxSessionBytes(1024);
-        RedisSessionStore store = store(small);
+    /** A request that created a session too large to save; it ends with {@code committed} as the response's state. */
+    private RuntimeException endWithRefusedSave(RedisSessionStore store, boolean committed) {
         RequestScope scope = RequestScope.enter(store, null, null);
         ActiveSession created = store.enter(newId());
         created.create(1800);
         created.record().setAttribute("blob", "x".repeat(4096));
         scope.exit();
+        return scope.end(() -> created, () -> committed);
+    }
 
-        RuntimeException failure = scope.end(() -> created, () -> false);
-        assertInstanceOf(LanyardException.SessionTooLargeException.class, failure);
+    private RedisSessionStore smallStore() {
+        LanyardSettings small = settings("a");
+        small.setMaxSessionBytes(1024);
+        return store(small);
+    }
+
+    @Test
+    void aRefusedSaveIsReturnedToTheAdapter() {
+        RedisSessionStore store = smallStore();
+        assertInstanceOf(LanyardException.SessionTooLargeException.class, endWithRefusedSave(store, false));
         assertEquals(0, store.metrics().getLostSaves(), "the adapter answers it");
     }
 
     @Test
     void aRefusedSaveAfterTheResponseWasCommittedIsALostSave() {
-        LanyardSettings small = settings("a");
-        small.setMaxSessionBytes(1024);
-        RedisSessionStore store = store(small);
-        RequestScope scope = RequestScope.enter(store, null, null);
-        ActiveSession created = store.enter(newId());
-        created.create(1800);
-        created.record().setAttribute("blob", "x".repeat(4096));
-        scope.exit();
-
-        assertNull(scope.end(() -> created, () -> true), "nobody left to answer");
+        RedisSessionStore store = smallStore();
+        assertNull(endWithRefusedSave(store, true), "nobody left to answer");
         assertEquals(1, store.metrics().getLostSaves());
     }
 }
