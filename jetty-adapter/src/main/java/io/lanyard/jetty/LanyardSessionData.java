@@ -62,15 +62,17 @@ final class LanyardSessionData extends SessionData {
     }
 
     /**
-     * True when no request but the storing one uses session {@code id} on this node (Jetty's cache
-     * counts them): its save may forget what it compared ({@code RedisSessionStore.save(r, true)}).
+     * The requests using session {@code id} on this node as Jetty's cache counts them
+     * ({@code RedisSessionStore.storeCopy}): 0 at the store of Jetty's release after the last one
+     * left (the session is evicted next), 1 for only the storing one (or a session not in the
+     * cache), {@link Integer#MAX_VALUE} when this cache cannot tell.
      */
-    static boolean noOtherUsers(SessionCache cache, String id) {
+    static int requestsUsing(SessionCache cache, String id) {
         if (cache instanceof DefaultSessionCache c) {
             ManagedSession s = c.doGet(id);
-            return s == null || s.getRequests() <= 1;
+            return s == null ? 1 : s.getRequests();
         }
-        return false;
+        return Integer.MAX_VALUE;
     }
 
     /**

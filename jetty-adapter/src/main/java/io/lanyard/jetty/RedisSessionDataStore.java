@@ -159,7 +159,7 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
                 r -> r.syncCopy(data instanceof LanyardSessionData ? null : data.getAllAttributes(), data.getCreated(),
                         data.getAccessed(), data.getLastAccessed(), data.getMaxInactiveMs(), data.getExpiry(),
                         store.copyNodeToStore(data.getLastNode()), data.getCookieSet()),
-                () -> LanyardSessionData.noOtherUsers(_context.getSessionManager().getSessionCache(), id));
+                () -> LanyardSessionData.requestsUsing(_context.getSessionManager().getSessionCache(), id));
     }
 
     /** An expiring session is left to the core; a renamed one's old id to the next store ({@link RedisSessionStore#idChanging}). */

@@ -3,8 +3,8 @@ package io.lanyard.core;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * Sessions a container keeps a copy of and hands over whole to be stored (Jetty's
@@ -49,7 +49,7 @@ final class ContainerCopies {
 
     /** See {@link RedisSessionStore#storeCopy}. */
     void store(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds, Consumer<SessionRecord> sync,
-               BooleanSupplier noOtherUsers) {
+               IntSupplier requestsHere) {
         try {
             // A copy not made from a record (Jetty's conformance suite builds its own) saved before
             // (by another store instance, e.g. after a restart) is updated, else created.
@@ -61,7 +61,11 @@ final class ContainerCopies {
             }
             sync.accept(r);
             if (!renamed) {
-                store.save(r, noOtherUsers.getAsBoolean()); // GONE (invalidated elsewhere or expired) is not brought back
+                int requests = requestsHere.getAsInt();
+                // GONE (invalidated elsewhere or expired) is not brought back.
+                if (store.save(r, requests <= 1) != SaveResult.GONE && requests <= 0) {
+                    store.keepDecoded(r); // the last request using it here left: no record holds its values any more
+                }
             } else if (!store.changeId(r, id)) { // the whole record moves (no RENAME)
                 LOG.log(System.Logger.Level.INFO, "Session " + r + " was invalidated elsewhere during its id change; not stored");
             }

@@ -306,12 +306,12 @@ public final class RedisSessionStore implements AutoCloseable {
     /**
      * Stores a container's own copy of a session (Jetty's {@code SessionData}) as {@code id}: {@code sync}
      * hands its state to the {@code record} it was made from, else the stored one when {@code storedBefore},
-     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is
-     * a {@linkplain #lostSave lost save}: the container stores when the client can no longer be told.
+     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is a lost save.
+     * {@code requestsHere}: requests using it on this node (0: the last left, a final store; 1: only the storing one).
      */
     public void storeCopy(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds,
-                          java.util.function.Consumer<SessionRecord> sync, java.util.function.BooleanSupplier noOtherUsers) {
-        copies.store(id, record, storedBefore, maxInactiveSeconds, sync, noOtherUsers);
+                          java.util.function.Consumer<SessionRecord> sync, java.util.function.IntSupplier requestsHere) {
+        copies.store(id, record, storedBefore, maxInactiveSeconds, sync, requestsHere);
     }
 
     /**

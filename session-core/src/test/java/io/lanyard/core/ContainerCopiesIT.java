@@ -49,7 +49,7 @@ class ContainerCopiesIT extends StoreTestBase {
         a.idChanging(oldId);
         assertTrue(a.delete(oldId), "the container's delete of the old id reports success");
         assertTrue(a.exists(oldId), "but is left to the store of the copy");
-        a.storeCopy(newId, r, true, 1800, copy -> { }, () -> true);
+        a.storeCopy(newId, r, true, 1800, copy -> { }, () -> 1);
 
         assertFalse(a.exists(oldId));
         assertEquals("3 apples", a.peek(newId).getAttribute("cart"));
@@ -60,12 +60,12 @@ class ContainerCopiesIT extends StoreTestBase {
     void aCopyTheContainerBuiltItselfCreatesTheSessionThenUpdatesTheStoredOne() {
         RedisSessionStore a = store("a");
         String id = newId();
-        a.storeCopy(id, null, false, 600, copy -> copy.setAttribute("first", "1"), () -> false);
+        a.storeCopy(id, null, false, 600, copy -> copy.setAttribute("first", "1"), () -> Integer.MAX_VALUE);
         SessionRecord created = a.peek(id);
         assertEquals("1", created.getAttribute("first"));
         assertEquals(600, created.maxInactiveSeconds());
 
-        a.storeCopy(id, null, true, 600, copy -> copy.setAttribute("second", "2"), () -> false);
+        a.storeCopy(id, null, true, 600, copy -> copy.setAttribute("second", "2"), () -> Integer.MAX_VALUE);
         SessionRecord updated = a.peek(id);
         assertEquals("1", updated.getAttribute("first"), "updated, not created again");
         assertEquals("2", updated.getAttribute("second"));
@@ -91,7 +91,22 @@ class ContainerCopiesIT extends StoreTestBase {
     @Test
     void aFailedStoreOfACopyIsALostSaveNotAnException() {
         RedisSessionStore a = store("a");
-        a.storeCopy("not a session id", null, false, 600, copy -> { }, () -> false);
+        a.storeCopy("not a session id", null, false, 600, copy -> { }, () -> Integer.MAX_VALUE);
         assertEquals(1, a.metrics().getLostSaves());
+    }
+
+    @Test
+    void onlyAFinalStoreKeepsDecodedValuesForTheNextLoad() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord created = a.create(id, 1800);
+        created.setAttribute("notes", new java.util.ArrayList<>(List.of("a", "b")));
+        a.save(created);
+        SessionRecord r = a.load(id);
+        Object notes = r.getAttribute("notes");
+        a.storeCopy(id, r, true, 1800, copy -> { }, () -> 1); // at response commit: the request still runs
+        assertNotSame(notes, a.load(id).getAttribute("notes"), "not kept while a request uses it");
+        a.storeCopy(id, r, true, 1800, copy -> { }, () -> 0); // at release, the last request gone
+        assertSame(notes, a.load(id).getAttribute("notes"), "kept for the next load");
     }
 }
