@@ -70,7 +70,7 @@ final class LanyardSessionData extends SessionData {
     static int requestsUsing(SessionCache cache, String id) {
         if (cache instanceof DefaultSessionCache c) {
             ManagedSession s = c.doGet(id);
-            return s == null ? 1 : s.getRequests();
+            return s == null ? 1 : (int) Math.min(Integer.MAX_VALUE, s.getRequests());
         }
         return Integer.MAX_VALUE;
     }
