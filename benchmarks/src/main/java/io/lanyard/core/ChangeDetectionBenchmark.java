@@ -54,7 +54,7 @@ public class ChangeDetectionBenchmark {
         record = new SessionRecord("benchmarkSession0123456789", 1L, 1L, 1L, 1800, 1_801_000L, 1, "node", false, new TouchPolicy(-1));
         if (snapshots) {
             // As a load leaves it: bytes decoded on first read (with their snapshots), every attribute read.
-            record.decoder = PendingAttributes.of(codec, null, record.id(), (name, e) -> {
+            record.decoder = PendingAttributes.of(codec, null, (name, e) -> {
                 throw new IllegalStateException(e);
             });
             for (Map.Entry<String, Object> e : twentyAttributes().entrySet()) {

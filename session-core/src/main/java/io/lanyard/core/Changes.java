@@ -143,6 +143,7 @@ final class Changes {
         r.touched.removeIf(name -> r.attributes.get(name) == copy.values().get(name));
         r.removedOpaque.clear();
         r.saved(newVersion, true);
+        r.storedIsWhole = true; // a new key holding exactly the copy
     }
 
     /**

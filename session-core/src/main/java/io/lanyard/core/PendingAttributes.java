@@ -19,16 +19,16 @@ final class PendingAttributes {
     }
 
     /**
-     * The decoder of {@code codec} for session {@code id}: a value {@code kept} still holds for these
-     * bytes is taken back ({@link DecodedValues}), any other decoded and snapshotted; {@code failed}
-     * reports an attribute that cannot be decoded (it then reads as null).
+     * The decoder of {@code codec}: a value {@code held} still holds for these bytes is taken back
+     * ({@link DecodedValues}), any other decoded and snapshotted; {@code failed} reports an
+     * attribute that cannot be decoded (it then reads as null).
      *
-     * @param kept values decoded for earlier requests, or {@code null} for none
+     * @param held what this node held of the session before the load, or {@code null} for nothing
      */
-    static Decoder of(AttributeCodec codec, DecodedValues kept, String id,
+    static Decoder of(AttributeCodec codec, DecodedValues.Held held,
                       java.util.function.BiConsumer<String, AttributeCodec.DecodeException> failed) {
         return (name, bytes) -> {
-            Snapshot reused = kept == null ? null : kept.take(id, name, bytes);
+            Snapshot reused = held == null ? null : held.take(codec, name, bytes);
             if (reused != null) {
                 return new Decoded(reused.root(), reused);
             }

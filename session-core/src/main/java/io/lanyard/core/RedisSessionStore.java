@@ -210,8 +210,10 @@ public final class RedisSessionStore implements AutoCloseable {
         SessionIds.requireValid(id);
         long now = now();
         metrics.created();
-        return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
+        SessionRecord r = new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
                 0, settings.getNodeName(), true, touch);
+        r.storedIsWhole = true; // nothing in Redis yet; its first save writes every attribute
+        return r;
     }
 
     /**

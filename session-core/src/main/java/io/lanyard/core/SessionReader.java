@@ -17,6 +17,11 @@ final class SessionReader {
     private static final LuaScript LOAD = LuaScript.load("load", LuaScript.Access.READ);
     private static final LuaScript TOUCH = LuaScript.load("touch", LuaScript.Access.WRITE);
     private static final LuaScript STATE = LuaScript.load("state", LuaScript.Access.READ);
+    /** {@code load.lua}'s status when Redis still holds the version this node holds: the reply carries the metadata alone. */
+    private static final long UNCHANGED = 5;
+    /** Metadata fields {@code load.lua} reads, in its order. */
+    private static final int META_FIELDS = 9;
+    private static final byte[] NONE = new byte[0];
     /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
 
     private final RedisSessionStore store;
@@ -75,9 +80,10 @@ final class SessionReader {
             return null;
         }
         long now = store.now();
+        DecodedValues.Held held = kept.take(id);
         List<?> parts;
         try {
-            parts = fetch(id, now);
+            parts = fetch(id, now, held);
         } catch (LanyardException.UnreadableSessionException e) {
             metrics.load(System.nanoTime() - start, 0, false);
             throw e;
@@ -92,13 +98,19 @@ final class SessionReader {
             failedLoads.remove(id);
         }
         long status = parts == null ? 0 : (Long) parts.get(0);
+        long[] bytes = new long[1];
+        SessionRecord record = null;
+        if (status == UNCHANGED) {
+            record = unchanged(id, (List<?>) parts.get(1), held, bytes);
+            status = record.expiryTime() > 0 && record.expiryTime() <= now ? 2 : 1;
+        }
         if (status == 0 || (status == 2 && !includeExpired)) {
             metrics.load(System.nanoTime() - start, 0, false);
             return null;
         }
-        List<?> hash = (List<?>) parts.get(1);
-        long[] bytes = new long[1];
-        SessionRecord record = decode(id, hash, bytes);
+        if (record == null) {
+            record = decode(id, (List<?>) parts.get(1), held, bytes);
+        }
         if (status == 1) {
             boolean due = touch.isDue(now, record.storedAccessedTime(), record.storedExpiryTime(), record.maxInactiveSeconds());
             record.touched(now, settings.getNodeName(), due);
@@ -177,22 +189,25 @@ final class SessionReader {
         if (!SessionIds.isValid(id)) {
             return null;
         }
-        List<?> parts = fetch(id, store.now());
+        List<?> parts = fetch(id, store.now(), null);
         if (parts == null) {
             return null;
         }
-        List<?> hash = (List<?>) parts.get(1);
-        return decode(id, hash, new long[1]);
+        return decode(id, (List<?>) parts.get(1), null, new long[1]);
     }
 
     /**
      * Runs {@code load.lua} (read-only). Returns its reply, or {@code null} for no session: absent,
      * or too large to load (logged once per session).
      *
+     * @param held what this node holds of the session: when it holds its attributes whole, the
+     *             reply is {@link #UNCHANGED} with the metadata alone while Redis holds that version
      * @throws LanyardException.UnreadableSessionException when the stored metadata is unreadable
      */
-    private List<?> fetch(String id, long now) {
-        List<byte[]> args = List.of(RedisLayout.ascii(now), loadMaxFields, loadMaxBytes);
+    private List<?> fetch(String id, long now, DecodedValues.Held held) {
+        boolean whole = held != null && held.whole();
+        List<byte[]> args = List.of(RedisLayout.ascii(now), loadMaxFields, loadMaxBytes,
+                whole ? RedisLayout.ascii(held.version()) : NONE, whole ? RedisLayout.ascii(held.created()) : NONE);
         List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
         if (parts == null) {
             return null;
@@ -256,10 +271,9 @@ final class SessionReader {
         return state;
     }
 
-    private SessionRecord decode(String id, List<?> flat, long[] bytes) {
-        String created = null, lastAccessed = null, accessed = null, maxInactive = null, expiry = null, version = null, lastNode = null,
-                principal = null;
-        long cookieSet = 0;
+    /** A record from a whole hash ({@code HGETALL}'s flat field/value list); values {@code held} still holds are taken back. */
+    private SessionRecord decode(String id, List<?> flat, DecodedValues.Held held, long[] bytes) {
+        String[] meta = new String[META_FIELDS];
         List<Integer> attrs = new ArrayList<>(); // positions of attribute fields, put once the record exists
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             byte[] field = (byte[]) flat.get(i);
@@ -269,38 +283,61 @@ final class SessionReader {
                 attrs.add(i);
                 continue;
             }
-            String name = RedisLayout.text(field);
-            String text = RedisLayout.text(value);
-            switch (name) {
-                case RedisLayout.CREATED -> created = text;
-                case RedisLayout.LAST_ACCESSED -> lastAccessed = text;
-                case RedisLayout.ACCESSED -> accessed = text;
-                case RedisLayout.MAX_INACTIVE -> maxInactive = text;
-                case RedisLayout.EXPIRY -> expiry = text;
-                case RedisLayout.VERSION -> version = text;
-                case RedisLayout.NODE -> lastNode = text;
-                case RedisLayout.PRINCIPAL -> principal = text;
-                case RedisLayout.COOKIE_SET -> cookieSet = parseLongOr(value, 0);
-                default -> { } // a field from a newer Lanyard: ignore
+            int at = switch (RedisLayout.text(field)) {
+                case RedisLayout.CREATED -> 0;
+                case RedisLayout.LAST_ACCESSED -> 1;
+                case RedisLayout.ACCESSED -> 2;
+                case RedisLayout.MAX_INACTIVE -> 3;
+                case RedisLayout.EXPIRY -> 4;
+                case RedisLayout.VERSION -> 5;
+                case RedisLayout.NODE -> 6;
+                case RedisLayout.PRINCIPAL -> 7;
+                case RedisLayout.COOKIE_SET -> 8;
+                default -> -1; // a field from a newer Lanyard: ignore
+            };
+            if (at >= 0) {
+                meta[at] = RedisLayout.text(value);
             }
         }
-        SessionRecord record;
-        try {
-            record = new SessionRecord(id, Long.parseLong(created), Long.parseLong(lastAccessed), Long.parseLong(accessed),
-                    Integer.parseInt(maxInactive), Long.parseLong(expiry), Long.parseLong(version), lastNode, false, touch);
-        } catch (NumberFormatException e) {
-            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
-                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
-        }
-        record.storedPrincipal = principal;
-        record.cookieSetTime(cookieSet);
+        SessionRecord record = record(id, meta);
         int prefix = RedisLayout.ATTRIBUTE_PREFIX.length();
         for (int i : attrs) {
             byte[] field = (byte[]) flat.get(i);
             record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
                     (byte[]) flat.get(i + 1));
         }
-        record.decoder = PendingAttributes.of(codec, kept, id, (name, e) -> dropped(id, name, e));
+        record.decoder = PendingAttributes.of(codec, held, (name, e) -> dropped(id, name, e));
+        return record;
+    }
+
+    /** A record from {@code load.lua}'s {@link #UNCHANGED} reply: its metadata, and the attributes {@code held} holds for that version. */
+    private SessionRecord unchanged(String id, List<?> values, DecodedValues.Held held, long[] bytes) {
+        String[] meta = new String[META_FIELDS];
+        for (int i = 0; i < META_FIELDS && i < values.size(); i++) {
+            if (values.get(i) instanceof byte[] b) {
+                bytes[0] += b.length;
+                meta[i] = RedisLayout.text(b);
+            }
+        }
+        SessionRecord record = record(id, meta);
+        held.stored().forEach(record::putPending);
+        record.decoder = PendingAttributes.of(codec, held, (name, e) -> dropped(id, name, e));
+        return record;
+    }
+
+    /** A record of the metadata fields in {@code load.lua}'s order (null where absent); its attributes follow. */
+    private SessionRecord record(String id, String[] m) {
+        SessionRecord record;
+        try {
+            record = new SessionRecord(id, Long.parseLong(m[0]), Long.parseLong(m[1]), Long.parseLong(m[2]), Integer.parseInt(m[3]),
+                    Long.parseLong(m[4]), Long.parseLong(m[5]), m[6], false, touch);
+        } catch (NumberFormatException e) {
+            throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
+                    + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
+        }
+        record.storedPrincipal = m[7];
+        record.cookieSetTime(parseLongOr(m[8], 0));
+        record.storedIsWhole = true;
         return record;
     }
 
@@ -344,8 +381,12 @@ final class SessionReader {
     }
 
     static long parseLongOr(byte[] value, long fallback) {
+        return parseLongOr(RedisLayout.text(value), fallback);
+    }
+
+    static long parseLongOr(String value, long fallback) {
         try {
-            return Long.parseLong(RedisLayout.text(value));
+            return Long.parseLong(value);
         } catch (NumberFormatException e) {
             return fallback;
         }

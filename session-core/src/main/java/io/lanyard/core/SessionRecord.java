@@ -70,6 +70,14 @@ public final class SessionRecord {
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
     /** What decoded mutable attributes held when decoded: a save proves them unchanged without encoding ({@link Snapshot}). */
     final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
+    /**
+     * True while {@link #stored} and {@link #opaque} together are exactly the attributes Redis holds
+     * at {@link #version()}: loaded so, and changed since only by this node's saves, each of which
+     * moved the version by one (so nobody else wrote in between). What lets the next load on this
+     * node be answered "unchanged" ({@link DecodedValues}). Set where that is known (a load, a new
+     * record, a moved one); records built otherwise (listings) never claim it.
+     */
+    volatile boolean storedIsWhole;
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
     volatile PendingAttributes.Decoder decoder;
     volatile java.util.function.BiConsumer<String, Object> decodeListener;
@@ -389,6 +397,9 @@ public final class SessionRecord {
             metadataGiven = false;
         }
         isNew = false;
+        if (newVersion != version + 1) {
+            storedIsWhole = false; // another write came between this record's load or last save and this one
+        }
         version = newVersion;
     }
 

@@ -126,6 +126,75 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void aSessionUnchangedInRedisIsLoadedWithoutItsAttributes() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 20);
+        Cart first = readOnly(a, id);
+        long hashBytes = raw.hgetAll(a.sessionKey(id)).entrySet().stream()
+                .mapToLong(e -> e.getKey().length() + e.getValue().length()).sum();
+        long before = a.metrics().getBytesRead();
+        Cart second = readOnly(a, id);
+        long read = a.metrics().getBytesRead() - before;
+        assertSame(first, second);
+        assertTrue(read > 0 && read * 4 < hashBytes, read + " bytes read for a hash of " + hashBytes
+                + ": Redis still holds the version this node holds, so it sends the metadata alone");
+        assertEquals(20, second.lines().size());
+    }
+
+    @Test
+    void attributesAnotherNodeAddedOrRemovedAreSeen() {
+        RedisSessionStore a = store("a");
+        RedisSessionStore b = store("b");
+        String id = shopSession(a, 3);
+        readOnly(a, id);
+        SessionRecord onB = b.load(id);
+        onB.setAttribute("lang", "de");
+        onB.removeAttribute("cart");
+        assertEquals(SaveResult.SAVED, b.save(onB));
+
+        SessionRecord onA = a.load(id);
+        assertEquals("de", onA.getAttribute("lang"));
+        assertNull(onA.getAttribute("cart"));
+    }
+
+    @Test
+    void aSaveThatFollowsAnotherNodesSaveHoldsNothingWhole() {
+        RedisSessionStore a = store("a");
+        RedisSessionStore b = store("b");
+        String id = shopSession(a, 3);
+        readOnly(a, id);
+        ActiveSession request = a.enter(id);
+        SessionRecord onA = request.record(); // loaded: version v
+        SessionRecord onB = b.load(id);
+        onB.setAttribute("fromB", "b");
+        assertEquals(SaveResult.SAVED, b.save(onB)); // v + 1
+        onA.setAttribute("fromA", "a");
+        assertNull(request.leave(null)); // v + 2: this node does not know what came between
+
+        SessionRecord next = a.load(id);
+        assertEquals("b", next.getAttribute("fromB"), "the other node's attribute, although this node saved last");
+        assertEquals("a", next.getAttribute("fromA"));
+    }
+
+    @Test
+    void anExpiredOrDeletedSessionIsNotServedFromWhatTheNodeHolds() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord s = a.create(id, 60);
+        s.setAttribute("cart", new Cart());
+        a.save(s);
+        readOnly(a, id);
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
+        assertNull(a.load(id), "expired");
+        assertEquals(1, a.load(id, true).attributeNames().size(), "still readable for its listeners");
+
+        String other = shopSession(a, 2);
+        readOnly(a, other);
+        assertTrue(store("b").delete(other));
+        assertNull(a.load(other), "deleted on another node");
+    }
+
+    @Test
     void theKeptValuesStayWithinTheirBoundAndASessionsValuesCanBeForgotten() throws Exception {
         AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"), getClass().getClassLoader(),
                 MetricsRecorder.create(false));
@@ -140,8 +209,9 @@ class DecodedValuesIT extends StoreTestBase {
         String last = null;
         for (int i = 0; i < sessions; i++) {
             SessionRecord r = new SessionRecord(newId(), 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false, new TouchPolicy(-1));
+            r.storedIsWhole = true;
             r.putPending("cart", bytes.clone());
-            r.decoder = PendingAttributes.of(codec, kept, r.id(), (name, e) -> {
+            r.decoder = PendingAttributes.of(codec, null, (name, e) -> {
                 throw new AssertionError(e);
             });
             r.getAttribute("cart");

@@ -5,8 +5,6 @@ import io.lanyard.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +22,6 @@ class RedisFullIT {
     private final io.lanyard.testsupport.MutableClock clock = io.lanyard.testsupport.MutableClock.now();
     private RedisServer redis;
     private RedisSessionStore store;
-    private int fillers;
 
     @BeforeEach
     void start() {
@@ -43,31 +40,6 @@ class RedisFullIT {
         redis.close();
     }
 
-    /** Another client fills Redis up to maxmemory. */
-    private void fillRedis() {
-        String block = "x".repeat(64 * 1024);
-        try (Jedis j = redis.jedis()) {
-            while (fillers < 10_000) {
-                try {
-                    j.set("filler:" + fillers, block);
-                    fillers++;
-                } catch (JedisDataException e) {
-                    assertTrue(e.getMessage().startsWith("OOM"), e.getMessage());
-                    return;
-                }
-            }
-        }
-        fail("Redis never became full");
-    }
-
-    private void freeRedis() {
-        try (Jedis j = redis.jedis()) {
-            for (int i = 0; i < fillers; i++) {
-                j.del("filler:" + i);
-            }
-        }
-    }
-
     @Test
     void pageViewsAreServedWritesFailFastLoggedOnceAndEverythingResumesWhenMemoryIsFreed() {
         String id = "FULLREDIS0123456789ABCDEF";
@@ -75,7 +47,7 @@ class RedisFullIT {
         created.setAttribute("user", "alice");
         created.setAttribute("cart", new java.util.ArrayList<>(List.of("sku-1")));
         assertEquals(SaveResult.SAVED, store.save(created));
-        fillRedis();
+        RedisServer.Fill fill = redis.fill(); // another client fills Redis up to maxmemory
 
         try (LogCapture log = LogCapture.of("io.lanyard.core")) {
             for (int i = 0; i < 5; i++) {
@@ -104,7 +76,7 @@ class RedisFullIT {
             assertEquals(1, warnings.size(), "once per episode: " + log);
             assertTrue(warnings.get(0).contains("Redis is full: maxmemory reached"), warnings.get(0));
 
-            freeRedis();
+            fill.close();
             SessionRecord r = store.load(id);
             r.setAttribute("theme", "dark");
             assertEquals(SaveResult.SAVED, store.save(r), "writes resume once memory is freed");

@@ -24,7 +24,7 @@ class SessionRecordTest {
         SessionRecord r = new SessionRecord("0123456789ABCDEF0123", 1L, 1L, 1L, 1800, 1_801_000L, 1, "a", false, new TouchPolicy(-1));
         r.putPending("lang", codec.encode("en"));
         r.putPending("cart", codec.encode(new ArrayList<>(List.of("x"))));
-        r.decoder = PendingAttributes.of(codec, null, r.id(), (name, e) -> {
+        r.decoder = PendingAttributes.of(codec, null, (name, e) -> {
             throw new AssertionError(e);
         });
         return r;

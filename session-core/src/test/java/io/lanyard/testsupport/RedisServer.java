@@ -218,6 +218,54 @@ public final class RedisServer implements AutoCloseable {
      * It speaks RESP2 and skips Jedis's {@code HELLO}/{@code CLIENT SETINFO} handshake, so it sends
      * exactly the commands a test asks for ({@link RedisMonitor} counts commands).
      */
+    /**
+     * Fills this server (started with a {@code maxmemory} and {@code noeviction}) until a write of
+     * even a few bytes is refused, from one connection that stays open until {@link Fill#close}
+     * (closing a connection frees its buffers, which would make room again): blocks of 64 KiB, then
+     * smaller ones, so what is left is less than any session write needs.
+     */
+    public Fill fill() {
+        return new Fill(jedis());
+    }
+
+    /** See {@link #fill()}; {@link #close} deletes what it wrote and closes its connection. */
+    public static final class Fill implements AutoCloseable {
+        private final Jedis jedis;
+        private int keys;
+
+        private Fill(Jedis jedis) {
+            this.jedis = jedis;
+            for (int size = 64 * 1024; size >= 16; size /= 8) {
+                String block = "x".repeat(size);
+                for (;;) {
+                    try {
+                        jedis.set("filler:" + keys, block);
+                        keys++;
+                    } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                        if (!e.getMessage().startsWith("OOM")) {
+                            throw e;
+                        }
+                        break;
+                    }
+                    if (keys > 100_000) {
+                        throw new IllegalStateException("Redis never became full: no maxmemory?");
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                for (int i = 0; i < keys; i++) {
+                    jedis.del("filler:" + i);
+                }
+            } finally {
+                jedis.close();
+            }
+        }
+    }
+
     public static Jedis connect(int port) {
         return new Jedis("127.0.0.1", port, DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(5000).socketTimeoutMillis(5000)

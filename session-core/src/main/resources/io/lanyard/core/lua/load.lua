@@ -3,11 +3,20 @@
 -- KEYS[1] session hash
 -- ARGV[1] now (epoch ms)
 -- ARGV[2] most fields  ARGV[3] most bytes (names + values): a larger hash is refused, not sent
--- Returns nil when absent; otherwise {status, HGETALL} with status 1 = live, 2 = expired,
---   3 = metadata unreadable, or {4, fields, bytes} = too large (bytes -1 when refused by field count).
-local meta = redis.call('HMGET', KEYS[1], 'expiry', 'maxInactive', 'accessed')
-if not meta[1] and not meta[2] and not meta[3] then
+-- ARGV[4] the version whose attributes the node holds, or '' for none; ARGV[5] with it, the creation time
+-- Returns nil when absent; {5, metadata} when the hash still holds that version of that record (the
+--   node has its attributes: nothing more is sent); otherwise {status, HGETALL} with status 1 = live,
+--   2 = expired, 3 = metadata unreadable, or {4, fields, bytes} = too large (bytes -1 when refused by
+--   field count). The metadata, in this order (the node parses it; nil where absent):
+local meta = redis.call('HMGET', KEYS[1], 'created', 'lastAccessed', 'accessed', 'maxInactive', 'expiry', 'version',
+  'node', 'principal', 'cookieSet')
+if not meta[3] and not meta[4] and not meta[5] then
   if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+end
+if ARGV[4] ~= '' and meta[6] == ARGV[4] and meta[1] == ARGV[5] then
+  local size = 0
+  for i = 1, 9 do size = size + (meta[i] and #meta[i] or 0) end
+  if size <= tonumber(ARGV[3]) then return {5, meta} end
 end
 -- Sizes first, so that a hash written to hurt the nodes is never sent: HLEN is O(1); the byte
 -- count is summed over the reply that is sent anyway.
@@ -17,8 +26,8 @@ local hash = redis.call('HGETALL', KEYS[1])
 local bytes = 0
 for i = 1, #hash do bytes = bytes + #hash[i] end
 if bytes > tonumber(ARGV[3]) then return {4, fields, bytes} end
-local expiry = tonumber(meta[1])
-if not expiry or not tonumber(meta[2]) or not tonumber(meta[3]) then
+local expiry = tonumber(meta[5])
+if not expiry or not tonumber(meta[4]) or not tonumber(meta[3]) then
   return {3, hash}
 end
 if expiry > 0 and expiry <= tonumber(ARGV[1]) then
