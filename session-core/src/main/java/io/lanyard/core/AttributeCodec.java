@@ -130,7 +130,7 @@ final class AttributeCodec {
 
     /** True when {@code value} provably still encodes to {@code stored} ({@link Snapshot#unchanged}). */
     boolean unchanged(Snapshot snapshot, Object value, byte[] stored) {
-        return snapshot.unchanged(value, stored, shapeOf);
+        return snapshot.unchanged(value, stored);
     }
 
     private Snapshot.Shape shape(Class<?> type) {
@@ -251,9 +251,18 @@ final class AttributeCodec {
         }
     }
 
+    /** Same length assumed; only the span between the first and the last differing byte is counted. */
     private static boolean sameByteHistogram(byte[] a, byte[] b) {
+        int first = java.util.Arrays.mismatch(a, b);
+        if (first < 0) {
+            return true;
+        }
+        int last = a.length - 1;
+        while (a[last] == b[last]) {
+            last--;
+        }
         int[] counts = new int[256];
-        for (int i = 0; i < a.length; i++) {
+        for (int i = first; i <= last; i++) {
             counts[a[i] & 0xff]++;
             counts[b[i] & 0xff]--;
         }

@@ -111,7 +111,7 @@ final class DecodedValues {
         if (bytes.get() + size > maxBytes) {
             evictHalf();
         }
-        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), whole, new ConcurrentHashMap<>(values), size);
+        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), whole, values, size);
         Held old = held.put(r.id(), h);
         bytes.addAndGet(size - (old == null ? 0 : old.size()));
     }

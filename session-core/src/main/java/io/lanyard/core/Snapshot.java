@@ -47,6 +47,8 @@ final class Snapshot {
     /** Observations a snapshot holds at most; a larger graph is encoded and compared instead. */
     static final int MAX_OBSERVATIONS = 4096;
     private static final Object NULL = new Object();
+    /** In {@link #how}: an object met before in the walk (compared by identity, not expanded again). */
+    private static final Object REPEAT = new Object();
 
     /** How the walk looks into one class. */
     enum Kind { COLLECTION, MAP, OBJECT_ARRAY, PRIMITIVE_ARRAY, FIELDS, UNSUPPORTED }
@@ -76,17 +78,25 @@ final class Snapshot {
     private final Object root;
     private final byte[] basis;
     private final Object[] observed;
+    /**
+     * For each observation, how the comparing walk checks it: null = by value; {@link #REPEAT} =
+     * by identity only (met before); a {@link Shape} = by identity, then expanded with that shape.
+     * The observations before it being equal, an object is met for the first time at the same
+     * point of both walks, so the comparing walk needs no identity map and no class lookups.
+     */
+    private final Object[] how;
 
-    private Snapshot(Object root, byte[] basis, Object[] observed) {
+    private Snapshot(Object root, byte[] basis, Object[] observed, Object[] how) {
         this.root = root;
         this.basis = basis;
         this.observed = observed;
+        this.how = how;
     }
 
     /** A snapshot of {@code root}, whose encoding is {@code basis}; null when its graph cannot be snapshotted. */
     static Snapshot take(Object root, byte[] basis, Shapes shapes) {
-        Walk w = new Walk(shapes, null);
-        return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray()) : null;
+        Walk w = new Walk(shapes, null, null);
+        return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray(), w.hows.toArray()) : null;
     }
 
     /**
@@ -94,11 +104,11 @@ final class Snapshot {
      * with, and nothing reachable from it changed since: it still holds what decoding
      * {@code stored} produced.
      */
-    boolean unchanged(Object value, byte[] stored, Shapes shapes) {
+    boolean unchanged(Object value, byte[] stored) {
         if (value != root || stored != basis) {
             return false;
         }
-        Walk w = new Walk(shapes, observed);
+        Walk w = new Walk(null, observed, how);
         return w.run(root) && w.at == observed.length;
     }
 
@@ -114,7 +124,7 @@ final class Snapshot {
 
     /** This snapshot for the same object as loaded again: {@code bytes} equal to those it was taken from. */
     Snapshot basedOn(byte[] bytes) {
-        return new Snapshot(root, bytes, observed);
+        return new Snapshot(root, bytes, observed, how);
     }
 
     /** The shape of {@code type} as {@code kryo} serializes it. */
@@ -164,15 +174,20 @@ final class Snapshot {
     private static final class Walk {
         private final Shapes shapes;
         private final Object[] expected;
+        private final Object[] expectedHow;
         final List<Object> recorded;
+        final List<Object> hows;
         int at;
-        private final IdentityHashMap<Object, Boolean> expanded = new IdentityHashMap<>();
+        private final IdentityHashMap<Object, Boolean> expanded;
         private final ArrayDeque<Object> todo = new ArrayDeque<>();
 
-        Walk(Shapes shapes, Object[] expected) {
+        Walk(Shapes shapes, Object[] expected, Object[] expectedHow) {
             this.shapes = shapes;
             this.expected = expected;
+            this.expectedHow = expectedHow;
             this.recorded = expected == null ? new ArrayList<>() : null;
+            this.hows = expected == null ? new ArrayList<>() : null;
+            this.expanded = expected == null ? new IdentityHashMap<>() : null;
         }
 
         boolean run(Object root) {
@@ -198,19 +213,35 @@ final class Snapshot {
             if (o == null) {
                 return same(null, true);
             }
-            Class<?> type = o.getClass();
-            if (AttributeCodec.isImmutableType(type)) {
-                return same(o, false); // encoded by value, never shared: equal is enough
+            Shape shape;
+            if (expected != null) {
+                Object how = at < expectedHow.length ? expectedHow[at] : null;
+                if (how == null) {
+                    return same(o, false); // an immutable value where one was recorded, or not
+                }
+                if (!same(o, true)) {
+                    return false;
+                }
+                if (how == REPEAT) {
+                    return true;
+                }
+                shape = (Shape) how;
+            } else {
+                Class<?> type = o.getClass();
+                if (AttributeCodec.isImmutableType(type)) {
+                    return same(o, false); // encoded by value, never shared: equal is enough
+                }
+                if (!same(o, true)) {
+                    return false;
+                }
+                if (expanded.put(o, Boolean.TRUE) != null) {
+                    // Met before: a shared or cyclic reference, compared by identity alone.
+                    hows.set(at - 1, REPEAT);
+                    return true;
+                }
+                shape = shapes.of(type);
+                hows.set(at - 1, shape);
             }
-            if (!same(o, true)) {
-                return false;
-            }
-            if (expanded.put(o, Boolean.TRUE) != null) {
-                // Met before: a shared or cyclic reference. The observations so far being equal, it
-                // was met at the same point of the recorded walk too, and expanded there once.
-                return true;
-            }
-            Shape shape = shapes.of(type);
             switch (shape.kind()) {
                 case COLLECTION -> {
                     Collection<?> c = (Collection<?>) o;
@@ -272,6 +303,7 @@ final class Snapshot {
                     return false;
                 }
                 recorded.add(v);
+                hows.add(null);
                 at++;
                 return true;
             }
