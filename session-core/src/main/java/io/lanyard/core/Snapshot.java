@@ -7,7 +7,6 @@ import com.esotericsoftware.kryo.serializers.RecordSerializer;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -46,7 +45,6 @@ import java.util.Set;
 final class Snapshot {
     /** Observations a snapshot holds at most; a larger graph is encoded and compared instead. */
     static final int MAX_OBSERVATIONS = 4096;
-    private static final Object NULL = new Object();
     /** In {@link #how}: an object met before in the walk (compared by identity, not expanded again). */
     private static final Object REPEAT = new Object();
 
@@ -179,7 +177,9 @@ final class Snapshot {
         final List<Object> hows;
         int at;
         private final IdentityHashMap<Object, Boolean> expanded;
-        private final ArrayDeque<Object> todo = new ArrayDeque<>();
+        /** Objects still to visit (a stack: depth first); nulls included. */
+        private Object[] todo = new Object[64];
+        private int top;
 
         Walk(Shapes shapes, Object[] expected, Object[] expectedHow) {
             this.shapes = shapes;
@@ -193,9 +193,9 @@ final class Snapshot {
         boolean run(Object root) {
             try {
                 push(root);
-                while (!todo.isEmpty()) {
-                    Object o = todo.pop();
-                    if (!visit(o == NULL ? null : o)) {
+                while (top > 0) {
+                    Object o = todo[--top];
+                    if (!visit(o)) {
                         return false;
                     }
                 }
@@ -206,7 +206,10 @@ final class Snapshot {
         }
 
         private void push(Object o) {
-            todo.push(o == null ? NULL : o);
+            if (top == todo.length) {
+                todo = java.util.Arrays.copyOf(todo, 2 * top);
+            }
+            todo[top++] = o;
         }
 
         private boolean visit(Object o) {

@@ -173,6 +173,29 @@ class StoreIT extends StoreTestBase {
     }
 
     @Test
+    void thousandsOfAttributesAreWrittenAndRemovedInOneSave() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord s = a.create(id, 1800);
+        for (int i = 0; i < 4_500; i++) {
+            s.setAttribute("k" + i, "v" + i); // more values than one Lua unpack passes
+        }
+        assertEquals(SaveResult.SAVED, a.save(s));
+        RedisSessionStore b = store("b");
+        SessionRecord loaded = b.load(id);
+        assertEquals(4_500, loaded.attributeNames().size());
+        for (int i = 0; i < 4_400; i++) {
+            loaded.removeAttribute("k" + i);
+        }
+        loaded.setAttribute("k4499", "changed");
+        assertEquals(SaveResult.SAVED, b.save(loaded));
+        SessionRecord again = a.load(id);
+        assertEquals(100, again.attributeNames().size());
+        assertEquals("changed", again.getAttribute("k4499"));
+        assertEquals(100, raw.hkeys(a.sessionKey(id)).stream().filter(f -> f.startsWith("a:")).count(), "in Redis too");
+    }
+
+    @Test
     void saveAfterAnotherNodesInvalidateDoesNotResurrect() {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");

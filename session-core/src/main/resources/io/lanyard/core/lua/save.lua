@@ -12,42 +12,66 @@
 -- Returns the new version (> 0); 0 when the session is gone or expired (nothing written: a save
 -- never resurrects a session another node invalidated); -1 when 'create' finds the key taken;
 -- -2 when the metadata is unreadable.
+-- One HMGET, one HSET, one HINCRBY and the TTL in the common case: each call into Redis costs.
+local key = KEYS[1]
 local now = tonumber(ARGV[1])
-local exists = redis.call('EXISTS', KEYS[1])
+local meta = redis.call('HMGET', key, 'expiry', 'accessed', 'maxInactive')
+local expiry = tonumber(meta[1])
 if ARGV[3] == 'create' then
-  if exists == 1 then return -1 end
+  if redis.call('EXISTS', key) == 1 then return -1 end
 else
-  if exists == 0 then return 0 end
-  local e = tonumber(redis.call('HGET', KEYS[1], 'expiry'))
-  if not e then return -2 end
-  if e > 0 and e <= now then return 0 end
+  if not expiry then
+    if redis.call('EXISTS', key) == 0 then return 0 end
+    return -2
+  end
+  if expiry > 0 and expiry <= now then return 0 end
 end
+-- Metadata as given (a new record, or a container's copy): the pairs carry it, expiry included.
+local given = ARGV[3] == 'create' or ARGV[4] == ''
+local set = {}
 local n = tonumber(ARGV[10])
 local i = 11
-for _ = 1, n do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  i = i + 2
-end
-while i <= #ARGV do
-  redis.call('HDEL', KEYS[1], ARGV[i])
+for _ = 1, 2 * n do
+  set[#set + 1] = ARGV[i]
   i = i + 1
 end
+local maxInactive = tonumber(meta[3])
 if ARGV[8] == '1' then
-  redis.call('HSET', KEYS[1], 'maxInactive', ARGV[7], 'expiry', ARGV[9])
+  set[#set + 1] = 'maxInactive'; set[#set + 1] = ARGV[7]
+  set[#set + 1] = 'expiry'; set[#set + 1] = ARGV[9]
+  maxInactive = tonumber(ARGV[7])
+  expiry = tonumber(ARGV[9])
 end
-if ARGV[5] ~= '' then
-  local m = redis.call('HMGET', KEYS[1], 'accessed', 'maxInactive')
-  if tonumber(ARGV[5]) > (tonumber(m[1]) or 0) and tonumber(m[2]) == tonumber(ARGV[7]) then
-    redis.call('HSET', KEYS[1], 'lastAccessed', ARGV[6], 'accessed', ARGV[5], 'expiry', ARGV[9])
-  end
+if ARGV[5] ~= '' and tonumber(ARGV[5]) > (tonumber(meta[2]) or 0) and maxInactive == tonumber(ARGV[7]) then
+  set[#set + 1] = 'lastAccessed'; set[#set + 1] = ARGV[6]
+  set[#set + 1] = 'accessed'; set[#set + 1] = ARGV[5]
+  set[#set + 1] = 'expiry'; set[#set + 1] = ARGV[9]
+  expiry = tonumber(ARGV[9])
 end
-local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'node', ARGV[4]) end
-local expiry = tonumber(redis.call('HGET', KEYS[1], 'expiry')) or 0
+if ARGV[4] ~= '' then
+  set[#set + 1] = 'node'; set[#set + 1] = ARGV[4] -- after the pairs: the last value of a field wins
+end
+-- In slices: Lua's unpack has a limit on the values it passes.
+for s = 1, #set, 1000 do
+  redis.call('HSET', key, unpack(set, s, math.min(s + 999, #set)))
+end
+local del = {}
+while i <= #ARGV do
+  del[#del + 1] = ARGV[i]
+  i = i + 1
+end
+for s = 1, #del, 1000 do
+  redis.call('HDEL', key, unpack(del, s, math.min(s + 999, #del)))
+end
+local version = redis.call('HINCRBY', key, 'version', 1)
+if given then
+  expiry = tonumber(redis.call('HGET', key, 'expiry'))
+end
+expiry = expiry or 0
 if expiry > 0 then
   -- TTL from the time of this write; an already expired record still lives for the grace period.
-  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.max(0, expiry - now) + tonumber(ARGV[2])))
+  redis.call('PEXPIRE', key, string.format('%.0f', math.max(0, expiry - now) + tonumber(ARGV[2])))
 else
-  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', key)
 end
 return version
