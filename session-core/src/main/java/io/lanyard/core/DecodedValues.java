@@ -38,13 +38,16 @@ final class DecodedValues {
     /**
      * One session as this node last saw it.
      *
-     * @param version  the record's version whose attributes {@code stored} are, or -1 when they are not known whole
-     * @param created  its creation time (with the version, what identifies the record in Redis)
-     * @param stored   every attribute's bytes at that version (also those this node could not decode), or null
-     * @param values   decoded values with the snapshots they were taken with
-     * @param size     encoded bytes counted against the bound
+     * @param version     the record's version whose attributes {@code stored} are, or -1 when they are not known whole
+     * @param created     its creation time (with the version, what identifies the record in Redis)
+     * @param maxInactive its timeout, {@code principal} and {@code cookieSet} its fields that, like the
+     *                    attributes, only a save changes (so they are as Redis holds them at that version)
+     * @param stored      every attribute's bytes at that version (also those this node could not decode), or null
+     * @param values      decoded values with the snapshots they were taken with
+     * @param size        encoded bytes counted against the bound
      */
-    record Held(long version, long created, Map<String, byte[]> stored, Map<String, Kept> values, long size) {
+    record Held(long version, long created, int maxInactive, String principal, long cookieSet, Map<String, byte[]> stored,
+                Map<String, Kept> values, long size) {
         /** True when Redis's unchanged answer for this version can be served from {@link #stored}. */
         boolean whole() {
             return stored != null;
@@ -111,7 +114,8 @@ final class DecodedValues {
         if (bytes.get() + size > maxBytes) {
             evictHalf();
         }
-        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), whole, values, size);
+        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), r.maxInactiveSeconds(), r.storedPrincipal,
+                r.cookieSetTime(), whole, values, size);
         Held old = held.put(r.id(), h);
         bytes.addAndGet(size - (old == null ? 0 : old.size()));
     }

@@ -19,8 +19,13 @@ final class SessionReader {
     private static final LuaScript STATE = LuaScript.load("state", LuaScript.Access.READ);
     /** {@code load.lua}'s status when Redis still holds the version this node holds: the reply carries the metadata alone. */
     private static final long UNCHANGED = 5;
-    /** Metadata fields {@code load.lua} reads, in its order. */
+    /**
+     * Metadata fields, in the order {@link #record} takes them: created, lastAccessed, accessed,
+     * maxInactive, expiry, version, node, principal, cookieSet.
+     */
     private static final int META_FIELDS = 9;
+    /** Where the fields of an {@link #UNCHANGED} reply (accessed, lastAccessed, expiry, node) go among them. */
+    private static final int[] VOLATILE = {2, 1, 4, 6};
     private static final byte[] NONE = new byte[0];
     /** Longest expiry, principal or revoked value {@link #storedState} sends (a principal is a user name). */
 
@@ -101,7 +106,7 @@ final class SessionReader {
         long[] bytes = new long[1];
         SessionRecord record = null;
         if (status == UNCHANGED) {
-            record = unchanged(id, (List<?>) parts.get(1), held, bytes);
+            record = unchanged(id, parts, held, bytes);
             status = record.expiryTime() > 0 && record.expiryTime() <= now ? 2 : 1;
         }
         if (status == 0 || (status == 2 && !includeExpired)) {
@@ -310,22 +315,30 @@ final class SessionReader {
         return record;
     }
 
-    /** A record from {@code load.lua}'s {@link #UNCHANGED} reply: its metadata, and the attributes {@code held} holds for that version. */
-    private SessionRecord unchanged(String id, List<?> values, DecodedValues.Held held, long[] bytes) {
-        String[] meta = new String[META_FIELDS];
-        for (int i = 0; i < META_FIELDS && i < values.size(); i++) {
-            if (values.get(i) instanceof byte[] b) {
+    /**
+     * A record from {@code load.lua}'s {@link #UNCHANGED} reply (accessed, lastAccessed, expiry,
+     * node: what changes without a save), and what {@code held} holds for that version.
+     */
+    private SessionRecord unchanged(String id, List<?> reply, DecodedValues.Held held, long[] bytes) {
+        String[] m = new String[META_FIELDS];
+        for (int i = 1; i < reply.size() && i <= 4; i++) {
+            if (reply.get(i) instanceof byte[] b) {
                 bytes[0] += b.length;
-                meta[i] = RedisLayout.text(b);
+                m[VOLATILE[i - 1]] = RedisLayout.text(b);
             }
         }
-        SessionRecord record = record(id, meta);
+        m[0] = Long.toString(held.created());
+        m[3] = Integer.toString(held.maxInactive());
+        m[5] = Long.toString(held.version());
+        m[7] = held.principal();
+        m[8] = Long.toString(held.cookieSet());
+        SessionRecord record = record(id, m);
         held.stored().forEach(record::putPending);
         record.decoder = PendingAttributes.of(codec, held, (name, e) -> dropped(id, name, e));
         return record;
     }
 
-    /** A record of the metadata fields in {@code load.lua}'s order (null where absent); its attributes follow. */
+    /** A record of the metadata fields ({@link #META_FIELDS}; null where absent); its attributes follow. */
     private SessionRecord record(String id, String[] m) {
         SessionRecord record;
         try {

@@ -142,6 +142,27 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void anUnchangedLoadHasTheMetadataRedisHolds() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 2);
+        ActiveSession request = a.enter(id);
+        request.record().setMaxInactiveSeconds(900);
+        assertNull(request.leave(null));
+        readOnly(a, id);
+        clock.advance(java.time.Duration.ofSeconds(50)); // past the touch interval: this load writes the access
+        long before = a.metrics().getBytesRead();
+        SessionRecord held = a.load(id);
+        assertTrue(a.metrics().getBytesRead() - before < 100, "answered unchanged");
+        SessionRecord full = store("b").peek(id);
+        assertEquals(full.creationTime(), held.creationTime());
+        assertEquals(900, held.maxInactiveSeconds());
+        assertEquals(full.maxInactiveSeconds(), held.maxInactiveSeconds());
+        assertEquals(full.version(), held.version());
+        assertEquals(full.accessedTime(), held.accessedTime(), "the access this load wrote");
+        assertEquals(full.expiryTime(), held.expiryTime());
+    }
+
+    @Test
     void attributesAnotherNodeAddedOrRemovedAreSeen() {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");
@@ -177,7 +198,7 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
-    void anExpiredOrDeletedSessionIsNotServedFromWhatTheNodeHolds() {
+    void anExpiredDeletedOrSignedOutSessionIsNotServedFromWhatTheNodeHolds() {
         RedisSessionStore a = store("a");
         String id = newId();
         SessionRecord s = a.create(id, 60);
@@ -188,10 +209,16 @@ class DecodedValuesIT extends StoreTestBase {
         assertNull(a.load(id), "expired");
         assertEquals(1, a.load(id, true).attributeNames().size(), "still readable for its listeners");
 
+        RedisSessionStore b = store("b");
         String other = shopSession(a, 2);
         readOnly(a, other);
-        assertTrue(store("b").delete(other));
+        assertTrue(b.delete(other));
         assertNull(a.load(other), "deleted on another node");
+
+        String third = shopSession(a, 2);
+        readOnly(a, third);
+        assertTrue(b.expireNow(third));
+        assertNull(a.load(third), "signed out on another node");
     }
 
     @Test
