@@ -128,6 +128,15 @@ final class AttributeCodec {
         return bytes.length > 0 && bytes[0] == KRYO && !isImmutable(value) ? Snapshot.take(value, bytes, shapeOf) : null;
     }
 
+    /**
+     * A snapshot of {@code value} about to be encoded, or null (immutable, or not snapshottable):
+     * valid for the bytes only when {@link #unchanged}{@code (it, value, null)} after the encoding,
+     * then {@linkplain Snapshot#basedOn based on} them.
+     */
+    Snapshot snapshotToEncode(Object value) {
+        return isImmutable(value) ? null : Snapshot.take(value, null, shapeOf);
+    }
+
     /** True when {@code value} provably still encodes to {@code stored} ({@link Snapshot#unchanged}). */
     boolean unchanged(Snapshot snapshot, Object value, byte[] stored) {
         return snapshot.unchanged(value, stored);

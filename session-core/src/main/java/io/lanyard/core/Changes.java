@@ -23,6 +23,7 @@ final class Changes {
         Map<String, byte[]> changed = new HashMap<>();
         Map<String, Object> values = new HashMap<>();
         Map<String, String> failures = new HashMap<>();
+        Map<String, Snapshot> snapshots = new HashMap<>();
         long total = 0;
         List<String> compared = new ArrayList<>();
         for (Map.Entry<String, Object> e : r.attributes.entrySet()) {
@@ -44,6 +45,10 @@ final class Changes {
                 total += before.length;
                 continue;
             }
+            // Taken before the encoding and proven unchanged after it, a snapshot holds exactly what
+            // the bytes hold (a concurrent request changing the value in between fails the proof):
+            // the next save, and the next load on this node, compare instead of encoding or decoding.
+            Snapshot fresh = codec.snapshotToEncode(value);
             byte[] now;
             try {
                 now = before == null ? codec.encode(value) : codec.encodeIfChanged(value, before);
@@ -56,6 +61,9 @@ final class Changes {
             }
             if (now == null) {
                 total += before.length; // the same bytes: unchanged
+                if (fresh != null && codec.unchanged(fresh, value, null)) {
+                    snapshots.put(name, fresh.basedOn(before));
+                }
                 continue;
             }
             total += now.length;
@@ -68,6 +76,9 @@ final class Changes {
             }
             changed.put(name, now);
             values.put(name, value);
+            if (fresh != null && now[0] == AttributeCodec.KRYO && codec.unchanged(fresh, value, null)) {
+                snapshots.put(name, fresh.basedOn(now));
+            }
         }
         List<String> removed = new ArrayList<>();
         for (String name : r.stored.keySet()) {
@@ -86,7 +97,8 @@ final class Changes {
         for (byte[] b : r.pending.values()) {
             total += b.length; // never decoded, so unchanged
         }
-        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total, compared);
+        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total, compared,
+                snapshots);
     }
 
     /** See {@link SessionRecord#mayHaveChanged()}. */
@@ -112,6 +124,11 @@ final class Changes {
     static void committed(SessionRecord r, Delta delta, long newVersion, boolean forgetReads) {
         r.stored.putAll(delta.changed());
         delta.removed().forEach(r.stored::remove);
+        delta.snapshots().forEach((name, s) -> {
+            if (r.attributes.get(name) == s.root() && s.isBasedOn(r.stored.get(name))) {
+                r.snapshots.put(name, s); // what Redis now holds of this very value
+            }
+        });
         r.removedOpaque.removeAll(delta.removed());
         // A value replaced by a concurrent request while this save ran stays "touched".
         delta.values().forEach((name, value) -> {
@@ -158,7 +175,10 @@ final class Changes {
         List<String> removed = new ArrayList<>(d.removed());
         removed.removeAll(names);
         removed.addAll(names);
-        return new Delta(changed, values, removed, d.failures(), d.metadataChanged(), d.metadataGiven(), d.totalBytes(), d.compared());
+        Map<String, Snapshot> snapshots = new HashMap<>(d.snapshots());
+        snapshots.keySet().removeAll(names);
+        return new Delta(changed, values, removed, d.failures(), d.metadataChanged(), d.metadataGiven(), d.totalBytes(), d.compared(),
+                snapshots);
     }
 
     /** The attributes {@code names} as the record holds them now (absent or unencodable ones left out), to be written again. */
@@ -179,7 +199,7 @@ final class Changes {
                 }
             }
         }
-        return new Delta(changed, values, List.of(), Map.of(), false, false, total, List.copyOf(changed.keySet()));
+        return new Delta(changed, values, List.of(), Map.of(), false, false, total, List.copyOf(changed.keySet()), Map.of());
     }
 
     /** All attribute bytes as they are to be stored, for a full copy (id change). */
@@ -232,7 +252,8 @@ final class Changes {
 
     /** The changes one save writes; {@code compared}: the attributes it encoded to find them. */
     record Delta(Map<String, byte[]> changed, Map<String, Object> values, List<String> removed, Map<String, String> failures,
-                 boolean metadataChanged, boolean metadataGiven, long totalBytes, List<String> compared) {
+                 boolean metadataChanged, boolean metadataGiven, long totalBytes, List<String> compared,
+                 Map<String, Snapshot> snapshots) {
         boolean isEmpty() {
             return changed.isEmpty() && removed.isEmpty() && !metadataChanged;
         }

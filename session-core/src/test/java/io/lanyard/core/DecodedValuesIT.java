@@ -91,6 +91,22 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void aValueChangedInPlaceAndSavedIsTakenBackAndItsNextChangeIsSavedToo() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 2);
+        ActiveSession first = a.enter(id);
+        Cart cart = (Cart) first.record().getAttribute("cart");
+        cart.add("sku-2", 1, BigDecimal.ONE); // in place
+        assertNull(first.leave(null));
+
+        ActiveSession second = a.enter(id);
+        assertSame(cart, second.record().getAttribute("cart"), "the value as saved is what Redis holds now: taken back");
+        cart.add("sku-3", 1, BigDecimal.ONE);
+        assertNull(second.leave(null));
+        assertEquals(4, ((Cart) store("b").load(id).getAttribute("cart")).lines().size(), "both changes saved");
+    }
+
+    @Test
     void aValueIsNeverHandedToTwoRecordsOrToAnotherSession() {
         RedisSessionStore a = store("a");
         String one = shopSession(a, 2);
