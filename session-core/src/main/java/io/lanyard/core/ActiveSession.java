@@ -216,9 +216,10 @@ public final class ActiveSession {
      * carries it, so it is written when the first of them leaves, not only when the longest one
      * (a long poll) does. Does nothing when the session was never loaded or no longer exists here.
      *
+     * @param last this is the last request using the session here (no other request holds its values)
      * @return what the save did, or {@code null} when there was nothing to save
      */
-    SaveResult save() {
+    SaveResult save(boolean last) {
         SessionRecord r;
         long joined;
         synchronized (this) {
@@ -236,7 +237,7 @@ public final class ActiveSession {
             // the latest when what Redis holds no longer covers it (GivenTimes#joinedAccessDue).
             r.givenTimes.joined(joined);
         }
-        return store.save(r);
+        return store.save(r, last);
     }
 
     /**
@@ -262,7 +263,7 @@ public final class ActiveSession {
         try {
             if (!release()) {
                 try {
-                    save();
+                    save(false);
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "Lanyard: early save of " + this + " failed: " + e);
                 }
@@ -276,7 +277,7 @@ public final class ActiveSession {
             }
             try {
                 before.run();
-                SaveResult saved = save();
+                SaveResult saved = save(true);
                 if (saved != null && saved != SaveResult.GONE) {
                     store.keepDecoded(load.join()); // no request holds its values any more
                 }

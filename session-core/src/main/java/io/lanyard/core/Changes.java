@@ -45,9 +45,9 @@ final class Changes {
                 total += before.length;
                 continue;
             }
-            // Taken before the encoding and proven unchanged after it, a snapshot holds exactly what
-            // the bytes hold (a concurrent request changing the value in between fails the proof):
-            // the next save, and the next load on this node, compare instead of encoding or decoding.
+            // Taken before the encoding and proven unchanged after it, a snapshot holds what the
+            // bytes hold (kept only when no other request holds the values: see committed): the
+            // next save, and the next load on this node, compare instead of encoding or decoding.
             Snapshot fresh = codec.snapshotToEncode(value);
             byte[] now;
             try {
@@ -120,15 +120,23 @@ final class Changes {
         return false;
     }
 
-    /** Records that {@code delta} is now what Redis holds; with {@code forgetReads}, what it compared counts as unread again. */
+    /**
+     * Records that {@code delta} is now what Redis holds; with {@code forgetReads} (no other request
+     * holds the record's values), what it compared counts as unread again, and the snapshots taken
+     * around its encodings become the values' snapshots.
+     */
     static void committed(SessionRecord r, Delta delta, long newVersion, boolean forgetReads) {
         r.stored.putAll(delta.changed());
         delta.removed().forEach(r.stored::remove);
-        delta.snapshots().forEach((name, s) -> {
-            if (r.attributes.get(name) == s.root() && s.isBasedOn(r.stored.get(name))) {
-                r.snapshots.put(name, s); // what Redis now holds of this very value
-            }
-        });
+        if (forgetReads) {
+            // Only when no other request holds the values: one could otherwise change a value
+            // between the snapshot and the encoding and change it back before the proof.
+            delta.snapshots().forEach((name, s) -> {
+                if (r.attributes.get(name) == s.root() && s.isBasedOn(r.stored.get(name))) {
+                    r.snapshots.put(name, s); // what Redis now holds of this very value
+                }
+            });
+        }
         r.removedOpaque.removeAll(delta.removed());
         // A value replaced by a concurrent request while this save ran stays "touched".
         delta.values().forEach((name, value) -> {

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * loaded, then changed by this node's saves alone, each of which moved the version by one; every
  * write of an attribute goes through {@code save.lua}, which increments it); otherwise only the
  * decoded values are held, and the next load reads the whole hash and compares bytes. A deleted,
- * renamed or expired session is forgotten at once. Bounded by the attributes' encoded size
+ * renamed or expired session is forgotten at once on the node that deletes, renames or expires it
+ * (other nodes find it gone, or changed, at their next load, and drop their copy then or when evicted). Bounded by the attributes' encoded size
  * ({@code decodedValuesMaxBytes} per webapp, 0 = off; one session at most a sixteenth of it); over
  * the bound, about half is dropped. A value changed in place after it was kept (code that held on
  * to it after its request) fails its snapshot and is decoded afresh.
@@ -39,14 +40,15 @@ final class DecodedValues {
      * One session as this node last saw it.
      *
      * @param version     the record's version whose attributes {@code stored} are, or -1 when they are not known whole
-     * @param created     its creation time (with the version, what identifies the record in Redis)
+     * @param created     its creation time
+     * @param stamp       the version's {@code stamp} (with the version, what identifies the content in Redis)
      * @param maxInactive its timeout, {@code principal} and {@code cookieSet} its fields that, like the
      *                    attributes, only a save changes (so they are as Redis holds them at that version)
      * @param stored      every attribute's bytes at that version (also those this node could not decode), or null
      * @param values      decoded values with the snapshots they were taken with
      * @param size        encoded bytes counted against the bound
      */
-    record Held(long version, long created, int maxInactive, String principal, long cookieSet, Map<String, byte[]> stored,
+    record Held(long version, long created, String stamp, int maxInactive, String principal, long cookieSet, Map<String, byte[]> stored,
                 Map<String, Kept> values, long size) {
         /** True when Redis's unchanged answer for this version can be served from {@link #stored}. */
         boolean whole() {
@@ -99,7 +101,7 @@ final class DecodedValues {
             }
         }
         Map<String, byte[]> whole = null;
-        if (r.storedIsWhole && r.version() > 0 && r.removedOpaque.isEmpty()) {
+        if (r.storedIsWhole && r.version() > 0 && r.stamp != null && r.removedOpaque.isEmpty()) {
             whole = new HashMap<>(r.stored);
             whole.putAll(r.opaque);
             size = 0;
@@ -114,7 +116,7 @@ final class DecodedValues {
         if (bytes.get() + size > maxBytes) {
             evictHalf();
         }
-        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), r.maxInactiveSeconds(), r.storedPrincipal,
+        Held h = new Held(whole == null ? -1 : r.version(), r.creationTime(), r.stamp, r.maxInactiveSeconds(), r.storedPrincipal,
                 r.cookieSetTime(), whole, values, size);
         Held old = held.put(r.id(), h);
         bytes.addAndGet(size - (old == null ? 0 : old.size()));

@@ -68,8 +68,9 @@ public final class LanyardSettings {
     public int getMaxSessionBytes() { return number(MAX_SESSION_BYTES); }
     public void setMaxSessionBytes(int v) { put(MAX_SESSION_BYTES, v); }
 
-    private static final Setting DECODED_VALUES_MAX_BYTES = define("decodedValuesMaxBytes", COUNT, "4194304", "Decoded attribute"
-            + " values a node keeps for its sessions' next requests, by encoded size (heap: a few times that); 0 = decode every request.");
+    private static final Setting DECODED_VALUES_MAX_BYTES = define("decodedValuesMaxBytes", COUNT, "4194304", "What a node"
+            + " holds of its sessions for their next requests (attribute bytes of the version last seen, decoded values), by encoded"
+            + " size (heap: a few times that); 0 = read the whole hash and decode on every request.");
     public int getDecodedValuesMaxBytes() { return number(DECODED_VALUES_MAX_BYTES); }
     public void setDecodedValuesMaxBytes(int v) { put(DECODED_VALUES_MAX_BYTES, v); }
 

@@ -27,6 +27,12 @@ final class RedisLayout {
     static final String MAX_INACTIVE = "maxInactive";
     static final String EXPIRY = "expiry";
     static final String VERSION = "version";
+    /**
+     * A random number each save writes with its changes: with the version, what identifies the
+     * content of a record (a counter alone can repeat, e.g. after a failover lost a write and
+     * another node saved the same version number).
+     */
+    static final String STAMP = "stamp";
     static final String NODE = "node";
     /** Jetty's cookie-set time; written only by stores that know it. */
     static final String COOKIE_SET = "cookieSet";

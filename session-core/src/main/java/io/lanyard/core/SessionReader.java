@@ -21,9 +21,9 @@ final class SessionReader {
     private static final long UNCHANGED = 5;
     /**
      * Metadata fields, in the order {@link #record} takes them: created, lastAccessed, accessed,
-     * maxInactive, expiry, version, node, principal, cookieSet.
+     * maxInactive, expiry, version, node, principal, cookieSet, stamp.
      */
-    private static final int META_FIELDS = 9;
+    private static final int META_FIELDS = 10;
     /** Where the fields of an {@link #UNCHANGED} reply (accessed, lastAccessed, expiry, node) go among them. */
     private static final int[] VOLATILE = {2, 1, 4, 6};
     private static final byte[] NONE = new byte[0];
@@ -106,7 +106,12 @@ final class SessionReader {
         long[] bytes = new long[1];
         SessionRecord record = null;
         if (status == UNCHANGED) {
-            record = unchanged(id, parts, held, bytes);
+            try {
+                record = unchanged(id, parts, held, bytes);
+            } catch (LanyardException.UnreadableSessionException e) {
+                metrics.load(System.nanoTime() - start, 0, false);
+                throw e;
+            }
             status = record.expiryTime() > 0 && record.expiryTime() <= now ? 2 : 1;
         }
         if (status == 0 || (status == 2 && !includeExpired)) {
@@ -212,7 +217,7 @@ final class SessionReader {
     private List<?> fetch(String id, long now, DecodedValues.Held held) {
         boolean whole = held != null && held.whole();
         List<byte[]> args = List.of(RedisLayout.ascii(now), loadMaxFields, loadMaxBytes,
-                whole ? RedisLayout.ascii(held.version()) : NONE, whole ? RedisLayout.ascii(held.created()) : NONE);
+                whole ? RedisLayout.ascii(held.version()) : NONE, whole ? RedisLayout.utf8(held.stamp()) : NONE);
         List<?> parts = (List<?>) redis.eval(LOAD, layout.sessionKey(id), args, id);
         if (parts == null) {
             return null;
@@ -298,6 +303,7 @@ final class SessionReader {
                 case RedisLayout.NODE -> 6;
                 case RedisLayout.PRINCIPAL -> 7;
                 case RedisLayout.COOKIE_SET -> 8;
+                case RedisLayout.STAMP -> 9;
                 default -> -1; // a field from a newer Lanyard: ignore
             };
             if (at >= 0) {
@@ -332,6 +338,7 @@ final class SessionReader {
         m[5] = Long.toString(held.version());
         m[7] = held.principal();
         m[8] = Long.toString(held.cookieSet());
+        m[9] = held.stamp();
         SessionRecord record = record(id, m);
         held.stored().forEach(record::putPending);
         record.decoder = PendingAttributes.of(codec, held, (name, e) -> dropped(id, name, e));
@@ -350,6 +357,7 @@ final class SessionReader {
         }
         record.storedPrincipal = m[7];
         record.cookieSetTime(parseLongOr(m[8], 0));
+        record.stamp = m[9];
         record.storedIsWhole = true;
         return record;
     }

@@ -71,13 +71,16 @@ public final class SessionRecord {
     /** What decoded mutable attributes held when decoded: a save proves them unchanged without encoding ({@link Snapshot}). */
     final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     /**
-     * True while {@link #stored} and {@link #opaque} together are exactly the attributes Redis holds
-     * at {@link #version()}: loaded so, and changed since only by this node's saves, each of which
-     * moved the version by one (so nobody else wrote in between). What lets the next load on this
-     * node be answered "unchanged" ({@link DecodedValues}). Set where that is known (a load, a new
-     * record, a moved one); records built otherwise (listings) never claim it.
+     * True while {@link #stored} and {@link #opaque} together are the attributes Redis holds at
+     * {@link #version()} (its bytes, or this node's encoding of the same value: see the same-value
+     * check in {@link Changes#delta}): loaded so, and changed since only by this node's saves, each of
+     * which moved the version by one (so nobody else wrote in between). What lets the next load on
+     * this node be answered "unchanged" ({@link DecodedValues}). Set where that is known (a load or a
+     * peek, which read the whole hash; a new record; a moved one); listings never claim it.
      */
     volatile boolean storedIsWhole;
+    /** The {@code stamp} field of the version this record holds ({@link RedisLayout#STAMP}), or null. */
+    volatile String stamp;
     /** Decodes a pending attribute; null when it cannot be decoded (then it becomes opaque). */
     volatile PendingAttributes.Decoder decoder;
     volatile java.util.function.BiConsumer<String, Object> decodeListener;

@@ -176,6 +176,7 @@ final class SessionWriter {
         if (principal != null && !principal.isEmpty()) {
             pair(pairs, RedisLayout.PRINCIPAL, RedisLayout.utf8(principal));
         }
+        String stamp = newStamp(pairs);
         args.add(RedisLayout.ascii(pairs.size() / 2));
         args.addAll(pairs);
         for (String name : delta.removed()) {
@@ -195,6 +196,7 @@ final class SessionWriter {
             if (record.isNew()) {
                 store.figures().created();
             }
+            record.stamp = stamp;
             Changes.committed(record, delta, result, forgetReads);
             metrics.save(System.nanoTime() - start, delta.bytesWritten());
         }
@@ -228,6 +230,7 @@ final class SessionWriter {
                     pairs.add(bytes);
                 }
             });
+            String stamp = newStamp(pairs);
             List<byte[]> args = new ArrayList<>(List.of(RedisLayout.ascii(store.now()), graceMillis,
                     RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisLayout.ascii(pairs.size() / 2)));
             args.addAll(pairs);
@@ -241,6 +244,7 @@ final class SessionWriter {
             if (isNew) {
                 store.figures().created(); // a new session's first write (login in the creating request)
             }
+            record.stamp = stamp;
             Changes.committedAll(record, copy, result);
             withheld.forEach(record.stored::remove);
             if (principal != null) {
@@ -325,6 +329,13 @@ final class SessionWriter {
         if (r.cookieSetTime() != 0) {
             pair(pairs, RedisLayout.COOKIE_SET, RedisLayout.ascii(r.cookieSetTime()));
         }
+    }
+
+    /** Adds a fresh {@link RedisLayout#STAMP} to a save's pairs; returns it. */
+    private static String newStamp(List<byte[]> pairs) {
+        String stamp = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        pair(pairs, RedisLayout.STAMP, RedisLayout.utf8(stamp));
+        return stamp;
     }
 
     private static void pair(List<byte[]> pairs, String field, byte[] value) {

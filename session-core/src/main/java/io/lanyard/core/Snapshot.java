@@ -21,7 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What a decoded attribute's object graph held when it was decoded, so that a save can prove it
+ * What a decoded attribute's object graph held when it was decoded (or when a save encoded it), so that a save can prove it
  * unchanged without encoding it again: Hibernate's dirty checking by snapshot, applied to the
  * state Kryo encodes. A save that finds every object reachable from the same root holding the same
  * field values (the same references; equal immutable values) knows the value still holds exactly

@@ -179,6 +179,54 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void aRenamedSignedInSessionIsServedUnchangedWithItsPrincipalUntilSignedOut() {
+        LanyardSettings s = settings("a");
+        s.setPrincipalAttribute("user");
+        RedisSessionStore a = store(s);
+        String id = newId();
+        SessionRecord created = a.create(id, 1800);
+        created.setAttribute("user", "alice");
+        created.setAttribute("cart", new Cart());
+        assertEquals(SaveResult.SAVED, a.save(created));
+        String moved = newId();
+        assertTrue(a.changeId(a.load(id), moved)); // session-fixation protection at login
+        readOnly(a, moved);
+
+        long before = a.metrics().getBytesRead();
+        SessionRecord held = a.load(moved);
+        assertTrue(a.metrics().getBytesRead() - before < 100, "answered unchanged");
+        assertEquals("alice", held.getAttribute("user"));
+        assertEquals("alice", held.storedPrincipal, "the principal of that version, as a save compares it");
+        assertEquals(1, a.sessionControl().sessionsOf("alice").size());
+
+        LanyardSettings other = settings("b");
+        other.setPrincipalAttribute("user");
+        assertEquals(1, store(other).sessionControl().signOutAll("alice"));
+        assertNull(a.load(moved), "signed out on another node");
+    }
+
+    @Test
+    void aVersionNumberWrittenAgainByAnotherNodeIsNotMistakenForTheHeldOne() {
+        RedisSessionStore a = store("a");
+        RedisSessionStore b = store("b");
+        String id = shopSession(a, 2);
+        SessionRecord onB = b.load(id); // version v, before a's next save
+        readOnly(a, id);
+        ActiveSession request = a.enter(id);
+        request.record().setAttribute("fromA", "a");
+        assertNull(request.leave(null)); // a holds v + 1
+        // A failover loses a's write: Redis is back at version v, then b saves its own v + 1.
+        raw.hdel(a.sessionKey(id), "a:fromA");
+        raw.hincrBy(a.sessionKey(id), "version", -1);
+        onB.setAttribute("fromB", "b");
+        assertEquals(SaveResult.SAVED, b.save(onB));
+
+        SessionRecord onA = a.load(id);
+        assertEquals("b", onA.getAttribute("fromB"), "what Redis holds: the same version number, another save");
+        assertNull(onA.getAttribute("fromA"));
+    }
+
+    @Test
     void attributesAnotherNodeAddedOrRemovedAreSeen() {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");

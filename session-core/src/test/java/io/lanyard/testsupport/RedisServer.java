@@ -214,15 +214,11 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
-     * A new plain connection to a local Redis or Sentinel port (5 s timeouts); the caller closes it.
-     * It speaks RESP2 and skips Jedis's {@code HELLO}/{@code CLIENT SETINFO} handshake, so it sends
-     * exactly the commands a test asks for ({@link RedisMonitor} counts commands).
-     */
-    /**
      * Fills this server (started with a {@code maxmemory} and {@code noeviction}) until a write of
      * even a few bytes is refused, from one connection that stays open until {@link Fill#close}
      * (closing a connection frees its buffers, which would make room again): blocks of 64 KiB, then
-     * smaller ones, so what is left is less than any session write needs.
+     * smaller ones, so what is left is less than any session write needs (the first refusal of a
+     * 64 KiB write leaves up to about that much free: the refused command's own buffer counted).
      */
     public Fill fill() {
         return new Fill(jedis());
@@ -266,6 +262,11 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A new plain connection to a local Redis or Sentinel port (5 s timeouts); the caller closes it.
+     * It speaks RESP2 and skips Jedis's {@code HELLO}/{@code CLIENT SETINFO} handshake, so it sends
+     * exactly the commands a test asks for ({@link RedisMonitor} counts commands).
+     */
     public static Jedis connect(int port) {
         return new Jedis("127.0.0.1", port, DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(5000).socketTimeoutMillis(5000)

@@ -23,9 +23,10 @@ import java.util.function.Consumer;
 /**
  * The physical floor: how many Redis round trips per second this machine can do with the same
  * concurrency as the load test, from a pooled Jedis client and no servlet container at all.
- * {@code PING} is the bare round trip; {@code EVALSHA_RO load.lua} is Lanyard's whole read-only
- * request cost in Redis (the load of a realistic shop session; the touch is written at most once
- * per touch interval).
+ * {@code PING} is the bare round trip; {@code EVALSHA_RO load.lua} is Lanyard's read-only request
+ * cost in Redis for a node that holds no copy of the session (the whole hash of a realistic shop
+ * session is read and sent; a node that saw the session's current version gets a few fields
+ * instead; the touch is written at most once per touch interval).
  */
 public final class RawRedis {
     /** @param sessionBytes bytes of one shop session as Lanyard stores it (HGETALL: field names and values) */

@@ -3,14 +3,14 @@
 -- KEYS[1] session hash
 -- ARGV[1] now (epoch ms)
 -- ARGV[2] most fields  ARGV[3] most bytes (names + values): a larger hash is refused, not sent
--- ARGV[4] the version whose attributes the node holds, or '' for none; ARGV[5] with it, the creation time
+-- ARGV[4] the version whose attributes the node holds, or '' (or nothing) for none; ARGV[5] with it, its stamp
 -- Returns nil when absent; {5, accessed, lastAccessed, expiry, node} when the hash still holds that
 --   version of that record: the node has its attributes and the fields only a save changes (which
 --   increments the version), so only what a touch or a sign-out changes is sent. Otherwise
 --   {status, HGETALL} with status 1 = live, 2 = expired, 3 = metadata unreadable, or
 --   {4, fields, bytes} = too large (bytes -1 when refused by field count).
-if ARGV[4] ~= '' then
-  local m = redis.call('HMGET', KEYS[1], 'version', 'created', 'accessed', 'lastAccessed', 'expiry', 'node')
+if ARGV[4] and ARGV[4] ~= '' then
+  local m = redis.call('HMGET', KEYS[1], 'version', 'stamp', 'accessed', 'lastAccessed', 'expiry', 'node')
   if m[1] == ARGV[4] and m[2] == ARGV[5] then
     local size = 0
     for i = 3, 6 do size = size + (m[i] and #m[i] or 0) end
