@@ -104,9 +104,14 @@ final class DecodedValues {
         if (r.storedIsWhole && r.version() > 0 && r.stamp != null && r.removedOpaque.isEmpty()) {
             whole = new HashMap<>(r.stored);
             whole.putAll(r.opaque);
-            size = 0;
+            long wholeSize = 0;
             for (byte[] b : whole.values()) {
-                size += b.length;
+                wholeSize += b.length;
+            }
+            if (wholeSize <= maxBytes / 16) {
+                size = wholeSize;
+            } else {
+                whole = null; // too large to hold whole: its decoded values alone, if they fit
             }
         }
         if ((values.isEmpty() && whole == null) || size > maxBytes / 16) {

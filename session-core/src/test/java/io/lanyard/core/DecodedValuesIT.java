@@ -133,6 +133,21 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void aSessionTooLargeToHoldWholeStillHasItsDecodedValuesTakenBack() {
+        LanyardSettings s = settings("a");
+        s.setDecodedValuesMaxBytes(16 * 1024); // a session holds at most 1 KiB
+        RedisSessionStore a = store(s);
+        String id = shopSession(a, 2);
+        ActiveSession request = a.enter(id);
+        request.record().setAttribute("note", "x".repeat(2048));
+        assertNull(request.leave(null));
+        Cart first = readOnly(a, id);
+        long before = a.metrics().getBytesRead();
+        assertSame(first, readOnly(a, id), "the cart alone fits");
+        assertTrue(a.metrics().getBytesRead() - before > 2048, "the whole hash was read");
+    }
+
+    @Test
     void offWithZeroBytes() {
         LanyardSettings s = settings("a");
         s.setDecodedValuesMaxBytes(0);
