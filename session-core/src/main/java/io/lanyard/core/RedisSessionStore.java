@@ -210,10 +210,8 @@ public final class RedisSessionStore implements AutoCloseable {
         SessionIds.requireValid(id);
         long now = now();
         metrics.created();
-        SessionRecord r = new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
+        return new SessionRecord(id, now, now, now, maxInactiveSeconds, touch.expiryFor(now, maxInactiveSeconds),
                 0, settings.getNodeName(), true, touch);
-        r.storedIsWhole = true; // nothing in Redis yet; its first save writes every attribute
-        return r;
     }
 
     /**

@@ -75,8 +75,8 @@ public final class SessionRecord {
      * {@link #version()} (its bytes, or this node's encoding of the same value: see the same-value
      * check in {@link Changes#delta}): loaded so, and changed since only by this node's saves, each of
      * which moved the version by one (so nobody else wrote in between). What lets the next load on
-     * this node be answered "unchanged" ({@link DecodedValues}). Set where that is known (a load or a
-     * peek, which read the whole hash; a new record; a moved one); listings never claim it.
+     * this node be answered "unchanged" ({@link DecodedValues}). Set where that is known (a new
+     * record; a load or a peek, which read the whole hash; a moved one); listings never claim it.
      */
     volatile boolean storedIsWhole;
     /** The {@code stamp} field of the version this record holds ({@link RedisLayout#STAMP}), or null. */
@@ -101,6 +101,7 @@ public final class SessionRecord {
         this.version = version;
         this.lastNode = lastNode;
         this.isNew = isNew;
+        this.storedIsWhole = isNew; // nothing in Redis yet: its first save writes every attribute
         this.storedAccessedTime = accessedTime;
         this.storedLastAccessedTime = lastAccessedTime;
         this.storedExpiryTime = expiryTime;
