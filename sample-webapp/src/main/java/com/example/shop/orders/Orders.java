@@ -3,11 +3,9 @@ package com.example.shop.orders;
 import com.example.shop.model.Cart;
 import com.example.shop.model.CartLine;
 import com.example.shop.model.Currency;
-import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.UnifiedJedis;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -54,13 +52,24 @@ public final class Orders {
         return "shop:order:" + id;
     }
 
+    /** A fresh order id, for the checkout form: the order placed with it is placed once, however often it is posted. */
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
     /**
-     * Stores the order and queues it in one MULTI/EXEC, so a worker never sees an id without its order.
+     * Stores order {@code id}, queues it and announces it, all in one script, and only if no order
+     * with this id exists: of the requests posting the same checkout form (a double click, a
+     * resubmitted form, two nodes at once) exactly one places the order, and a worker never sees an
+     * id without its order.
      *
-     * @return the new order id
+     * @param id an id from {@link #newId()} ({@link #isValidId(String)})
+     * @return true when this call placed the order, false when a request before it placed one with this id
      */
-    public String place(String user, Cart cart, Currency currency, String node) {
-        String id = UUID.randomUUID().toString();
+    public boolean place(String id, String user, Cart cart, Currency currency, String node) {
+        if (!isValidId(id)) {
+            throw new IllegalArgumentException("not an order id: " + id);
+        }
         StringBuilder items = new StringBuilder();
         for (CartLine line : cart.lines()) {
             if (items.length() > 0) {
@@ -68,23 +77,26 @@ public final class Orders {
             }
             items.append(line.quantity()).append(" \u00d7 ").append(line.name());
         }
-        Map<String, String> order = new LinkedHashMap<>();
-        order.put("user", user);
-        order.put("items", items.toString());
-        order.put("totalEur", cart.totalEur().toPlainString());
-        order.put("total", currency.format(cart.totalEur()));
-        order.put("status", QUEUED);
-        order.put("placedBy", node);
-        order.put("updated", Instant.now().toString());
-        try (AbstractTransaction tx = redis.multi()) {
-            tx.hset(key(id), order);
-            tx.expire(key(id), ORDER_TTL_SECONDS);
-            tx.lpush(QUEUE, id);
-            tx.publish(STATUS_CHANNEL, id + " " + QUEUED);
-            tx.exec();
-        }
-        return id;
+        List<String> args = List.of(String.valueOf(ORDER_TTL_SECONDS), id, STATUS_CHANNEL, id + " " + QUEUED,
+                "user", user,
+                "items", items.toString(),
+                "totalEur", cart.totalEur().toPlainString(),
+                "total", currency.format(cart.totalEur()),
+                "status", QUEUED,
+                "placedBy", node,
+                "updated", Instant.now().toString());
+        Object placed = redis.eval(PLACE, List.of(key(id), QUEUE), args);
+        return Long.valueOf(1).equals(placed);
     }
+
+    /** KEYS: order hash, queue; ARGV: TTL seconds, id, status channel, status message, then field/value pairs. */
+    private static final String PLACE = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+            redis.call('EXPIRE', KEYS[1], ARGV[1])
+            redis.call('LPUSH', KEYS[2], ARGV[2])
+            redis.call('PUBLISH', ARGV[3], ARGV[4])
+            return 1""";
 
     /** The order's fields, or {@code null} if there is no such order. */
     public Map<String, String> find(String id) {

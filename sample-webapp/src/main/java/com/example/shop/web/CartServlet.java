@@ -5,6 +5,7 @@ import com.example.shop.model.CartLine;
 import com.example.shop.model.Catalogue;
 import com.example.shop.model.Currency;
 import com.example.shop.model.Product;
+import com.example.shop.orders.Orders;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -58,7 +59,9 @@ public final class CartServlet extends ShopServlet {
                 + "<td class=\"num\"><b id=\"cart-total\">" + esc(currency.format(cart.totalEur())) + "</b></td><td></td></tr></table>");
         page.add("<div class=\"actions\">");
         if (user(session) != null) {
-            page.add("<form method=\"post\" action=\"" + ctx + "/checkout\"><button id=\"checkout\">Check out</button></form>");
+            // The order's id is chosen with the form: posting it twice places one order.
+            page.add("<form method=\"post\" action=\"" + ctx + "/checkout\"><input type=\"hidden\" name=\"order\" value=\""
+                    + Orders.newId() + "\"><button id=\"checkout\">Check out</button></form>");
         } else {
             page.add("<span class=\"muted\">Sign in to check out.</span><a class=\"btn\" href=\"" + ctx
                     + "/login?next=" + URLEncoder.encode(ctx + "/cart", StandardCharsets.UTF_8) + "\">Sign in</a>");

@@ -1,6 +1,7 @@
 package com.example.shop.web;
 
 import com.example.shop.model.Cart;
+import com.example.shop.orders.Orders;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -8,8 +9,14 @@ import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
-/** Places the order on the Redis work queue, empties the cart (in place) and shows the order page. */
+/**
+ * Places the order on the Redis work queue, empties the cart (in place) and shows the order page. The
+ * order's id comes with the form (the cart page chose it), so the same form posted again (a double
+ * click, a resubmission, a retry that reached another node) shows the order it placed instead of
+ * placing a second one.
+ */
 public final class CheckoutServlet extends ShopServlet {
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -20,14 +27,26 @@ public final class CheckoutServlet extends ShopServlet {
             seeOther(resp, ctx + "/login?next=" + URLEncoder.encode(ctx + "/cart", StandardCharsets.UTF_8));
             return;
         }
+        String id = req.getParameter("order");
+        if (!Orders.isValidId(id)) {
+            seeOther(resp, ctx + "/cart"); // a form without an id (a page from before ids): check out from the cart again
+            return;
+        }
+        Map<String, String> placed = shop().orders().find(id);
+        if (placed != null) {
+            // Placed by an earlier post of this form: its page (which shows it only to the user who placed it).
+            seeOther(resp, ctx + "/order?id=" + id);
+            return;
+        }
         Cart cart = cart(session);
         if (cart == null || cart.isEmpty()) {
             seeOther(resp, ctx + "/cart");
             return;
         }
-        String id = shop().orders().place(user, cart, prefs(session).getCurrency(), shop().node());
-        cart.clear();
-        session.setAttribute(LAST_ORDER, id);
+        if (shop().orders().place(id, user, cart, prefs(session).getCurrency(), shop().node())) {
+            cart.clear();
+            session.setAttribute(LAST_ORDER, id);
+        }
         seeOther(resp, ctx + "/order?id=" + id);
     }
 }

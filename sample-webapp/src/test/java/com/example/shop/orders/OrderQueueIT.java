@@ -16,10 +16,17 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shop's reliable order queue and status channel against a real redis-server. */
@@ -48,7 +55,35 @@ class OrderQueueIT {
     private String placeOrder() {
         Cart cart = new Cart();
         cart.add(Catalogue.find("CAP-006").orElseThrow(), 2);
-        return orders.place("alice", cart, Currency.USD, "tomcat-1");
+        String id = Orders.newId();
+        assertTrue(orders.place(id, "alice", cart, Currency.USD, "tomcat-1"));
+        return id;
+    }
+
+    @Test
+    void anOrderIdIsPlacedOnceHoweverOftenItIsPosted() throws Exception {
+        Cart cart = new Cart();
+        cart.add(Catalogue.find("CAP-006").orElseThrow(), 1);
+        String id = Orders.newId();
+        // Two nodes posting the same checkout form at once: exactly one places it.
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            Callable<Boolean> post = () -> {
+                go.await();
+                return orders.place(id, "alice", cart, Currency.EUR, Thread.currentThread().getName());
+            };
+            Future<Boolean> a = two.submit(post);
+            Future<Boolean> b = two.submit(post);
+            go.countDown();
+            assertEquals(1, (a.get() ? 1 : 0) + (b.get() ? 1 : 0), "one of the two placed it");
+        } finally {
+            two.shutdownNow();
+        }
+        assertFalse(orders.place(id, "alice", cart, Currency.EUR, "tomcat-1"), "posted again later: not placed again");
+        assertEquals(1, redis.llen(Orders.QUEUE), "queued once");
+        assertEquals(Orders.QUEUED, orders.find(id).get("status"));
+        assertThrows(IllegalArgumentException.class, () -> orders.place("../x", "alice", cart, Currency.EUR, "tomcat-1"));
     }
 
     @Test

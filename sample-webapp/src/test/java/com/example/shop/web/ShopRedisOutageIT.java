@@ -1,5 +1,6 @@
 package com.example.shop.web;
 
+import com.example.shop.orders.Orders;
 import io.lanyard.testsupport.Await;
 import io.lanyard.testsupport.LogCapture;
 import io.lanyard.testsupport.RedisServer;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shop.war as users deploy it (a plain webapp: Tomcat's own in-memory sessions, no Lanyard) while the shop's own
  * Redis, the one its order queue uses, goes away and comes back: the order pages answer a 503 page with
  * {@code Retry-After} instead of the container's 500 with a stack trace, and the order worker and the status
- * subscriber each log one WARNING for the outage and one INFO when it is over, however often they retry.
+ * subscriber each log one WARNING for the outage and one INFO when it is over, however often they retry. Also
+ * the checkout form: posted twice, it places one order.
  */
 class ShopRedisOutageIT {
     private static final Path WAR = Path.of(Objects.requireNonNull(System.getProperty("shop.war"), "system property shop.war"));
@@ -106,7 +110,7 @@ class ShopRedisOutageIT {
         assertEquals(303, post("/cart/add", "sku=CAP-006&quantity=1").statusCode(), "the cart needs no Redis of the shop's");
         HttpResponse<String> order = get("/order?id=" + id);
         assertUnavailablePage(order);
-        HttpResponse<String> checkout = post("/checkout", "");
+        HttpResponse<String> checkout = post("/checkout", "order=" + Orders.newId());
         assertUnavailablePage(checkout);
         assertTrue(checkout.body().contains("data-cart-count=\"1\""), "the cart of the failed checkout is kept: " + checkout.body());
         HttpResponse<String> status = get("/order/status?id=" + id + "&known=QUEUED");
@@ -143,9 +147,34 @@ class ShopRedisOutageIT {
         return log.messages(level).stream().filter(m -> m.startsWith(prefix)).count();
     }
 
-    /** Checks the cart out; returns the new order's id from the redirect to its page. */
+    @Test
+    void theSameCheckoutFormPostedTwicePlacesOneOrder() throws Exception {
+        assertEquals(303, post("/login", "username=alice&password=demo").statusCode());
+        assertEquals(303, post("/cart/add", "sku=CAP-006&quantity=1").statusCode());
+        String form = formOrderId(get("/cart"));
+        assertEquals(form, checkout(form));
+        assertEquals(form, checkout(form), "the second post (a double click) shows the order the first placed");
+        assertEquals(1, redis.call(j -> j.keys("shop:order:*")).size(), "one order");
+        assertTrue(get("/cart").body().contains("id=\"cart-empty\""), "the cart was emptied once");
+        HttpResponse<String> noId = post("/checkout", "");
+        assertEquals(303, noId.statusCode(), "a form without an order id goes back to the cart");
+        assertTrue(noId.headers().firstValue("Location").orElseThrow().endsWith("/shop/cart"), noId.headers().toString());
+    }
+
+    /** The order id the cart page put into its checkout form. */
+    private static String formOrderId(HttpResponse<String> cartPage) {
+        Matcher m = Pattern.compile("name=\"order\" value=\"([0-9a-f-]{36})\"").matcher(cartPage.body());
+        assertTrue(m.find(), "the checkout form carries an order id: " + cartPage.body());
+        return m.group(1);
+    }
+
+    /** Checks the cart out with a fresh order id; returns the id from the redirect to the order's page. */
     private String checkout() throws Exception {
-        HttpResponse<String> placed = post("/checkout", "");
+        return checkout(Orders.newId());
+    }
+
+    private String checkout(String orderId) throws Exception {
+        HttpResponse<String> placed = post("/checkout", "order=" + orderId);
         assertEquals(303, placed.statusCode(), placed.body());
         String location = placed.headers().firstValue("Location").orElseThrow();
         return location.substring(location.indexOf("id=") + 3);
