@@ -20,10 +20,11 @@ final class Changes {
      * {@link Delta#failures()}; the rest is still saved.
      */
     static Delta delta(SessionRecord r, AttributeCodec codec) {
-        Map<String, byte[]> changed = new HashMap<>();
-        Map<String, Object> values = new HashMap<>();
-        Map<String, String> failures = new HashMap<>();
-        Map<String, Snapshot> snapshots = new HashMap<>();
+        // Made on first use: most saves change nothing.
+        Map<String, byte[]> changed = null;
+        Map<String, Object> values = null;
+        Map<String, String> failures = null;
+        Map<String, Snapshot> snapshots = null;
         long total = 0;
         List<String> compared = new ArrayList<>();
         for (Map.Entry<String, Object> e : r.attributes.entrySet()) {
@@ -53,7 +54,7 @@ final class Changes {
             try {
                 now = before == null ? codec.encode(value) : codec.encodeIfChanged(value, before);
             } catch (LanyardException ex) {
-                failures.put(name, ex.getMessage());
+                failures = put(failures, name, ex.getMessage());
                 if (before != null) {
                     total += before.length;
                 }
@@ -62,7 +63,7 @@ final class Changes {
             if (now == null) {
                 total += before.length; // the same bytes: unchanged
                 if (fresh != null && codec.unchanged(fresh, value, null)) {
-                    snapshots.put(name, fresh.basedOn(before));
+                    snapshots = put(snapshots, name, fresh.basedOn(before));
                 }
                 continue;
             }
@@ -74,21 +75,21 @@ final class Changes {
                 r.stored.replace(name, before, now);
                 continue;
             }
-            changed.put(name, now);
-            values.put(name, value);
+            changed = put(changed, name, now);
+            values = put(values, name, value);
             if (fresh != null && now[0] == AttributeCodec.KRYO && codec.unchanged(fresh, value, null)) {
-                snapshots.put(name, fresh.basedOn(now));
+                snapshots = put(snapshots, name, fresh.basedOn(now));
             }
         }
-        List<String> removed = new ArrayList<>();
+        List<String> removed = List.of();
         for (String name : r.stored.keySet()) {
             if (!r.attributes.containsKey(name) && !r.pending.containsKey(name)) {
-                removed.add(name);
+                removed = add(removed, name);
             }
         }
         for (String name : r.removedOpaque) {
             if (!r.attributes.containsKey(name) && !removed.contains(name)) {
-                removed.add(name);
+                removed = add(removed, name);
             }
         }
         for (byte[] b : r.opaque.values()) {
@@ -97,8 +98,24 @@ final class Changes {
         for (byte[] b : r.pending.values()) {
             total += b.length; // never decoded, so unchanged
         }
-        return new Delta(changed, values, removed, failures, r.maxInactiveChanged || r.metadataGiven, r.metadataGiven, total, compared,
-                snapshots);
+        return new Delta(orEmpty(changed), orEmpty(values), removed, orEmpty(failures), r.maxInactiveChanged || r.metadataGiven,
+                r.metadataGiven, total, compared, orEmpty(snapshots));
+    }
+
+    private static <V> Map<String, V> put(Map<String, V> map, String name, V value) {
+        Map<String, V> m = map != null ? map : new HashMap<>();
+        m.put(name, value);
+        return m;
+    }
+
+    private static <V> Map<String, V> orEmpty(Map<String, V> map) {
+        return map != null ? map : Map.of();
+    }
+
+    private static List<String> add(List<String> list, String name) {
+        List<String> l = list.isEmpty() ? new ArrayList<>() : list;
+        l.add(name);
+        return l;
     }
 
     /** See {@link SessionRecord#mayHaveChanged()}. */

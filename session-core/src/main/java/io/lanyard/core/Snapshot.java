@@ -83,18 +83,21 @@ final class Snapshot {
      * point of both walks, so the comparing walk needs no identity map and no class lookups.
      */
     private final Object[] how;
+    /** The deepest the walk's stack went while recording: a comparing walk needs no more (it stops at the first difference). */
+    private final int depth;
 
-    private Snapshot(Object root, byte[] basis, Object[] observed, Object[] how) {
+    private Snapshot(Object root, byte[] basis, Object[] observed, Object[] how, int depth) {
         this.root = root;
         this.basis = basis;
         this.observed = observed;
         this.how = how;
+        this.depth = depth;
     }
 
     /** A snapshot of {@code root}, whose encoding is {@code basis}; null when its graph cannot be snapshotted. */
     static Snapshot take(Object root, byte[] basis, Shapes shapes) {
-        Walk w = new Walk(shapes, null, null);
-        return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray(), w.hows.toArray()) : null;
+        Walk w = new Walk(shapes, null, null, 16);
+        return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray(), w.hows.toArray(), w.deepest) : null;
     }
 
     /**
@@ -106,7 +109,7 @@ final class Snapshot {
         if (value != root || stored != basis) {
             return false;
         }
-        Walk w = new Walk(null, observed, how);
+        Walk w = new Walk(null, observed, how, depth);
         return w.run(root) && w.at == observed.length;
     }
 
@@ -122,7 +125,7 @@ final class Snapshot {
 
     /** This snapshot for the same object as loaded again: {@code bytes} equal to those it was taken from. */
     Snapshot basedOn(byte[] bytes) {
-        return new Snapshot(root, bytes, observed, how);
+        return new Snapshot(root, bytes, observed, how, depth);
     }
 
     /** The shape of {@code type} as {@code kryo} serializes it. */
@@ -178,10 +181,13 @@ final class Snapshot {
         int at;
         private final IdentityHashMap<Object, Boolean> expanded;
         /** Objects still to visit (a stack: depth first); nulls included. */
-        private Object[] todo = new Object[64];
+        private Object[] todo;
         private int top;
+        /** The most objects {@link #todo} held at once. */
+        int deepest;
 
-        Walk(Shapes shapes, Object[] expected, Object[] expectedHow) {
+        Walk(Shapes shapes, Object[] expected, Object[] expectedHow, int depth) {
+            this.todo = new Object[Math.max(1, depth)];
             this.shapes = shapes;
             this.expected = expected;
             this.expectedHow = expectedHow;
@@ -210,6 +216,7 @@ final class Snapshot {
                 todo = java.util.Arrays.copyOf(todo, 2 * top);
             }
             todo[top++] = o;
+            deepest = Math.max(deepest, top);
         }
 
         private boolean visit(Object o) {
