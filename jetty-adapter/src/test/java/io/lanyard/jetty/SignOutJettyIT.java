@@ -128,6 +128,10 @@ class SignOutJettyIT {
         assertEquals("alice", phone.body(b, "/s?op=get&name=user"));
         Await.until(Duration.ofSeconds(30), () -> "sessionDestroyed of both: " + SessionServlet.DESTROYED,
                 () -> destroyed(laptop.id()) == 1 && destroyed(jettyLogin.id()) == 1);
+        // The destroying node deletes each hash after its listener returned; past the lease before that
+        // would stand for a node stalled longer than the lease, whose claim another may take over.
+        Await.until(Duration.ofSeconds(30), "the destroying node deleted the hashes", () -> redis.call(j -> j.exists(
+                a.store().getStore().sessionKey(laptop.id()), a.store().getStore().sessionKey(jettyLogin.id()))) == 0);
         clock.advance(Duration.ofSeconds(6)); // past every claim's lease: each node scans once more
         a.store().doGetExpired(0);
         b.store().doGetExpired(0);
