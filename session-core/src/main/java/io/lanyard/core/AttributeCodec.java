@@ -121,10 +121,16 @@ final class AttributeCodec {
 
     /**
      * A snapshot of a value just decoded from {@code bytes}, with which a save can tell it unchanged
-     * without encoding it ({@link Snapshot}); null for values never compared (immutable ones) and
-     * graphs it cannot take.
+     * without encoding it ({@link Snapshot}) and the next load on this node can take it back; null
+     * for graphs it cannot take and immutable collections (re-decoded each time).
      */
     Snapshot snapshot(Object value, byte[] bytes) {
+        if (bytes.length > 0 && isImmutableType(value.getClass())) {
+            // One observation, the value itself: a save skips immutable values anyway, but with a
+            // snapshot the node holds it after the request (DecodedValues) and the next load takes
+            // it back instead of decoding it again (a sign-in token, a timestamp).
+            return Snapshot.take(value, bytes, shapeOf);
+        }
         return bytes.length > 0 && bytes[0] == KRYO && !isImmutable(value) ? Snapshot.take(value, bytes, shapeOf) : null;
     }
 

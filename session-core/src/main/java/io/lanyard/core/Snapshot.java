@@ -125,6 +125,9 @@ final class Snapshot {
 
     /** This snapshot for the same object as loaded again: {@code bytes} equal to those it was taken from. */
     Snapshot basedOn(byte[] bytes) {
+        if (bytes == basis) {
+            return this;
+        }
         return new Snapshot(root, bytes, observed, how, depth);
     }
 

@@ -48,6 +48,29 @@ class DecodedValuesIT extends StoreTestBase {
     }
 
     @Test
+    void anImmutableValueReadIsTakenBackToo() {
+        RedisSessionStore a = store("a");
+        String id = shopSession(a, 1);
+        SessionRecord r = a.load(id);
+        r.setAttribute("token", "eyJhbGciOiJIUzI1NiJ9." + "x".repeat(200));
+        assertEquals(SaveResult.SAVED, a.save(r));
+        String first = readToken(a, id);
+        assertSame(first, readToken(a, id), "the same bytes in Redis: the decoded token is taken back, not decoded again");
+        RedisSessionStore b = store("b");
+        SessionRecord onB = b.load(id);
+        onB.setAttribute("token", "rotated");
+        assertEquals(SaveResult.SAVED, b.save(onB));
+        assertEquals("rotated", readToken(a, id), "changed elsewhere: decoded afresh");
+    }
+
+    private static String readToken(RedisSessionStore store, String id) {
+        ActiveSession request = store.enter(id);
+        String token = (String) request.record().getAttribute("token");
+        assertNull(request.leave(null));
+        return token;
+    }
+
+    @Test
     void aValueAnotherNodeChangedIsDecodedAfresh() {
         RedisSessionStore a = store("a");
         RedisSessionStore b = store("b");

@@ -135,7 +135,17 @@ class SnapshotTest {
             big.add("s" + i);
         }
         assertNull(new Loaded<>(big).snapshot, "over the observation limit");
-        assertNull(codec.snapshot("text", codec.encode("text")), "immutable values are never compared");
+        assertNull(codec.snapshot(List.of("a", "b"), codec.encode(List.of("a", "b"))), "immutable collections: decoded each time");
+    }
+
+    @Test
+    void anImmutableValueIsItsOwnSnapshot() throws Exception {
+        String token = new String("eyJhbGciOiJIUzI1NiJ9.payload.signature");
+        byte[] bytes = codec.encode(token);
+        Snapshot s = codec.snapshot(token, bytes);
+        assertTrue(codec.unchanged(s, token, bytes), "held and taken back by the next load on this node");
+        assertFalse(codec.unchanged(s, new String(token), bytes), "another object, even an equal one, is not the one decoded");
+        assertFalse(codec.unchanged(s, token, bytes.clone()), "other bytes");
     }
 
     @Test
