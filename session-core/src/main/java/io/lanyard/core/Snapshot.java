@@ -100,6 +100,11 @@ final class Snapshot {
         return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray(), w.hows.toArray(), w.deepest) : null;
     }
 
+    /** The snapshot of an immutable value (of {@link AttributeCodec#isImmutableType} a type): one observation, the value itself. */
+    static Snapshot ofImmutable(Object value, byte[] basis) {
+        return new Snapshot(value, basis, new Object[] {value}, new Object[] {null}, 1);
+    }
+
     /**
      * True when {@code value} is the snapshotted object, {@code stored} the bytes it was taken
      * with, and nothing reachable from it changed since: it still holds what decoding

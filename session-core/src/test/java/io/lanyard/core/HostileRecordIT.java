@@ -113,6 +113,25 @@ class HostileRecordIT extends StoreTestBase {
         assertTrue(e.getMessage().contains("\\u000aSEVERE"), e.getMessage());
     }
 
+    @Test
+    void aValueThatDecodesToNullCostsOnlyItsOwnAttribute() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        a.save(r);
+        byte[] nullValue = {'K', 0}; // Kryo's null: no encoder writes it
+        raw.hset(utf8(a.sessionKey(id)), utf8("a:nothing"), nullValue);
+        ActiveSession request = a.enter(id);
+        assertNull(request.record().getAttribute("nothing"), "not decodable: reads as absent");
+        assertEquals("alice", request.record().getAttribute("user"));
+        request.record().setAttribute("seen", Boolean.TRUE);
+        assertNull(request.leave(null), "the request and its save go on");
+        assertEquals(1, messages("dropped attribute").size());
+        assertArrayEquals(nullValue, raw.hget(utf8(a.sessionKey(id)), utf8("a:nothing")), "kept in Redis as it was");
+        assertEquals(Boolean.TRUE, a.load(id).getAttribute("seen"));
+    }
+
     // ---- 6. loads are bounded in Redis ----
 
     @Test

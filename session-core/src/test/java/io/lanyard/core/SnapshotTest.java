@@ -140,9 +140,10 @@ class SnapshotTest {
 
     @Test
     void anImmutableValueIsItsOwnSnapshot() throws Exception {
-        String token = new String("eyJhbGciOiJIUzI1NiJ9.payload.signature");
+        String token = "eyJhbGciOiJIUzI1NiJ9." + "p".repeat(200) + ".signature";
         byte[] bytes = codec.encode(token);
         Snapshot s = codec.snapshot(token, bytes);
+        assertNull(codec.snapshot(Boolean.TRUE, codec.encode(Boolean.TRUE)), "small values: decoded again rather than held");
         assertTrue(codec.unchanged(s, token, bytes), "held and taken back by the next load on this node");
         assertFalse(codec.unchanged(s, new String(token), bytes), "another object, even an equal one, is not the one decoded");
         assertFalse(codec.unchanged(s, token, bytes.clone()), "other bytes");
