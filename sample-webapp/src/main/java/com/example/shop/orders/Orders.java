@@ -52,7 +52,7 @@ public final class Orders {
         return "shop:order:" + id;
     }
 
-    /** A fresh order id, for the checkout form: the order placed with it is placed once, however often it is posted. */
+    /** A fresh order id, for the checkout form: however often the form is posted, one order is placed with it (while orders are kept: 24 h). */
     public static String newId() {
         return UUID.randomUUID().toString();
     }

@@ -32,15 +32,14 @@ public final class CheckoutServlet extends ShopServlet {
             seeOther(resp, ctx + "/cart"); // a form without an id (a page from before ids): check out from the cart again
             return;
         }
-        Map<String, String> placed = shop().orders().find(id);
-        if (placed != null) {
-            // Placed by an earlier post of this form: its page (which shows it only to the user who placed it).
-            seeOther(resp, ctx + "/order?id=" + id);
+        if (placedBy(id, user)) {
+            seeOther(resp, ctx + "/order?id=" + id); // an earlier post of this form placed it
             return;
         }
         Cart cart = cart(session);
         if (cart == null || cart.isEmpty()) {
-            seeOther(resp, ctx + "/cart");
+            // The earlier post may have placed the order and emptied the cart since the check above.
+            seeOther(resp, ctx + (placedBy(id, user) ? "/order?id=" + id : "/cart"));
             return;
         }
         if (shop().orders().place(id, user, cart, prefs(session).getCurrency(), shop().node())) {
@@ -48,5 +47,11 @@ public final class CheckoutServlet extends ShopServlet {
             session.setAttribute(LAST_ORDER, id);
         }
         seeOther(resp, ctx + "/order?id=" + id);
+    }
+
+    /** True when order {@code id} exists and {@code user} placed it (another user's id is never confirmed). */
+    private boolean placedBy(String id, String user) {
+        Map<String, String> order = shop().orders().find(id);
+        return order != null && user.equals(order.get("user"));
     }
 }
