@@ -94,10 +94,7 @@ class HostileRecordIT extends StoreTestBase {
     @Test
     void valuesFromRedisCannotForgeLogLines() {
         RedisSessionStore a = store("a");
-        String id = newId();
-        SessionRecord r = a.create(id, 1800);
-        r.setAttribute("user", "alice");
-        a.save(r);
+        String id = alicesSession(a);
         raw.hset(utf8(a.sessionKey(id)), utf8("a:x\nSEVERE: forged attribute line"), new byte[]{'K', 1, 2, 3});
         SessionRecord loaded = a.load(id);
         assertNull(loaded.getAttribute("x\nSEVERE: forged attribute line"));
@@ -113,13 +110,19 @@ class HostileRecordIT extends StoreTestBase {
         assertTrue(e.getMessage().contains("\\u000aSEVERE"), e.getMessage());
     }
 
+    /** A saved session whose one attribute is {@code user = alice}; returns its id. */
+    private static String alicesSession(RedisSessionStore store) {
+        String id = newId();
+        SessionRecord r = store.create(id, 1800);
+        r.setAttribute("user", "alice");
+        store.save(r);
+        return id;
+    }
+
     @Test
     void aValueThatDecodesToNullCostsOnlyItsOwnAttribute() {
         RedisSessionStore a = store("a");
-        String id = newId();
-        SessionRecord r = a.create(id, 1800);
-        r.setAttribute("user", "alice");
-        a.save(r);
+        String id = alicesSession(a);
         byte[] nullValue = {'K', 0}; // Kryo's null: no encoder writes it
         raw.hset(utf8(a.sessionKey(id)), utf8("a:nothing"), nullValue);
         ActiveSession request = a.enter(id);
@@ -259,10 +262,7 @@ class HostileRecordIT extends StoreTestBase {
             AttributeCodec codec = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"),
                     getClass().getClassLoader(), MetricsRecorder.create(false));
             byte[] bytes = codec.encode(sorted);
-            String id = newId();
-            SessionRecord r = a.create(id, 1800);
-            r.setAttribute("user", "alice");
-            a.save(r);
+            String id = alicesSession(a);
             raw.hset(utf8(a.sessionKey(id)), utf8("a:legit"), bytes);
             // java.time.format.DateTimeTextProvider$1: a comparator java.time.** used to admit
             raw.hset(utf8(a.sessionKey(id)), utf8("a:sorted"), RefusedClassTest.replace(bytes,
