@@ -119,9 +119,6 @@ final class AttributeCodec {
         return null;
     }
 
-    /** Encoded size from which an immutable value is held between requests rather than decoded again. */
-    static final int HELD_IMMUTABLE_MIN_BYTES = 64;
-
     /**
      * A snapshot of a value just decoded from {@code bytes}, with which a save can tell it unchanged
      * without encoding it ({@link Snapshot}) and the next load on this node can take it back; null
@@ -129,10 +126,7 @@ final class AttributeCodec {
      */
     Snapshot snapshot(Object value, byte[] bytes) {
         if (isImmutableType(value.getClass())) {
-            // A save skips immutable values anyway; with a snapshot (the value itself) the node holds
-            // one after the request (DecodedValues) and the next load takes it back instead of
-            // decoding it again (a sign-in token). Small ones decode faster than holding them costs.
-            return bytes.length >= HELD_IMMUTABLE_MIN_BYTES ? Snapshot.ofImmutable(value, bytes) : null;
+            return Snapshot.ofImmutable(value, bytes);
         }
         return bytes.length > 0 && bytes[0] == KRYO && !isImmutable(value) ? Snapshot.take(value, bytes, shapeOf) : null;
     }
@@ -193,12 +187,8 @@ final class AttributeCodec {
             try {
                 w.input.start(bytes, 1, bytes.length - 1, budget);
                 Object value = w.kryo.readClassAndObject(w.input);
-                if (w.input.position() != bytes.length) {
-                    throw new DecodeException("trailing bytes after the value", null);
-                }
-                if (value == null) {
-                    // No encoder writes a null attribute (setting null removes it): crafted or corrupt.
-                    throw new DecodeException("a null value", null);
+                if (w.input.position() != bytes.length || value == null) { // null: no save writes it (crafted or corrupt)
+                    throw new DecodeException(value == null ? "a null value" : "trailing bytes after the value", null);
                 }
                 if (w.references.referencedBack()) {
                     new StructureCheck(budget).checkAll(w.references.objectsRead());

@@ -68,10 +68,7 @@ public final class SessionRecord {
     final ConcurrentHashMap<String, byte[]> opaque = new ConcurrentHashMap<>();
     /** Loaded attributes not decoded yet (their bytes are also in {@link #stored}). */
     final ConcurrentHashMap<String, byte[]> pending = new ConcurrentHashMap<>();
-    /**
-     * What decoded attributes held when decoded (mutable ones, and immutable ones worth holding): a
-     * save proves them unchanged without encoding, a node holds them for its next load ({@link Snapshot}).
-     */
+    /** What decoded attributes held when decoded: a save proves them unchanged without encoding ({@link Snapshot}). */
     final ConcurrentHashMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     /**
      * True while {@link #stored} and {@link #opaque} together are the attributes Redis holds at

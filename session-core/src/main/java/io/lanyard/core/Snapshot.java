@@ -100,9 +100,18 @@ final class Snapshot {
         return w.run(root) ? new Snapshot(root, basis, w.recorded.toArray(), w.hows.toArray(), w.deepest) : null;
     }
 
-    /** The snapshot of an immutable value (of {@link AttributeCodec#isImmutableType} a type): one observation, the value itself. */
+    /** Encoded size from which an immutable value is held between requests rather than decoded again. */
+    static final int HELD_IMMUTABLE_MIN_BYTES = 64;
+
+    /**
+     * The snapshot of a value of an {@linkplain AttributeCodec#isImmutableType immutable type} (one
+     * observation: the value itself), or null below {@link #HELD_IMMUTABLE_MIN_BYTES}. A save skips
+     * immutable values anyway; with a snapshot a node holds the value after the request
+     * ({@link DecodedValues}) and its next load takes it back instead of decoding it (a sign-in
+     * token); small ones decode faster than holding them costs.
+     */
     static Snapshot ofImmutable(Object value, byte[] basis) {
-        return new Snapshot(value, basis, new Object[] {value}, new Object[] {null}, 1);
+        return basis.length < HELD_IMMUTABLE_MIN_BYTES ? null : new Snapshot(value, basis, new Object[] {value}, new Object[] {null}, 1);
     }
 
     /**
