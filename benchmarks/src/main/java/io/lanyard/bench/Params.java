@@ -6,14 +6,14 @@ package io.lanyard.bench;
  */
 public record Params(boolean quick, int rounds, int connections, int sessions, double warmupSeconds, double cellWarmupSeconds,
                      double cellSeconds, double rawSeconds, int monitorRequests, int scaleSessions, int scaleSmall,
-                     int latencyOps, int expirySessions, double profileSeconds, int jmhWarmupIterations,
+                     int latencyOps, int latencyRounds, int expirySessions, double profileSeconds, int jmhWarmupIterations,
                      double jmhIterationSeconds, int jmhMeasurementIterations) {
 
     public static Params of(boolean quick) {
         // Issue 11's method: 5 rounds (median of the per-round ratios), cookies round-robin over 200 sessions.
         Params p = quick
-                ? new Params(true, 2, 16, 100, 1, 0, 1, 0.5, 20, 20_000, 1_000, 300, 2_000, 2, 1, 0.3, 2)
-                : new Params(false, 5, 16, 200, 3, 0, 3, 2, 100, 1_000_000, 1_000, 3_000, 50_000, 6, 2, 1, 5);
+                ? new Params(true, 2, 16, 100, 1, 0, 1, 0.5, 20, 20_000, 1_000, 300, 2, 2_000, 2, 1, 0.3, 2)
+                : new Params(false, 5, 16, 200, 3, 0, 3, 2, 100, 1_000_000, 1_000, 3_000, 21, 50_000, 6, 2, 1, 5);
         // Overrides for a shorter (or longer) run on a busy machine: -Dbench.rounds=N, -Dbench.cellSeconds=S,
         // -Dbench.sessions=N, -Dbench.scaleSessions=N (the scale population).
         int rounds = Integer.getInteger("bench.rounds", p.rounds());
@@ -21,7 +21,7 @@ public record Params(boolean quick, int rounds, int connections, int sessions, d
         double cell = doubleProperty("bench.cellSeconds", p.cellSeconds());
         int scale = Integer.getInteger("bench.scaleSessions", p.scaleSessions());
         return new Params(p.quick(), rounds, p.connections(), sessions, p.warmupSeconds(), p.cellWarmupSeconds(), cell,
-                p.rawSeconds(), p.monitorRequests(), scale, p.scaleSmall(), p.latencyOps(), p.expirySessions(), p.profileSeconds(),
+                p.rawSeconds(), p.monitorRequests(), scale, p.scaleSmall(), p.latencyOps(), p.latencyRounds(), p.expirySessions(), p.profileSeconds(),
                 p.jmhWarmupIterations(), p.jmhIterationSeconds(), p.jmhMeasurementIterations());
     }
 

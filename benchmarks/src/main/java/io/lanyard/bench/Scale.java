@@ -35,13 +35,18 @@ public final class Scale {
                                String encoding) {
     }
 
+    /** Percentiles in microseconds, each the median over the rounds. */
     public record Latency(int sessions, int ops, double loadP50, double loadP99, double saveP50, double saveP99) {
+    }
+
+    /** Large over small, each the median of the per-round ratios. */
+    public record LatencyRatio(int rounds, double loadP50, double loadP99, double saveP50, double saveP99) {
     }
 
     public record Expiry(int sessions, double seconds, double perSecond, int listenerCalls) {
     }
 
-    public record Results(List<LayoutMemory> memory, List<Latency> latency, Expiry expiry) {
+    public record Results(List<LayoutMemory> memory, List<Latency> latency, LatencyRatio ratio, Expiry expiry) {
     }
 
     private static final String TEMPLATE_ID = "0000000052D5A4E1B0C9F3A2D1E0F9A8";
@@ -61,9 +66,11 @@ public final class Scale {
 
     public Results run(Map<Configuration, E2e.Capture> captures) throws Exception {
         List<LayoutMemory> memory = new ArrayList<>();
-        List<Latency> latency = new ArrayList<>();
+        List<Latency> latency;
+        LatencyRatio ratio;
         Expiry expiry;
         try (RedisServer redis = RedisServer.start();
+             RedisServer small = RedisServer.start();
              // FLUSHALL of a million keys takes seconds: a generous read timeout for this admin client.
              RedisClient client = RedisClient.builder().hostAndPort(new HostAndPort(redis.host(), redis.port()))
                      .clientConfig(DefaultJedisClientConfig.builder().socketTimeoutMillis(300_000).build()).build()) {
@@ -89,14 +96,20 @@ public final class Scale {
 
                 client.flushAll();
                 long used0 = usedMemory(client);
-                populate(client, dump, 1_800_000, prefix, suffix, indexPrefix, score, "", 0, params.scaleSmall(), ids, shards);
-                latency.add(latency(store, params.scaleSmall(), ids));
-                populate(client, dump, 1_800_000, prefix, suffix, indexPrefix, score, "", params.scaleSmall(), params.scaleSessions(), ids, shards);
+                populate(client, dump, 1_800_000, prefix, suffix, indexPrefix, score, "", 0, params.scaleSessions(), ids, shards);
                 long used1 = usedMemory(client);
                 memory.add(new LayoutMemory("Lanyard (hash + expiry-index entry)", key, params.scaleSessions(),
                         (used1 - used0) / (double) params.scaleSessions(), usage, encoding));
                 log.accept(String.format("scale Lanyard: %.0f bytes/session at %,d sessions", memory.get(0).bytesPerSession(), params.scaleSessions()));
-                latency.add(latency(store, params.scaleSessions(), ids));
+                try (RedisClient smallClient = RedisClient.builder().hostAndPort(new HostAndPort(small.host(), small.port())).build()) {
+                    populate(smallClient, dump, 1_800_000, prefix, suffix, indexPrefix, score, "", 0, params.scaleSmall(), ids, shards);
+                }
+                try (RedisSessionStore smallStore = latencyStore(small.uri());
+                     RedisSessionStore largeStore = latencyStore(redis.uri())) {
+                    Latencies measured = latency(smallStore, largeStore, ids);
+                    latency = measured.each();
+                    ratio = measured.ratio();
+                }
 
                 // --- peers: their real sessions captured in the end-to-end run.
                 for (Configuration cfg : List.of(Configuration.TOMCAT_SPRING_SESSION, Configuration.TOMCAT_REDISSON_DEFAULT)) {
@@ -141,7 +154,7 @@ public final class Scale {
                 log.accept(String.format("scale expiry: %d sessions in %.1f s = %.0f/s", handled, secs, handled / secs));
             }
         }
-        return new Results(memory, latency, expiry);
+        return new Results(memory, latency, ratio, expiry);
     }
 
     /** An id of the same length and alphabet as the template, distinct per i. */
@@ -169,23 +182,72 @@ public final class Scale {
         }
     }
 
-    private Latency latency(RedisSessionStore store, int population, IntFunction<String> ids) {
-        Random rnd = new Random(population);
+    private record Latencies(List<Latency> each, LatencyRatio ratio) {
+    }
+
+    /**
+     * A store for the latency comparison: it holds nothing of the sessions it served
+     * ({@code decodedValuesMaxBytes=0}), so every load reads the whole hash, as a load of a random
+     * id among a million does; otherwise the small population, whose ids recur, would be measured
+     * on the node's held copies and the large one on Redis.
+     */
+    private static RedisSessionStore latencyStore(String uri) {
+        LanyardSettings settings = new LanyardSettings();
+        settings.setRedisUri(uri);
+        settings.setAllowedClasses("io.lanyard.bench.**");
+        settings.setDecodedValuesMaxBytes(0);
+        settings.validate("/shop");
+        return RedisSessionStore.start(settings, Scale.class.getClassLoader(), java.time.Clock.systemUTC());
+    }
+
+    /**
+     * Rounds that alternate between the small population (its own Redis) and the large one, so
+     * that the machine's drift and noise fall on both alike; each round's percentiles, and their
+     * large/small ratios, then the median of each over the rounds. One unrecorded round on each first.
+     */
+    private Latencies latency(RedisSessionStore smallStore, RedisSessionStore largeStore, IntFunction<String> ids) {
+        int rounds = params.latencyRounds();
         int ops = params.latencyOps();
-        // Warm-up on the same population, not recorded.
-        for (int i = 0; i < ops; i++) {
-            loadSave(store, ids.apply(rnd.nextInt(population)), null, null, 0);
+        Random rnd = new Random(42);
+        round(smallStore, params.scaleSmall(), ids, rnd, ops);
+        round(largeStore, params.scaleSessions(), ids, rnd, ops);
+        List<List<Double>> small = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> large = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<List<Double>> ratios = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int round = 0; round < rounds; round++) {
+            double[] s = round(smallStore, params.scaleSmall(), ids, rnd, ops);
+            double[] l = round(largeStore, params.scaleSessions(), ids, rnd, ops);
+            for (int k = 0; k < 4; k++) {
+                small.get(k).add(s[k]);
+                large.get(k).add(l[k]);
+                ratios.get(k).add(l[k] / s[k]);
+            }
         }
+        Latency a = new Latency(params.scaleSmall(), ops, median(small, 0), median(small, 1), median(small, 2), median(small, 3));
+        Latency b = new Latency(params.scaleSessions(), ops, median(large, 0), median(large, 1), median(large, 2), median(large, 3));
+        LatencyRatio r = new LatencyRatio(rounds, median(ratios, 0), median(ratios, 1), median(ratios, 2), median(ratios, 3));
+        for (Latency l : List.of(a, b)) {
+            log.accept(String.format("scale latency at %,d sessions: load p50 %.0f us p99 %.0f us, save p50 %.0f us p99 %.0f us",
+                    l.sessions(), l.loadP50(), l.loadP99(), l.saveP50(), l.saveP99()));
+        }
+        log.accept(String.format("scale latency large/small over %d rounds: load p50 %.2f p99 %.2f, save p50 %.2f p99 %.2f",
+                rounds, r.loadP50(), r.loadP99(), r.saveP50(), r.saveP99()));
+        return new Latencies(List.of(a, b), r);
+    }
+
+    private static double median(List<List<Double>> columns, int k) {
+        return Stats.of(columns.get(k)).median();
+    }
+
+    /** {@code ops} load-and-save operations on random ids of the population: load p50, p99, save p50, p99 in microseconds. */
+    private static double[] round(RedisSessionStore store, int population, IntFunction<String> ids, Random rnd, int ops) {
         long[] load = new long[ops];
         long[] save = new long[ops];
         for (int i = 0; i < ops; i++) {
             loadSave(store, ids.apply(rnd.nextInt(population)), load, save, i);
         }
-        Latency l = new Latency(population, ops, Stats.percentile(load, 50) / 1000, Stats.percentile(load, 99) / 1000,
-                Stats.percentile(save, 50) / 1000, Stats.percentile(save, 99) / 1000);
-        log.accept(String.format("scale latency at %,d sessions: load p50 %.0f us p99 %.0f us, save p50 %.0f us p99 %.0f us",
-                population, l.loadP50(), l.loadP99(), l.saveP50(), l.saveP99()));
-        return l;
+        return new double[] {Stats.percentile(load, 50) / 1000, Stats.percentile(load, 99) / 1000,
+                Stats.percentile(save, 50) / 1000, Stats.percentile(save, 99) / 1000};
     }
 
     private static void loadSave(RedisSessionStore store, String id, long[] load, long[] save, int i) {
@@ -201,10 +263,8 @@ public final class Scale {
             throw new IllegalStateException("save of " + id + " did not write");
         }
         long t2 = System.nanoTime();
-        if (load != null) {
-            load[i] = t1 - t0;
-            save[i] = t2 - t1;
-        }
+        load[i] = t1 - t0;
+        save[i] = t2 - t1;
     }
 
     private static long usedMemory(RedisClient client) {
