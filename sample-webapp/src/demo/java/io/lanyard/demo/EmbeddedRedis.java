@@ -31,7 +31,16 @@ final class EmbeddedRedis implements DemoLauncher.Part {
     static EmbeddedRedis start() throws IOException, InterruptedException {
         File binary = ExecutableProvider.newJarResourceProvider().get();
         int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(binary.getAbsolutePath(), "--port", String.valueOf(port),
+        List<String> cmd = new ArrayList<>();
+        // Ctrl-C in a terminal signals the whole foreground process group: redis-server, a child of the
+        // launcher, would quit at once and the nodes could not stop cleanly. In its own session (setsid execs
+        // it in place, same pid) only the launcher's shutdown hook stops it, after the nodes. Without setsid
+        // (macOS) it still works; the nodes then log that Redis went away while they stop.
+        File setsid = onPath("setsid");
+        if (setsid != null) {
+            cmd.add(setsid.getAbsolutePath());
+        }
+        cmd.addAll(List.of(binary.getAbsolutePath(), "--port", String.valueOf(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")); // demo data only: nothing on disk
         Process process = new ProcessBuilder(cmd).directory(binary.getParentFile()).redirectErrorStream(true).start();
         List<String> output = new ArrayList<>();
@@ -75,6 +84,16 @@ final class EmbeddedRedis implements DemoLauncher.Part {
         } catch (IOException ignored) {
             // process gone
         }
+    }
+
+    private static File onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
+            File f = new File(dir, program);
+            if (f.canExecute()) {
+                return f;
+            }
+        }
+        return null;
     }
 
     private static int freePort() throws IOException {
