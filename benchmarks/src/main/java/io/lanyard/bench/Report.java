@@ -146,7 +146,7 @@ final class Report {
         }
         if (in.scale() != null) {
             Scale.LatencyRatio r = in.scale().ratio();
-            md.p("| latency at " + String.format(Locale.ROOT, "%,d", in.params().scaleSessions()) + " sessions within 10% of 1k (large/small) | load p50 "
+            md.p("| latency at " + String.format(Locale.ROOT, "%,d", in.params().scaleSessions()) + " sessions within 10% of 1k (large/small ≤ 1.1×) | load p50 "
                     + num(r.loadP50(), 2) + "×, p99 " + num(r.loadP99(), 2) + "×; save p50 " + num(r.saveP50(), 2) + "×, p99 " + num(r.saveP99(), 2)
                     + "× | " + yes(Math.max(Math.max(r.loadP50(), r.loadP99()), Math.max(r.saveP50(), r.saveP99())) <= 1.1) + " |");
         }
@@ -239,14 +239,13 @@ final class Report {
         md.p("### Lanyard load and save latency, 1k vs " + String.format(Locale.ROOT, "%,d", pa.scaleSessions()) + " sessions in Redis");
         md.p("");
         md.p("One thread, `store.load(id)` then `setAttribute(timestamp)` + `store.save`, random ids among the population. The small "
-                + "population has its own Redis; " + pa.latencyRounds() + " rounds of " + pa.latencyOps() + " operations alternate between "
+                + "population is in database 1 of the same Redis, the large one in database 0; " + pa.latencyRounds() + " rounds of " + pa.latencyOps() + " operations alternate between "
                 + "the two (after one unrecorded round on each), so drift and noise fall on both alike. Each figure is the median over "
                 + "the rounds of that round's percentile, and the ratio row the median of the per-round ratios. The stores hold nothing "
                 + "of the sessions they served (`decodedValuesMaxBytes=0`), so every load reads the whole hash, as a load of a random id "
-                + "among a million does. Microseconds. One thread waiting on one Redis is sensitive to where the scheduler puts the "
-                + "two: on the 2-core VM these runs were made on, a Redis round trip took about 6 µs with both on one CPU and about 60 µs "
-                + "across CPUs (`redis-benchmark -c 1` under `taskset`), and the placement changes every few seconds, so the absolute "
-                + "figures move between runs while the alternating rounds keep the ratios comparable.");
+                + "among a million does. Microseconds. One thread waiting on Redis is sensitive to whether the scheduler puts the two "
+                + "on one CPU or on two, so the absolute figures can move between runs (see benchmarks/README.md); the alternating rounds "
+                + "keep the ratios comparable.");
         md.p("");
         md.p("| sessions | load p50 | load p99 | save p50 | save p99 |");
         md.p("| --- | --- | --- | --- | --- |");

@@ -70,7 +70,6 @@ public final class Scale {
         LatencyRatio ratio;
         Expiry expiry;
         try (RedisServer redis = RedisServer.start();
-             RedisServer small = RedisServer.start();
              // FLUSHALL of a million keys takes seconds: a generous read timeout for this admin client.
              RedisClient client = RedisClient.builder().hostAndPort(new HostAndPort(redis.host(), redis.port()))
                      .clientConfig(DefaultJedisClientConfig.builder().socketTimeoutMillis(300_000).build()).build()) {
@@ -101,10 +100,12 @@ public final class Scale {
                 memory.add(new LayoutMemory("Lanyard (hash + expiry-index entry)", key, params.scaleSessions(),
                         (used1 - used0) / (double) params.scaleSessions(), usage, encoding));
                 log.accept(String.format("scale Lanyard: %.0f bytes/session at %,d sessions", memory.get(0).bytesPerSession(), params.scaleSessions()));
-                try (RedisClient smallClient = RedisClient.builder().hostAndPort(new HostAndPort(small.host(), small.port())).build()) {
+                // The small population in database 1 of the same server: one process, so one CPU placement for both.
+                try (RedisClient smallClient = RedisClient.builder().hostAndPort(new HostAndPort(redis.host(), redis.port()))
+                        .clientConfig(DefaultJedisClientConfig.builder().database(1).build()).build()) {
                     populate(smallClient, dump, 1_800_000, prefix, suffix, indexPrefix, score, "", 0, params.scaleSmall(), ids, shards);
                 }
-                try (RedisSessionStore smallStore = latencyStore(small.uri());
+                try (RedisSessionStore smallStore = latencyStore(redis.uri() + "/1");
                      RedisSessionStore largeStore = latencyStore(redis.uri())) {
                     Latencies measured = latency(smallStore, largeStore, ids);
                     latency = measured.each();
@@ -201,8 +202,8 @@ public final class Scale {
     }
 
     /**
-     * Rounds that alternate between the small population (its own Redis) and the large one, so
-     * that the machine's drift and noise fall on both alike; each round's percentiles, and their
+     * Rounds that alternate between the small population (database 1) and the large one (database
+     * 0) of one Redis, so that the machine's drift and noise fall on both alike; each round's percentiles, and their
      * large/small ratios, then the median of each over the rounds. One unrecorded round on each first.
      */
     private Latencies latency(RedisSessionStore smallStore, RedisSessionStore largeStore, IntFunction<String> ids) {

@@ -33,9 +33,10 @@ final class EmbeddedRedis implements DemoLauncher.Part {
         int port = freePort();
         List<String> cmd = new ArrayList<>();
         // Ctrl-C in a terminal signals the whole foreground process group: redis-server, a child of the
-        // launcher, would quit at once and the nodes could not stop cleanly. In its own session (setsid execs
-        // it in place, same pid) only the launcher's shutdown hook stops it, after the nodes. Without setsid
-        // (macOS) it still works; the nodes then log that Redis went away while they stop.
+        // launcher, would quit at once and the nodes could not stop cleanly. In its own session only the
+        // launcher's shutdown hook stops it, after the nodes. A freshly started child is never a process-group
+        // leader, so setsid execs redis-server in place (same pid: close() signals Redis itself). Without
+        // setsid (macOS) the demo still works; the nodes then log that Redis went away while they stop.
         File setsid = onPath("setsid");
         if (setsid != null) {
             cmd.add(setsid.getAbsolutePath());
@@ -70,6 +71,9 @@ final class EmbeddedRedis implements DemoLauncher.Part {
 
     @Override
     public void close() throws InterruptedException {
+        if (!process.isAlive()) { // something else stopped it while the nodes still needed it
+            throw new IllegalStateException("redis-server had already exited (code " + process.exitValue() + ")");
+        }
         process.destroy(); // SIGTERM: redis-server shuts down cleanly (no save configured)
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
@@ -86,7 +90,8 @@ final class EmbeddedRedis implements DemoLauncher.Part {
         }
     }
 
-    private static File onPath(String program) {
+    /** {@code program} in a directory of the PATH, or null. */
+    static File onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
             File f = new File(dir, program);
             if (f.canExecute()) {
