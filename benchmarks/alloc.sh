@@ -12,22 +12,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASE=${1:-63ff3a4}
 BASE_LABEL=$([ "$BASE" = 63ff3a4 ] && echo "the first release" || echo "base")
 WARM=${WARM:-12}; SECS=${SECS:-15}
-# The floor's GET reads a value as large as Lanyard's hash of the shop session (RESULTS.md: 1,829 bytes).
-FLOOR_BYTES=1829
 WORK=$(mktemp -d /tmp/lanyard-alloc.XXXXXX)
-SPID=""; RPORT=""
+. "$ROOT/benchmarks/lib.sh"
 cleanup() {
-  [ -n "$SPID" ] && kill "$SPID" 2>/dev/null || true
-  [ -n "$RPORT" ] && redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
+  stop_server
   git -C "$ROOT" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "alloc.sh: $*" >&2; exit 1; }
-for tool in git jcmd redis-server redis-cli wrk curl; do
-  command -v "$tool" >/dev/null || fail "$tool is not on the PATH"
-done
-SCRIPT="$ROOT/benchmarks/src/main/resources/io/lanyard/bench/wrk-sessions.lua"
+need_tools git jcmd redis-server redis-cli wrk curl
 
 classpath() { # $1 tree, $2 name -> its benchmarks class path (built, not installed: ~/.m2 stays as it is)
   if ! (cd "$1" && ./mvnw -B -o package dependency:build-classpath -DskipTests -Dmdep.outputFile="$WORK/cp-$2.txt" \
@@ -43,49 +36,23 @@ HEAD_CP=$(classpath "$ROOT" head)
 HEAD_REV=$(git -C "$ROOT" rev-parse --short HEAD)$( [ -z "$(git -C "$ROOT" status --porcelain -- session-core tomcat-adapter jetty-adapter benchmarks/src)" ] || echo "+changes")
 BASE_REV=$(git -C "$ROOT" rev-parse --short "$BASE")
 
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 20000))
-    (echo > "/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  fail "no free port"
-}
-
 # run CP CONFIG: prints "workload bytes/request" per workload
 run() {
-  local cp=$1 cfg=$2 hport n result
-  RPORT=$(free_port); hport=$(free_port)
-  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$WORK/redis.pid" >/dev/null
-  for _ in $(seq 1 50); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  redis-cli -p "$RPORT" set lanyard-bench:floor "$(head -c "$FLOOR_BYTES" /dev/zero | tr '\0' x)" >/dev/null
-  java -Xms1g -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true -cp "$cp" io.lanyard.bench.e2e.ServerMain "$cfg" "$hport" \
-    "redis://127.0.0.1:$RPORT" "$WORK/server-$cfg" > "$WORK/server.log" 2>&1 &
-  SPID=$!
-  for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$hport/shop/ping" && break; sleep 0.3; done
-  curl -s -o /dev/null "http://127.0.0.1:$hport/shop/ping" || { tail -20 "$WORK/server.log" >&2; fail "$cfg did not start"; }
-  : > "$WORK/cookies"
-  for _ in $(seq 1 200); do
-    curl -s -D - -o /dev/null "http://127.0.0.1:$hport/shop/login" | grep -i '^set-cookie' | head -1 |
-      sed 's/^[Ss]et-[Cc]ookie: *//; s/;.*//' >> "$WORK/cookies" || true
-  done
-  [ "$(wc -l < "$WORK/cookies")" -eq 200 ] || fail "$cfg: could not create 200 sessions"
+  local cp=$1 cfg=$2 n result
+  start_server "$cp" "$cfg"
   for w in read write cart; do
-    wrk -t1 -c16 -d"${WARM}s" -s "$SCRIPT" "http://127.0.0.1:$hport/shop/$w" -- "/shop/$w" "$WORK/cookies" >/dev/null
+    load "$w" "$WARM" >/dev/null
   done
   for w in read write cart; do
     jcmd "$SPID" JFR.start name=alloc settings="$ROOT/benchmarks/alloc.jfc" >/dev/null
     sleep 2.5 # a sample of every thread's total while idle, before the load
-    result=$(wrk -t1 -c16 -d"${SECS}s" -s "$SCRIPT" "http://127.0.0.1:$hport/shop/$w" -- "/shop/$w" "$WORK/cookies" | grep '^RESULT' || true)
+    result=$(load "$w" "$SECS")
     sleep 2.5 # and after it
     jcmd "$SPID" JFR.stop name=alloc filename="$WORK/alloc.jfr" >/dev/null
-    # RESULT requests duration p50 p99 connect read write status timeout: no errors of any kind
-    echo "$result" | awk '{ exit !($2 > 0 && $6 + $7 + $8 + $9 + $10 == 0) }' || fail "$cfg $w: wrk reported errors: $result"
     n=$(echo "$result" | awk '{print $2}')
     echo "$w $(java -cp "$HEAD_CP" io.lanyard.bench.AllocationSum "$WORK/alloc.jfr" "$n" | awk '{print $2}')"
   done
-  kill "$SPID"; wait "$SPID" 2>/dev/null || true; SPID=""
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true; RPORT=""
+  stop_server
 }
 
 declare -A R
