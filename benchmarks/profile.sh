@@ -47,6 +47,7 @@ HZ=$(getconf CLK_TCK)
 # servlet (and the floor's filter) or of the container, skipping the JDK, Jedis and the pool below it.
 # Jedis and socket time counts as "<owner>-redis" (the round trip of Lanyard or of the floor);
 # container code that Lanyard calls counts as container, as in the floor.
+
 # profile CONFIG: one server, warmed, profiled over the timed window; prints its summary.
 profile() {
   local cfg=$1 t0 r0 t1 r1 result n rpid stacks
