@@ -1,13 +1,18 @@
 package io.lanyard.core;
 
+import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.DefaultRedisCredentials;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisCredentials;
+import redis.clients.jedis.RedisCredentialsProvider;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -38,6 +43,13 @@ import java.util.Set;
  * (refreshing the slot map) and {@code ASK} (sending {@code ASKING}) within {@code maxAttempts}
  * and a total retry time bounded by the read timeout; TLS verifies the server certificate against
  * the trust store and its host name/IP (Jedis enables endpoint identification by default).
+ *
+ * <p>What we keep Jedis from doing: when a pooled connection breaks (a read timed out), commons-pool
+ * opens its replacement at once, on the thread that returns the broken one, before the failure
+ * reaches us. Against a frozen Redis (connections accepted, nothing answered) that replacement's
+ * handshake waits one more read timeout, so a request would wait its read timeout twice.
+ * {@link ReplacementGuard} refuses that one connection; the pool opens connections when they are
+ * borrowed instead.
  */
 final class RedisConnector {
     private final LanyardSettings settings;
@@ -58,9 +70,7 @@ final class RedisConnector {
                 .connectionTimeoutMillis(settings.getConnectTimeoutMillis())
                 .socketTimeoutMillis(settings.getReadTimeoutMillis())
                 .clientName("lanyard-" + settings.getNodeName().replaceAll("[^A-Za-z0-9._-]", "_"));
-        if (endpoint.password() != null) {
-            cfg.user(endpoint.user()).password(endpoint.password());
-        }
+        cfg.credentialsProvider(new ReplacementGuard(endpoint.user(), endpoint.password()));
         if (endpoint.mode() != RedisEndpoint.Mode.CLUSTER) {
             cfg.database(endpoint.database());
         }
@@ -190,6 +200,43 @@ final class RedisConnector {
             throw new LanyardException.ConfigurationException("cannot read trustStore '" + settings.getTrustStore()
                     + "' (type " + settings.getTrustStoreType() + "; wrong trustStorePassword or trustStoreType?): "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * The data nodes' credentials (none: no {@code AUTH}), refused to the connection commons-pool
+     * opens inside {@code invalidateObject} in place of a broken one. Jedis asks for them after the
+     * TCP connect and before the first command of the handshake, and closes the socket when they
+     * are refused, so the request that saw the connection break fails after its own timeouts; the
+     * next borrow opens a connection as usual. Should commons-pool stop replacing connections this
+     * way, the check simply never matches.
+     */
+    static final class ReplacementGuard implements RedisCredentialsProvider {
+        /** Shading relocates the class, so its name is taken from the class itself. */
+        private static final String POOL = GenericObjectPool.class.getName();
+        private final RedisCredentials credentials;
+
+        ReplacementGuard(String user, String password) {
+            this.credentials = new DefaultRedisCredentials(user, password);
+        }
+
+        @Override
+        public void prepare() {
+            if (replacingBrokenConnection()) {
+                throw new JedisConnectionException("Lanyard: no replacement for a broken pooled connection on the thread that"
+                        + " returned it; the next borrow opens one");
+            }
+        }
+
+        @Override
+        public RedisCredentials get() {
+            return credentials;
+        }
+
+        /** Only asked when a connection is opened: a walk of this thread's stack costs nothing next to the connect. */
+        static boolean replacingBrokenConnection() {
+            return StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getMethodName().equals("invalidateObject") && f.getClassName().equals(POOL)));
         }
     }
 }
