@@ -9,9 +9,9 @@ import com.esotericsoftware.kryo.KryoException;
  * bounded by the session's size (and the session's size by the load limits of {@code load.lua}).
  *
  * <p>A unit is one element a collection, map or array declares (charged before anything is
- * allocated), one reference followed by the structure checks, one {@code equals} a hash-based
- * collection would need for colliding keys, or one element a {@code hashCode} of a collection key
- * visits. Real data costs two to three units per stored byte.
+ * allocated), one reference followed by the structure checks, one element an {@code equals} a
+ * hash-based collection would need for colliding keys visits ({@link HashGuard}), or one element a
+ * {@code hashCode} of a collection key visits. Real data costs two to three units per stored byte.
  *
  * <p>Work is charged before it is done where it can be counted first; a charge that does not fit
  * is refused whole. Used by one thread (one decode) at a time.

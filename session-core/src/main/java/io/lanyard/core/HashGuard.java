@@ -17,6 +17,10 @@ import java.util.Arrays;
  *     {@code floorMod(hashCode, 2n)}: keys crafted to land on one slot need n^2/2 comparisons even
  *     with distinct hash codes. The probe sequence is simulated on the hash codes, its steps
  *     charged as they are counted (so the simulation itself stops at the budget).</li>
+ * <li>An {@code equals} between two collection keys visits their elements: it is charged as many
+ *     units as the larger key's unfolded size (a key written compactly with back-references can
+ *     unfold to thousands of elements, and keys with the same content but not the same object are
+ *     compared to the end).</li>
  * </ul>
  * Legitimate keys cost about one unit each.
  */
@@ -26,53 +30,77 @@ final class HashGuard {
 
     /** For the keys of a {@code HashMap}/{@code HashSet}-like collection. */
     static void checkHashed(Object[] keys, int count, DecodeBudget budget) {
-        int[] hashes = hashes(keys, count, budget);
+        Costed costed = costed(keys, count, budget);
         if (count <= 8) {
-            return; // at most 28 comparisons: not worth sorting
+            return; // at most 28 comparisons of keys already charged once each: not worth sorting
         }
-        Arrays.sort(hashes);
-        long collisions = 0;
+        // Each key as its hash code (high half) and the cost of one equals with it (low half), so
+        // that sorting groups the keys that share a hash code.
+        long[] byHash = new long[count];
+        for (int i = 0; i < count; i++) {
+            byHash[i] = ((long) costed.hashes[i] << 32) | costed.equalsCosts[i];
+        }
+        Arrays.sort(byHash);
         int run = 1;
+        long dearest = byHash[0] & 0xffffffffL;
         for (int i = 1; i <= count; i++) {
-            if (i < count && hashes[i] == hashes[i - 1]) {
+            if (i < count && (int) (byHash[i] >>> 32) == (int) (byHash[i - 1] >>> 32)) {
                 run++;
+                dearest = Math.max(dearest, byHash[i] & 0xffffffffL);
             } else {
-                collisions += (long) run * (run - 1) / 2;
+                charge(budget, (long) run * (run - 1) / 2, dearest);
                 run = 1;
+                dearest = i < count ? byHash[i] & 0xffffffffL : 0;
             }
         }
-        budget.charge(collisions);
     }
 
     /** For the elements of {@code Set.of} or the keys of {@code Map.of}, in the order they will be inserted. */
     static void checkProbed(Object[] keys, int count, DecodeBudget budget) {
-        int[] hashes = hashes(keys, count, budget);
+        Costed costed = costed(keys, count, budget);
         int slots = 2 * count; // ImmutableCollections.EXPAND_FACTOR (JDK 9 to 25)
         boolean[] taken = new boolean[slots];
-        long steps = 0;
         for (int i = 0; i < count; i++) {
-            int slot = Math.floorMod(hashes[i], slots);
+            // Each step compares the key being placed with the one in the slot: at most its own cost.
+            long steps = 0;
+            int slot = Math.floorMod(costed.hashes[i], slots);
             while (taken[slot]) {
                 if (++steps % 1024 == 0) {
-                    budget.charge(1024);
+                    charge(budget, 1024, costed.equalsCosts[i]);
                 }
                 slot = slot + 1 == slots ? 0 : slot + 1;
             }
             taken[slot] = true;
+            charge(budget, steps % 1024, costed.equalsCosts[i]);
         }
-        budget.charge(steps % 1024);
     }
 
-    private static int[] hashes(Object[] keys, int count, DecodeBudget budget) {
+    /** Charges {@code comparisons} equals calls of {@code each} units, refusing a product that overflows. */
+    private static void charge(DecodeBudget budget, long comparisons, long each) {
+        if (comparisons == 0) {
+            return;
+        }
+        budget.charge(comparisons > Long.MAX_VALUE / each ? Long.MAX_VALUE : comparisons * each);
+    }
+
+    /** The keys' hash codes, and what one {@code equals} with each costs (1 for a key that is not a collection). */
+    private record Costed(int[] hashes, int[] equalsCosts) {
+    }
+
+    private static Costed costed(Object[] keys, int count, DecodeBudget budget) {
         StructureCheck structure = new StructureCheck(budget);
         int[] hashes = new int[count];
+        int[] equalsCosts = new int[count];
         for (int i = 0; i < count; i++) {
             Object key = keys[i];
+            long size = 1;
             if (StructureCheck.isStructural(key)) {
-                budget.charge(structure.unfoldedSize(key));
+                size = structure.unfoldedSize(key);
+                budget.charge(size);
             }
+            equalsCosts[i] = (int) Math.min(Integer.MAX_VALUE, Math.max(1, size));
             hashes[i] = key == null ? 0 : key.hashCode();
         }
-        return hashes;
+        return new Costed(hashes, equalsCosts);
     }
 }

@@ -323,6 +323,46 @@ class HostileBytesIT extends StoreTestBase {
         assertTrue(Set.copyOf(distinct).equals(r.getAttribute("fairSet")), "as many distinct strings in a Set.of decode");
     }
 
+    /** A list that unfolds to 2^depth strings: each level holds the level below twice (written once, then back-referenced). */
+    private static List<Object> doubling(int depth) {
+        List<Object> x = new ArrayList<>(List.of("x", "x"));
+        for (int i = 1; i < depth; i++) {
+            x = new ArrayList<>(List.of(x, x));
+        }
+        return x;
+    }
+
+    /**
+     * 1,000 list keys [a list unfolding to 2,048 strings, a tail] whose tails share one hash code,
+     * so every pair of keys is compared element by element; after 100 KB of padding, which buys the
+     * budget their hash codes cost. Built with distinct tails, then changed in place.
+     */
+    private static List<Object> dearCollidingKeys() {
+        List<String> tails = Crafted.collidingStrings(7);
+        Set<Object> set = new HashSet<>();
+        List<List<Object>> made = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            List<Object> k = new ArrayList<>(List.of(doubling(10), "tail-" + i));
+            made.add(k);
+            set.add(k);
+        }
+        for (int i = 0; i < made.size(); i++) {
+            made.get(i).set(1, tails.get(i)); // no rehash: the set is only written, never read here
+        }
+        return new ArrayList<>(List.of("p".repeat(100_000), set));
+    }
+
+    /** Security review: this 192 KB value decoded, in 4.8 s of CPU, when each comparison was charged one unit. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void collidingKeysPayForEveryElementTheirComparisonsVisit() {
+        RedisSessionStore a = store(largeSessions("a"));
+        String id = session(a, Map.of("dear", codec.encode(dearCollidingKeys())));
+        SessionRecord r = a.load(id);
+        assertNull(r.getAttribute("dear"), "refused by its work budget, not decoded");
+        assertEquals("alice", r.getAttribute("user"));
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theExpiryScavengerDecodesWithinTheSameBounds() {
