@@ -241,6 +241,39 @@ class HostileRecordIT extends StoreTestBase {
         assertFalse(a.isRedisDown());
     }
 
+    /**
+     * Security review: a version at the 64-bit limit loaded, then every save failed in its
+     * {@code HINCRBY} after writing the attributes. Now it is unreadable at load, and a save that
+     * meets it (set after the load) writes nothing.
+     */
+    @Test
+    void aVersionThatCannotBeCountedIsUnreadableAndASaveWritesNothing() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        a.save(r);
+        SessionRecord loaded = a.load(id);
+        raw.hset(a.sessionKey(id), "version", Long.toString(Long.MAX_VALUE));
+
+        loaded.setAttribute("user", "bob");
+        loaded.setAttribute("cart", "new");
+        LanyardException.UnreadableSessionException e = assertThrows(LanyardException.UnreadableSessionException.class,
+                () -> a.save(loaded));
+        assertTrue(e.getMessage().contains("unreadable"), e.getMessage());
+        assertEquals("s:alice", raw.hget(a.sessionKey(id), "a:user"), "nothing written");
+        assertNull(raw.hget(a.sessionKey(id), "a:cart"), "nothing written");
+
+        for (String version : List.of(Long.toString(Long.MAX_VALUE), "-1", "+1", "1e3", "1000000000000000")) {
+            raw.hset(a.sessionKey(id), "version", version);
+            LanyardException.UnreadableSessionException atLoad = assertThrows(LanyardException.UnreadableSessionException.class,
+                    () -> a.load(id), version);
+            assertTrue(atLoad.getMessage().contains("version"), atLoad.getMessage());
+        }
+        raw.hset(a.sessionKey(id), "version", "999999999999999");
+        assertEquals("alice", a.load(id).getAttribute("user"), "15 digits are a version");
+    }
+
     /** Everything Redis has sent to its clients so far (the raw client's INFO replies are a few KB). */
     private static long bytesSentByRedis() {
         return raw.info("stats").lines().filter(l -> l.startsWith("total_net_output_bytes:"))

@@ -11,11 +11,11 @@
 -- session later, or changed its timeout).
 -- Returns the new version (> 0); 0 when the session is gone or expired (nothing written: a save
 -- never resurrects a session another node invalidated); -1 when 'create' finds the key taken;
--- -2 when the metadata is unreadable.
+-- -2 when the metadata is unreadable (nothing written).
 -- One HMGET, one HSET, one HINCRBY and the TTL in the common case: each call into Redis costs.
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
-local meta = redis.call('HMGET', key, 'expiry', 'accessed', 'maxInactive')
+local meta = redis.call('HMGET', key, 'expiry', 'accessed', 'maxInactive', 'version')
 local expiry = tonumber(meta[1])
 if ARGV[3] == 'create' then
   if redis.call('EXISTS', key) == 1 then return -1 end
@@ -24,6 +24,9 @@ else
     if redis.call('EXISTS', key) == 0 then return 0 end
     return -2
   end
+  -- A version HINCRBY could refuse (not a count, or near its limit) would fail the save after the
+  -- writes below: refused before anything is written, like unreadable metadata at load.
+  if meta[4] and not (#meta[4] <= 15 and string.match(meta[4], '^%d+$')) then return -2 end
   if expiry > 0 and expiry <= now then return 0 end
 end
 -- Metadata as given (a new record, or a container's copy): the pairs carry it, expiry included.
