@@ -190,12 +190,20 @@ final class JdkWrapperSerializers {
     /**
      * A JDK dynamic proxy as its interfaces plus its invocation handler. Both go through the class
      * allowlist like any other class name; the proxy is rebuilt in the webapp's class loader.
+     *
+     * <p>Each distinct ordered list of interfaces defines a proxy class, which stays as long as the
+     * webapp's class loader: bytes naming allowed interfaces in ever new orders and combinations
+     * would fill the metaspace. So a codec decodes proxies of at most {@value #MAX_PROXY_CLASSES}
+     * interface lists ({@code classes}, shared by its Kryo instances); another list is refused.
      */
     static final class ProxySerializer extends Serializer<Object> {
+        static final int MAX_PROXY_CLASSES = 64;
         private final ClassLoader classLoader;
+        private final Set<List<Class<?>>> classes;
 
-        ProxySerializer(ClassLoader classLoader) {
+        ProxySerializer(ClassLoader classLoader, Set<List<Class<?>>> classes) {
             this.classLoader = classLoader;
+            this.classes = classes;
         }
 
         @Override
@@ -227,7 +235,22 @@ final class JdkWrapperSerializers {
             if (!(handler instanceof InvocationHandler h)) {
                 throw new IllegalArgumentException("proxy handler is not an InvocationHandler");
             }
+            admit(List.of(interfaces));
             return Proxy.newProxyInstance(classLoader, interfaces, h);
+        }
+
+        private void admit(List<Class<?>> list) {
+            if (classes.contains(list)) {
+                return;
+            }
+            synchronized (classes) {
+                if (!classes.contains(list) && classes.size() >= MAX_PROXY_CLASSES) {
+                    throw new IllegalArgumentException("a proxy of " + list.size() + " interfaces in an order not seen before:"
+                            + " this webapp already decoded proxies of " + MAX_PROXY_CLASSES + " interface lists, each a class"
+                            + " that stays loaded; refused");
+                }
+                classes.add(list);
+            }
         }
     }
 }

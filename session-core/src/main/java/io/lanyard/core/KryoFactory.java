@@ -34,6 +34,8 @@ final class KryoFactory {
     private final ClassLoader classLoader;
     private final MetricsRecorder metrics;
     private final LogOnce refusedLogged = new LogOnce();
+    /** The interface lists of the proxies decoded so far ({@link JdkWrapperSerializers.ProxySerializer}): one set per codec. */
+    private final java.util.Set<java.util.List<Class<?>>> proxyClasses = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     KryoFactory(ClassAllowlist allowlist, ClassLoader classLoader, MetricsRecorder metrics) {
         this.allowlist = allowlist;
@@ -74,7 +76,7 @@ final class KryoFactory {
         kryo.addDefaultSerializer(AtomicLong.class, new DefaultSerializers.AtomicLongSerializer());
         kryo.addDefaultSerializer(AtomicBoolean.class, new DefaultSerializers.AtomicBooleanSerializer());
         JdkWrapperSerializers.register(kryo);
-        kryo.addDefaultSerializer(Proxy.class, new JdkWrapperSerializers.ProxySerializer(classLoader));
+        kryo.addDefaultSerializer(Proxy.class, new JdkWrapperSerializers.ProxySerializer(classLoader, proxyClasses));
         BoundedSerializers.register(kryo);
         return new Worker(kryo, references);
     }

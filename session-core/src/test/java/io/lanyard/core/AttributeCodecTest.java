@@ -2,6 +2,7 @@ package io.lanyard.core;
 
 import io.lanyard.core.fixtures.Cart;
 import io.lanyard.core.fixtures.Customer;
+import io.lanyard.core.fixtures.Faces;
 import io.lanyard.core.fixtures.Greeter;
 import io.lanyard.core.fixtures.GreeterHandler;
 import io.lanyard.core.fixtures.Money;
@@ -136,6 +137,47 @@ class AttributeCodecTest {
         Greeter back = (Greeter) roundTrip(g);
         assertTrue(Proxy.isProxyClass(back.getClass()));
         assertEquals("Hello, Bob", back.greet("Bob"));
+    }
+
+    /**
+     * Security review: every order of a proxy's interfaces is a class of its own that never unloads,
+     * and crafted bytes could name allowed interfaces in 720 orders (720 new classes). A codec
+     * decodes proxies of at most 64 interface lists; those it knows still decode.
+     */
+    @Test
+    void proxiesDecodeForABoundedNumberOfInterfaceLists() throws Exception {
+        List<List<Class<?>>> orders = new ArrayList<>();
+        permutations(new ArrayList<>(List.of(Greeter.class, Faces.A.class, Faces.B.class, Faces.C.class, Faces.D.class)), 0, orders);
+        assertEquals(120, orders.size());
+        AttributeCodec reader = new AttributeCodec(ClassAllowlist.parse("io.lanyard.core.fixtures.**"), getClass().getClassLoader(), metrics);
+        List<byte[]> encoded = new ArrayList<>();
+        for (List<Class<?>> order : orders) {
+            encoded.add(codec.encode(Proxy.newProxyInstance(getClass().getClassLoader(), order.toArray(new Class<?>[0]),
+                    new GreeterHandler("Hello"))));
+        }
+        int decoded = 0;
+        for (byte[] bytes : encoded) {
+            try {
+                assertEquals("Hello, Bob", ((Greeter) reader.decode(bytes)).greet("Bob"));
+                decoded++;
+            } catch (AttributeCodec.DecodeException e) {
+                assertTrue(e.getMessage().contains("interface lists"), e.getMessage());
+            }
+        }
+        assertEquals(JdkWrapperSerializers.ProxySerializer.MAX_PROXY_CLASSES, decoded);
+        assertEquals("Hello, Ann", ((Greeter) reader.decode(encoded.get(0))).greet("Ann"), "a list decoded before still decodes");
+    }
+
+    private static void permutations(List<Class<?>> items, int from, List<List<Class<?>>> out) {
+        if (from == items.size()) {
+            out.add(List.copyOf(items));
+            return;
+        }
+        for (int i = from; i < items.size(); i++) {
+            Collections.swap(items, from, i);
+            permutations(items, from + 1, out);
+            Collections.swap(items, from, i);
+        }
     }
 
     @Test
