@@ -396,5 +396,12 @@ public final class RedisSessionStore implements AutoCloseable {
         view.unregister();
         scheduler.shutdownNow();
         redis.close();
+        // Wait for a probe or an expiry pass that is running (a Redis call ends within its timeouts),
+        // so that a container checking the webapp's threads right after the stop (Tomcat) finds none.
+        try {
+            scheduler.awaitTermination(settings.callBudgetMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

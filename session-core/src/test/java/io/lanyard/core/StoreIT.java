@@ -13,6 +13,36 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class StoreIT extends StoreTestBase {
 
+    /**
+     * Tomcat warns about a webapp thread still running after the stop ("failed to stop it"): close
+     * returns once the store's threads have ended, here one busy in an expiry listener.
+     */
+    @Test
+    void closeReturnsOnceTheStoresThreadsHaveEnded() throws Exception {
+        LanyardSettings s = settings("a");
+        s.setScavengeIntervalSeconds(1);
+        s.validate("/closing");
+        RedisSessionStore store = RedisSessionStore.start(s, getClass().getClassLoader(), clock);
+        store.save(store.create(newId(), 60));
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
+        java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+        store.startExpiry(r -> {
+            inListener.countDown();
+            long end = System.nanoTime() + 500_000_000L; // busy, and deaf to the interrupt of shutdownNow
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        });
+        assertTrue(inListener.await(30, java.util.concurrent.TimeUnit.SECONDS), "a scheduled expiry pass runs the listener");
+        store.close();
+        assertEquals(List.of(), threadsNamed("lanyard-closing"), "alive after close");
+    }
+
+    private static List<String> threadsNamed(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name) && t.isAlive())
+                .map(t -> t.getName() + " " + t.getState()).toList();
+    }
+
     @Test
     void sessionCreatedOnOneNodeIsReadOnAnother() {
         RedisSessionStore a = store("a");
