@@ -314,8 +314,15 @@ final class SessionReader {
         int prefix = RedisLayout.ATTRIBUTE_PREFIX.length();
         for (int i : attrs) {
             byte[] field = (byte[]) flat.get(i);
-            record.putPending(new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8),
-                    (byte[]) flat.get(i + 1));
+            String name = new String(field, prefix, field.length - prefix, java.nio.charset.StandardCharsets.UTF_8);
+            byte[] again = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (!java.util.Arrays.equals(again, 0, again.length, field, prefix, field.length)) {
+                // Not UTF-8 (written by something else): two such names could read as one, and a
+                // remove would delete another field. Left in Redis untouched.
+                dropped(id, name, new AttributeCodec.DecodeException("its field name is not UTF-8", null));
+                continue;
+            }
+            record.putPending(name, (byte[]) flat.get(i + 1));
         }
         record.decoder = PendingAttributes.of(codec, held, (name, e) -> dropped(id, name, e));
         return record;

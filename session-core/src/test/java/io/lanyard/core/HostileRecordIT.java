@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -272,6 +273,35 @@ class HostileRecordIT extends StoreTestBase {
         }
         raw.hset(a.sessionKey(id), "version", "999999999999999");
         assertEquals("alice", a.load(id).getAttribute("user"), "15 digits are a version");
+    }
+
+    /**
+     * Security review: field names {@code a:\xff} and {@code a:\xfe} both read as the name U+FFFD, so
+     * one value hid the other and a remove deleted a third field. Names that are not UTF-8 are left
+     * alone: not attributes, never rewritten or deleted by a save, logged once.
+     */
+    @Test
+    void attributeFieldNamesThatAreNotUtf8AreLeftAlone() {
+        RedisSessionStore a = store("a");
+        String id = newId();
+        SessionRecord r = a.create(id, 1800);
+        r.setAttribute("user", "alice");
+        a.save(r);
+        byte[] key = utf8(a.sessionKey(id));
+        byte[] ff = {'a', ':', (byte) 0xff};
+        byte[] fe = {'a', ':', (byte) 0xfe};
+        raw.hset(key, ff, utf8("s:one"));
+        raw.hset(key, fe, utf8("s:two"));
+
+        SessionRecord loaded = a.load(id);
+        assertEquals(Set.of("user"), loaded.attributeNames());
+        loaded.removeAttribute("\uFFFD");
+        loaded.setAttribute("user", "bob");
+        a.save(loaded);
+        assertArrayEquals(utf8("s:one"), raw.hget(key, ff), "left in Redis untouched");
+        assertArrayEquals(utf8("s:two"), raw.hget(key, fe), "left in Redis untouched");
+        assertEquals("bob", a.load(id).getAttribute("user"));
+        assertEquals(1, messages("its field name is not UTF-8").size(), "logged once per name: " + messages("not UTF-8"));
     }
 
     /** Everything Redis has sent to its clients so far (the raw client's INFO replies are a few KB). */
