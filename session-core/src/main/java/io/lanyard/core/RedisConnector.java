@@ -204,12 +204,12 @@ final class RedisConnector {
     }
 
     /**
-     * The data nodes' credentials (none: no {@code AUTH}), refused to the connection commons-pool
-     * opens inside {@code invalidateObject} in place of a broken one. Jedis asks for them after the
-     * TCP connect and before the first command of the handshake, and closes the socket when they
-     * are refused, so the request that saw the connection break fails after its own timeouts; the
-     * next borrow opens a connection as usual. Should commons-pool stop replacing connections this
-     * way, the check simply never matches.
+     * The data nodes' credentials (the URI's user and password; no password, no {@code AUTH}),
+     * refused to the connection commons-pool opens inside {@code invalidateObject} in place of a
+     * broken one. Jedis asks for them after the TCP connect and before the first command of the
+     * handshake, and closes the socket when they are refused, so the request that saw the
+     * connection break fails after its own timeouts; the next borrow opens a connection as usual.
+     * Should commons-pool stop replacing connections this way, the check simply never matches.
      */
     static final class ReplacementGuard implements RedisCredentialsProvider {
         /** Shading relocates the class, so its name is taken from the class itself. */
@@ -217,7 +217,8 @@ final class RedisConnector {
         private final RedisCredentials credentials;
 
         ReplacementGuard(String user, String password) {
-            this.credentials = new DefaultRedisCredentials(user, password);
+            // A user without a password is sent as no credentials, as before this guard existed.
+            this.credentials = new DefaultRedisCredentials(password == null ? null : user, password);
         }
 
         @Override
