@@ -357,7 +357,7 @@ final class SessionReader {
         SessionRecord record;
         try {
             record = new SessionRecord(id, Long.parseLong(m[0]), Long.parseLong(m[1]), Long.parseLong(m[2]), Integer.parseInt(m[3]),
-                    Long.parseLong(m[4]), parseVersion(m[5]), m[6], false, touch);
+                    parseCount("expiry", m[4]), parseCount("version", m[5]), m[6], false, touch);
         } catch (NumberFormatException e) {
             throw new LanyardException.UnreadableSessionException(id, "session metadata in Redis is unreadable (key "
                     + layout.sessionKeyText(SessionIds.abbreviate(id)) + "): " + LanyardException.printable(e.getMessage()), e);
@@ -370,12 +370,12 @@ final class SessionReader {
     }
 
     /**
-     * A version as {@code save.lua} accepts it: up to 15 ASCII digits, a count its {@code HINCRBY}
-     * can always raise (a crafted one near the 64-bit limit would make every save fail).
+     * An expiry or version as {@code save.lua} accepts it: up to 15 ASCII digits. A crafted one near
+     * the 64-bit limit would load, then make every save fail in its {@code PEXPIRE} or {@code HINCRBY}.
      */
-    private static long parseVersion(String text) {
+    private static long parseCount(String field, String text) {
         if (text == null || text.isEmpty() || text.length() > 15 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new NumberFormatException("version is not a count of up to 15 digits: '" + text + "'");
+            throw new NumberFormatException(field + " is not a count of up to 15 digits: '" + text + "'");
         }
         return Long.parseLong(text);
     }

@@ -243,34 +243,47 @@ class HostileRecordIT extends StoreTestBase {
     }
 
     /**
-     * Security review: a version at the 64-bit limit loaded, then every save failed in its
-     * {@code HINCRBY} after writing the attributes. Now it is unreadable at load, and a save that
-     * meets it (set after the load) writes nothing.
+     * Security review: a version or an expiry at the 64-bit limit loaded, then every save failed in
+     * its {@code HINCRBY} or {@code PEXPIRE} after writing the attributes; an expiry of {@code nan}
+     * or {@code inf} written after the load passed {@code save.lua}'s checks ({@code nan} left the
+     * hash without a TTL). Now such metadata is unreadable at load, and a save that meets it (set
+     * after the load) writes nothing.
      */
     @Test
-    void aVersionThatCannotBeCountedIsUnreadableAndASaveWritesNothing() {
+    void aVersionOrExpiryOutsideWhatLanyardWritesIsUnreadableAndASaveWritesNothing() {
         RedisSessionStore a = store("a");
+        for (String field : List.of("version", "expiry")) {
+            for (String crafted : List.of(Long.toString(Long.MAX_VALUE), "nan", "inf", "-1", "+1", "1e3", "1000000000000000")) {
+                String id = newId();
+                SessionRecord r = a.create(id, 1800);
+                r.setAttribute("user", "alice");
+                a.save(r);
+                SessionRecord loaded = a.load(id);
+                long ttl = raw.pttl(a.sessionKey(id));
+                raw.hset(a.sessionKey(id), field, crafted);
+                String what = field + "=" + crafted;
+
+                loaded.setAttribute("user", "bob");
+                loaded.setAttribute("cart", "new");
+                LanyardException.UnreadableSessionException e = assertThrows(LanyardException.UnreadableSessionException.class,
+                        () -> a.save(loaded), what);
+                assertTrue(e.getMessage().contains("unreadable"), e.getMessage());
+                assertEquals("s:alice", raw.hget(a.sessionKey(id), "a:user"), what + ": nothing written");
+                assertNull(raw.hget(a.sessionKey(id), "a:cart"), what + ": nothing written");
+                long left = raw.pttl(a.sessionKey(id));
+                assertTrue(left > 0 && left <= ttl, what + ": the TTL stays (" + left + " ms)");
+
+                try {
+                    assertNull(a.load(id), what + ": no session (an expiry of +1 reads as long past)");
+                } catch (LanyardException.UnreadableSessionException atLoad) {
+                    assertTrue(atLoad.getMessage().contains(field), atLoad.getMessage());
+                }
+            }
+        }
         String id = newId();
         SessionRecord r = a.create(id, 1800);
         r.setAttribute("user", "alice");
         a.save(r);
-        SessionRecord loaded = a.load(id);
-        raw.hset(a.sessionKey(id), "version", Long.toString(Long.MAX_VALUE));
-
-        loaded.setAttribute("user", "bob");
-        loaded.setAttribute("cart", "new");
-        LanyardException.UnreadableSessionException e = assertThrows(LanyardException.UnreadableSessionException.class,
-                () -> a.save(loaded));
-        assertTrue(e.getMessage().contains("unreadable"), e.getMessage());
-        assertEquals("s:alice", raw.hget(a.sessionKey(id), "a:user"), "nothing written");
-        assertNull(raw.hget(a.sessionKey(id), "a:cart"), "nothing written");
-
-        for (String version : List.of(Long.toString(Long.MAX_VALUE), "-1", "+1", "1e3", "1000000000000000")) {
-            raw.hset(a.sessionKey(id), "version", version);
-            LanyardException.UnreadableSessionException atLoad = assertThrows(LanyardException.UnreadableSessionException.class,
-                    () -> a.load(id), version);
-            assertTrue(atLoad.getMessage().contains("version"), atLoad.getMessage());
-        }
         raw.hset(a.sessionKey(id), "version", "999999999999999");
         assertEquals("alice", a.load(id).getAttribute("user"), "15 digits are a version");
     }

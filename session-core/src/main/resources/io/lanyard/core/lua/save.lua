@@ -15,18 +15,19 @@
 -- One HMGET, one HSET, one HINCRBY and the TTL in the common case: each call into Redis costs.
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
+-- A count as Lanyard writes it: up to 15 digits. A stored expiry or version of another form (a
+-- crafted 'inf', 'nan', a number near the 64-bit limit) would make PEXPIRE or HINCRBY fail after
+-- the writes below, or leave the hash without a TTL: refused first, like unreadable metadata at load.
+local function count(text)
+  return text and #text <= 15 and string.match(text, '^%d+$') and tonumber(text)
+end
 local meta = redis.call('HMGET', key, 'expiry', 'accessed', 'maxInactive', 'version')
-local expiry = tonumber(meta[1])
+local expiry = count(meta[1])
 if ARGV[3] == 'create' then
   if redis.call('EXISTS', key) == 1 then return -1 end
 else
-  if not expiry then
-    if redis.call('EXISTS', key) == 0 then return 0 end
-    return -2
-  end
-  -- A version HINCRBY could refuse (not a count, or near its limit) would fail the save after the
-  -- writes below: refused before anything is written, like unreadable metadata at load.
-  if meta[4] and not (#meta[4] <= 15 and string.match(meta[4], '^%d+$')) then return -2 end
+  if not meta[1] and redis.call('EXISTS', key) == 0 then return 0 end
+  if not expiry or (meta[4] and not count(meta[4])) then return -2 end
   if expiry > 0 and expiry <= now then return 0 end
 end
 -- Metadata as given (a new record, or a container's copy): the pairs carry it, expiry included.

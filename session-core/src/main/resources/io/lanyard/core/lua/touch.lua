@@ -5,7 +5,8 @@
 -- Returns 1 when written; 0 when nothing was written: the session is gone or expired (never
 -- resurrected), its timeout changed meanwhile, or another node already wrote a later access.
 local meta = redis.call('HMGET', KEYS[1], 'expiry', 'maxInactive', 'accessed')
-local expiry = tonumber(meta[1])
+-- Up to 15 digits, as Lanyard writes it: a crafted 'nan' compares false both ways and would pass.
+local expiry = meta[1] and #meta[1] <= 15 and string.match(meta[1], '^%d+$') and tonumber(meta[1])
 local now = tonumber(ARGV[1])
 if not expiry or (expiry > 0 and expiry <= now) then return 0 end
 if tonumber(meta[2]) ~= tonumber(ARGV[4]) then return 0 end
