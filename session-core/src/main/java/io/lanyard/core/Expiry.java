@@ -61,6 +61,8 @@ final class Expiry {
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock passLock = new ReentrantLock();
     private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
+    /** Index entries dropped because Redis refused to read their session (not a hash): one line each. */
+    private final LogOnce refusedEntries = new LogOnce();
     /** Expired sessions being handed to the handler right now. */
     private final Map<String, SessionRecord> handingOver = new ConcurrentHashMap<>();
     private volatile Consumer<SessionRecord> handler;
@@ -237,23 +239,44 @@ final class Expiry {
                 writer.removeFromIndex(indexKey, member);
                 continue;
             }
-            List<byte[]> state = reader.storedState(id); // bounded: a crafted huge value stays in Redis
-            long e = state.get(0) == null ? -1 : SessionReader.parseLongOr(state.get(0), -1);
-            boolean revoked = state.get(2) != null;
-            if (e <= 0 || revoked != revokedEntry) {
-                // Invalidated, gone after its TTL, never expires; or a signed-out session's plain
-                // entry (its r: entry fires it), or an r: entry whose sign-out did not happen.
-                writer.removeFromIndex(indexKey, member);
-            } else if (e > now) {
-                writer.index(id, e, false);                // touched since it was indexed: check again then
-                if (state.get(1) != null && state.get(1).length > 0) {
-                    principals.keepUntil(RedisLayout.text(state.get(1)), e);
+            try {
+                if (recheck(id, member, revokedEntry, indexKey, now)) {
+                    expired.add(id);
                 }
-            } else {
-                expired.add(id);
+            } catch (LanyardException.RedisUnavailableException e) {
+                throw e;
+            } catch (LanyardException e) {
+                // Redis refused a command for this entry alone (its session key is not a hash, its
+                // user's index not a sorted set): the entry goes, the rest of the pass goes on.
+                writer.removeFromIndex(indexKey, member);
+                if (refusedEntries.first(id)) {
+                    LOG.log(System.Logger.Level.WARNING, "Lanyard: dropped the expiry index entry of session "
+                            + SessionIds.abbreviate(id) + " of " + settings.getApplication() + ": " + e.getMessage());
+                }
             }
         }
         return expired;
+    }
+
+    /** Re-checks one claimed entry against its hash (see {@link #claimShard}); true when the session is really expired. */
+    private boolean recheck(String id, byte[] member, boolean revokedEntry, byte[] indexKey, long now) {
+        List<byte[]> state = reader.storedState(id); // bounded: a crafted huge value stays in Redis
+        long e = state.get(0) == null ? -1 : SessionReader.parseLongOr(state.get(0), -1);
+        boolean revoked = state.get(2) != null;
+        if (e <= 0 || revoked != revokedEntry) {
+            // Invalidated, gone after its TTL, never expires; or a signed-out session's plain
+            // entry (its r: entry fires it), or an r: entry whose sign-out did not happen.
+            writer.removeFromIndex(indexKey, member);
+            return false;
+        }
+        if (e > now) {
+            writer.index(id, e, false);                // touched since it was indexed: check again then
+            if (state.get(1) != null && state.get(1).length > 0) {
+                principals.keepUntil(RedisLayout.text(state.get(1)), e);
+            }
+            return false;
+        }
+        return true;
     }
 
     /**

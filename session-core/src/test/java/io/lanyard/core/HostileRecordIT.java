@@ -40,7 +40,7 @@ class HostileRecordIT extends StoreTestBase {
         }
     };
     private final List<Logger> loggers = List.of(Logger.getLogger(AttributeCodec.class.getName()),
-            Logger.getLogger(RedisSessionStore.class.getName()));
+            Logger.getLogger(RedisSessionStore.class.getName()), Logger.getLogger(Expiry.class.getName()));
 
     @BeforeEach
     void captureLogs() {
@@ -315,6 +315,35 @@ class HostileRecordIT extends StoreTestBase {
         assertArrayEquals(utf8("s:two"), raw.hget(key, fe), "left in Redis untouched");
         assertEquals("bob", a.load(id).getAttribute("user"));
         assertEquals(1, messages("its field name is not UTF-8").size(), "logged once per name: " + messages("not UTF-8"));
+    }
+
+    /**
+     * Security review: an expiry index entry whose session key is not a hash made the claim's
+     * state read fail with WRONGTYPE, which ended the whole pass, every pass (an id sorting first
+     * comes up first): no session of any user expired. Now that entry alone is dropped.
+     */
+    @Test
+    void anIndexEntryWhoseSessionIsNotAHashCostsOnlyItself() {
+        LanyardSettings s = settings("a");
+        s.setExpiryShards(1);
+        RedisSessionStore a = store(s);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = newId();
+            a.save(a.create(id, 60));
+            ids.add(id);
+        }
+        String notAHash = "0".repeat(32);
+        raw.set(a.sessionKey(notAHash), "a string");
+        raw.zadd("lanyard:shop:expiry:0", 1, notAHash); // due long ago, first in the shard
+        clock.advance(PAST_A_MINUTE_TIMEOUT);
+
+        List<String> destroyed = new ArrayList<>();
+        assertEquals(5, a.scavenge(r -> destroyed.add(r.id())));
+        assertEquals(Set.copyOf(ids), Set.copyOf(destroyed));
+        assertNull(raw.zscore("lanyard:shop:expiry:0", notAHash), "the entry is dropped");
+        assertEquals("a string", raw.get(a.sessionKey(notAHash)), "the key itself is left alone");
+        assertEquals(1, messages("dropped the expiry index entry").size());
     }
 
     /** Everything Redis has sent to its clients so far (the raw client's INFO replies are a few KB). */
