@@ -25,7 +25,8 @@ public interface SessionControl {
     String ATTRIBUTE = "io.lanyard.api.SessionControl";
 
     /**
-     * The live sessions of {@code principal}, most recently used first.
+     * The live sessions of {@code principal}, most recently used first; of a principal with more
+     * than 1,000 sessions in the index, those among the 1,000 most recently used.
      *
      * @param principal the principal's name
      * @return the sessions, empty when there are none

@@ -89,7 +89,7 @@ final class PrincipalIndex implements SessionControl {
                 RedisLayout.ascii(limit), RedisLayout.ascii(ttl(expiryTime, now))));
         if (limit > 0) {
             // The others' last access, so that the limit signs out the least recently used ones.
-            for (Entry e : entries(principal)) {
+            for (Entry e : entries(principal, LISTED_MAX)) {
                 if (!e.id().equals(id) && e.liveFor(principal, now)) {
                     args.add(RedisLayout.utf8(e.id()));
                     args.add(RedisLayout.ascii(e.accessed()));
@@ -128,7 +128,7 @@ final class PrincipalIndex implements SessionControl {
     @Override
     public List<SessionInfo> sessionsOf(String principal) {
         long now = store.now();
-        return api(() -> entries(principal).stream().filter(e -> e.liveFor(principal, now))
+        return api(() -> entries(principal, LISTED_MAX).stream().filter(e -> e.liveFor(principal, now))
                 .sorted(Comparator.comparingLong(Entry::accessed).reversed())
                 .map(e -> new SessionInfo(e.id(), Instant.ofEpochMilli(e.created()), Instant.ofEpochMilli(e.accessed()), e.node()))
                 .toList());
@@ -148,7 +148,7 @@ final class PrincipalIndex implements SessionControl {
     private int signOut(String principal, String keep) {
         List<byte[]> done = new ArrayList<>();
         int signedOut = 0;
-        for (Entry e : entries(principal)) {
+        for (Entry e : entries(principal, 0)) {
             if (!e.id().equals(keep)) {
                 // Also a session whose principal is not written yet: a sign-in in progress.
                 if (revoke(principal, e.id(), false)) {
@@ -219,12 +219,22 @@ final class PrincipalIndex implements SessionControl {
         return true;
     }
 
-    /** The sessions in {@code principal}'s index as their hashes say; entries that are certainly stale are dropped. */
-    private List<Entry> entries(String principal) {
+    /**
+     * The most sessions of one user a listing or a sign-in reads (one {@code HMGET} each), the most
+     * recently used: a page view or a sign-in costs at most that, however large the index grew. A
+     * sign-out reads them all.
+     */
+    static final int LISTED_MAX = 1000;
+
+    /**
+     * The sessions in {@code principal}'s index as their hashes say, the {@code most} recently
+     * used ({@code 0}: all); entries that are certainly stale are dropped.
+     */
+    private List<Entry> entries(String principal, int most) {
         byte[] key = layout.principalKey(principal);
         List<byte[]> ids = redis.call(null, jedis -> {
             metrics.command();
-            return jedis.zrange(key, 0, -1);
+            return jedis.zrange(key, most == 0 ? 0 : -most, -1);
         });
         List<Entry> entries = new ArrayList<>();
         List<byte[]> stale = new ArrayList<>();

@@ -220,6 +220,33 @@ class PrincipalIndexIT extends StoreTestBase {
         }
     }
 
+    /**
+     * Security review: an index grown far past the limit (written by hand) made a sign-in fail
+     * after it had written ("too many results to unpack"), and every listing read every entry.
+     * Now a sign-in trims at most 1000 entries and a listing reads the 1000 most recent.
+     */
+    @Test
+    void anIndexFarPastTheLimitIsTrimmedInStepsAndListedInPart() {
+        RedisSessionStore a = node("a", 1);
+        String key = a.principalKey("alice");
+        for (int i = 0; i < 9000; i++) {
+            String id = "LIVE" + String.format("%028d", i);
+            raw.hset(a.sessionKey(id), Map.of("principal", "alice", "expiry", "0", "accessed", "1", "created", "1"));
+            raw.zadd(key, i, id);
+        }
+        long before = a.metrics().getRedisCommands();
+        assertEquals(PrincipalIndex.LISTED_MAX, a.sessionControl().sessionsOf("alice").size());
+        assertTrue(a.metrics().getRedisCommands() - before <= PrincipalIndex.LISTED_MAX + 2,
+                (a.metrics().getRedisCommands() - before) + " commands for one listing");
+
+        String id = signIn(a, "alice");
+        assertEquals("alice", principalField(a, id));
+        assertNotNull(raw.zscore(key, id), "indexed");
+        assertEquals(9001 - 1000, raw.zcard(key), "1000 signed out by this sign-in, the rest by the next ones");
+        assertEquals(8000, a.sessionControl().signOutOthers("alice", id), "a sign-out reads them all");
+        assertEquals(1, raw.zcard(key));
+    }
+
     @Test
     void theLimitSignsOutTheLeastRecentlyUsedSessionOnceForAllNodes() {
         RedisSessionStore a = listeningNode("a", 2);

@@ -26,7 +26,9 @@ end
 local victims = {}
 local limit = tonumber(ARGV[3])
 if limit > 0 then
-  local excess = redis.call('ZCARD', KEYS[1]) - limit
+  -- At most 1000 a sign-in (an index grown far past the limit, e.g. written by hand, is trimmed
+  -- over several sign-ins): the caller signs each one out.
+  local excess = math.min(redis.call('ZCARD', KEYS[1]) - limit, 1000)
   if excess > 0 then
     -- The excess + 1 lowest scores: the excess among them that are not the session signing in.
     for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, excess)) do
@@ -34,7 +36,10 @@ if limit > 0 then
         victims[#victims + 1] = id
       end
     end
-    redis.call('ZREM', KEYS[1], unpack(victims))
+    -- In slices: Lua's unpack has a limit on the values it passes.
+    for s = 1, #victims, 500 do
+      redis.call('ZREM', KEYS[1], unpack(victims, s, math.min(s + 499, #victims)))
+    end
   end
 end
 return victims
