@@ -215,31 +215,47 @@ final class SessionWriter {
             Changes.FullCopy copy = Changes.allEncoded(record, codec);
             checkSize(oldId, copy.totalBytes());
             String principal = principals.of(record);
-            if (!record.isNew() && !delete(oldId, false)) { // also drops the old id from its principal's index
-                return false;
-            }
+            String storedPrincipal = record.storedPrincipal;
             record.id(newId);
             record.storedPrincipal = null;
-            // A signed-in session is written without its login, which a sign-in then adds (as in a save).
-            List<String> withheld = principal == null ? List.of() : principals.sources();
-            List<byte[]> pairs = new ArrayList<>();
-            addMetadata(pairs, record);
-            copy.bytes().forEach((name, bytes) -> {
-                if (!withheld.contains(name)) {
-                    pairs.add(RedisLayout.attributeField(name));
-                    pairs.add(bytes);
+            // The copy first, the old record after it: a copy Redis refuses (full, down) leaves the
+            // session as it was under its old id, never under neither.
+            long result;
+            List<String> withheld;
+            String stamp;
+            try {
+                // A signed-in session is written without its login, which a sign-in then adds (as in a save).
+                withheld = principal == null ? List.of() : principals.sources();
+                List<byte[]> pairs = new ArrayList<>();
+                addMetadata(pairs, record);
+                copy.bytes().forEach((name, bytes) -> {
+                    if (!withheld.contains(name)) {
+                        pairs.add(RedisLayout.attributeField(name));
+                        pairs.add(bytes);
+                    }
+                });
+                stamp = newStamp(pairs);
+                List<byte[]> args = new ArrayList<>(List.of(RedisLayout.ascii(store.now()), graceMillis,
+                        RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisLayout.ascii(pairs.size() / 2)));
+                args.addAll(pairs);
+                if (record.expiryTime() > 0) {
+                    index(newId, record.expiryTime(), false); // before the hash, as in save
                 }
-            });
-            String stamp = newStamp(pairs);
-            List<byte[]> args = new ArrayList<>(List.of(RedisLayout.ascii(store.now()), graceMillis,
-                    RedisLayout.utf8("create"), EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, EMPTY, RedisLayout.ascii(pairs.size() / 2)));
-            args.addAll(pairs);
-            if (record.expiryTime() > 0) {
-                index(newId, record.expiryTime(), false); // before the hash, as in save
+                result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
+                if (result == -1) {
+                    throw new LanyardException.SessionIdCollisionException(newId);
+                }
+            } catch (RuntimeException e) {
+                record.id(oldId);
+                record.storedPrincipal = storedPrincipal;
+                throw e;
             }
-            long result = (Long) redis.eval(SAVE, layout.sessionKey(newId), args, newId);
-            if (result == -1) {
-                throw new LanyardException.SessionIdCollisionException(newId);
+            if (!isNew && !delete(oldId, false)) { // also drops the old id from its principal's index
+                // Invalidated elsewhere meanwhile: its copy goes too.
+                delete(newId, false);
+                record.id(oldId);
+                record.storedPrincipal = storedPrincipal;
+                return false;
             }
             if (isNew) {
                 store.figures().created(); // a new session's first write (login in the creating request)

@@ -40,6 +40,62 @@ class RedisFullIT {
         redis.close();
     }
 
+    /**
+     * SRE review: a sign-in (session id change) while Redis was full deleted the old record, then
+     * could not write the new one: the session was gone, also after memory was freed.
+     */
+    @Test
+    void aSignInWhileRedisIsFullLeavesTheSessionAsItWas() {
+        String id = "FULLREDISCID0123456789AB";
+        SessionRecord created = store.create(id, 1800);
+        created.setAttribute("cart", new java.util.ArrayList<>(List.of("book", "pen")));
+        assertEquals(SaveResult.SAVED, store.save(created));
+        RedisServer.Fill fill = redis.fill();
+        String moved = "FULLREDISMOVED0123456789";
+        SessionRecord r = store.load(id);
+        assertThrows(LanyardException.RedisFullException.class, () -> store.changeId(r, moved));
+        assertEquals(id, r.id(), "the record keeps its id");
+        assertNull(store.load(moved));
+        assertEquals(List.of("book", "pen"), store.load(id).getAttribute("cart"), "served under its old id while full");
+        fill.close();
+        SessionRecord again = store.load(id);
+        assertTrue(store.changeId(again, moved), "the sign-in works once memory is freed");
+        assertNull(store.load(id));
+        assertEquals(List.of("book", "pen"), store.load(moved).getAttribute("cart"));
+    }
+
+    /** SRE review: a save that found its session gone (it writes nothing) ended the episode, and the next refusal began another. */
+    @Test
+    void aScriptThatWroteNothingDoesNotEndTheEpisode() {
+        String kept = "FULLREDISKEPT0123456789A";
+        String gone = "FULLREDISGONE0123456789A";
+        for (String id : List.of(kept, gone)) {
+            SessionRecord r = store.create(id, 1800);
+            r.setAttribute("user", "alice");
+            assertEquals(SaveResult.SAVED, store.save(r));
+        }
+        SessionRecord onGone = store.load(gone);
+        RedisServer.Fill fill = redis.fill();
+        try (LogCapture log = LogCapture.of("io.lanyard.core")) {
+            SessionRecord k = store.load(kept);
+            k.setAttribute("theme", "dark");
+            assertThrows(LanyardException.RedisFullException.class, () -> store.save(k));
+            try (redis.clients.jedis.Jedis j = redis.jedis()) {
+                j.del(store.sessionKey(gone)); // another node's sign-out: DEL is allowed when full
+            }
+            onGone.setAttribute("theme", "dark");
+            assertEquals(SaveResult.GONE, store.save(onGone));
+            SessionRecord k2 = store.load(kept);
+            k2.setAttribute("theme", "dark");
+            assertThrows(LanyardException.RedisFullException.class, () -> store.save(k2));
+            assertEquals(1, store.metrics().getRedisFullEpisodes(), log.toString());
+            assertEquals(List.of(), log.messages(Level.INFO), "no 'accepts writes again' while it does not");
+            assertEquals(1, log.messages(Level.WARNING).size(), log.toString());
+        } finally {
+            fill.close();
+        }
+    }
+
     @Test
     void pageViewsAreServedWritesFailFastLoggedOnceAndEverythingResumesWhenMemoryIsFreed() {
         String id = "FULLREDIS0123456789ABCDEF";
