@@ -50,12 +50,13 @@ final class ContainerCopies {
     /** See {@link RedisSessionStore#storeCopy}. */
     void store(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds, Consumer<SessionRecord> sync,
                IntSupplier requestsHere) {
+        boolean renamed = false;
         try {
             // A copy not made from a record (Jetty's conformance suite builds its own) saved before
             // (by another store instance, e.g. after a restart) is updated, else created.
             SessionRecord r = record != null ? record : storedBefore ? store.peek(id) : null;
             r = r != null ? r : store.create(id, maxInactiveSeconds);
-            boolean renamed = !r.id().equals(id);
+            renamed = !r.id().equals(id);
             if (renamed) {
                 renaming.remove(r.id()); // the container's delete of the old id came first and was skipped
             }
@@ -70,6 +71,12 @@ final class ContainerCopies {
                 LOG.log(System.Logger.Level.INFO, "Session " + r + " was invalidated elsewhere during its id change; not stored");
             }
         } catch (RuntimeException e) {
+            if (renamed) {
+                // An id change runs inside the request (the container's renewSessionId): the failure
+                // goes back to it, so the request fails and the client keeps the old id, under which
+                // the session still is.
+                throw e;
+            }
             store.lostSave(e); // counted, one WARNING per cause and minute, not a stack trace per request
         }
     }

@@ -306,7 +306,8 @@ public final class RedisSessionStore implements AutoCloseable {
     /**
      * Stores a container's own copy of a session (Jetty's {@code SessionData}) as {@code id}: {@code sync}
      * hands its state to the {@code record} it was made from, else the stored one when {@code storedBefore},
-     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is a lost save.
+     * else a new one; a record whose id changed ({@link #idChanging}) moves ({@link #changeId}). A failure is a lost save,
+     * except a move's, which is thrown: it runs inside the request (Jetty's renewSessionId), and the session stays under its old id.
      * {@code requestsHere}: requests using it on this node (0: the last left, a final store; 1: only the storing one).
      */
     public void storeCopy(String id, SessionRecord record, boolean storedBefore, int maxInactiveSeconds,

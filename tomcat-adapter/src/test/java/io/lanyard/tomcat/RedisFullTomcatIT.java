@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,6 +34,24 @@ class RedisFullTomcatIT {
         } finally {
             redis.close();
         }
+    }
+
+    /** SRE review: a sign-in (id change) while Redis was full lost the whole session, for good. */
+    @Test
+    void aSignInWhileRedisIsFullGetsA503AndKeepsTheSession() {
+        Browser browser = new Browser();
+        browser.get(node.url("/s/set?name=user&value=alice"));
+        String before = browser.cookie;
+        RedisServer.Fill fill = redis.fill();
+        HttpResponse<String> change = browser.send(node.url("/s/change-id"));
+        assertEquals(503, change.statusCode(), change.body());
+        assertEquals(before, browser.cookie, "the client keeps its id");
+        assertEquals("alice", browser.get(node.url("/s/get?name=user")), "served under its old id while full");
+
+        fill.close();
+        browser.get(node.url("/s/change-id"));
+        assertNotEquals(before, browser.cookie, "the sign-in works once memory is freed");
+        assertEquals("alice", browser.get(node.url("/s/get?name=user")), "nothing lost");
     }
 
     @Test

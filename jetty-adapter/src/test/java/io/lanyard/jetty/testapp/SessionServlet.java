@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|tally|hold|hold-read|cart|ttl|names|login|user|invalidate}
+ * A plain test servlet (no Lanyard imports): {@code ?op=create|get|set|tally|hold|hold-read|cart|ttl|names|login|user|invalidate|change-id}
  * ({@code login}: {@code name}=user, {@code value}=password), and {@code ?op=ping}, which never touches the session.
  * Also packaged into the test war for the distribution test.
  */
@@ -122,6 +122,7 @@ public class SessionServlet extends HttpServlet {
                 s.invalidate();
                 out = "ok";
             }
+            case "change-id" -> out = req.changeSessionId();
             default -> out = "?";
         }
         resp.getWriter().print(out);
