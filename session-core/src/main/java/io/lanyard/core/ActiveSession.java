@@ -101,7 +101,19 @@ public final class ActiveSession {
             try {
                 ActiveSession before = predecessor;
                 if (before != null) {
-                    await(before.closed, "the previous request's save");
+                    // Within the connect timeout, as for a free connection: then this request's own
+                    // load keeps it within its connect + read timeouts.
+                    long wait = store.settings().getConnectTimeoutMillis();
+                    try {
+                        before.closed.get(wait, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException e) {
+                        throw store.waitedTooLong(id, "the save", wait);
+                    } catch (ExecutionException e) {
+                        throw new IllegalStateException(e); // never: it only completes normally
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new LanyardException.RedisUnavailableException(id, "interrupted while waiting for the previous request's save", e);
+                    }
                     predecessor = null;
                 }
                 f.complete(store.loadReadable(id));

@@ -110,6 +110,20 @@ final class RedisCalls implements AutoCloseable {
         return result;
     }
 
+    /**
+     * A request waited {@code waitedMillis} (the connect timeout) for another request of the same
+     * session, still in Redis: it fails with 503 rather than wait longer than its timeouts. Logged
+     * at most once a minute, like a pool without a free connection.
+     */
+    LanyardException.RedisUnavailableException waitedTooLong(String sessionId, String what, long waitedMillis) {
+        metrics.error();
+        poolWarnings.warn("wait", "Lanyard: requests of one session waited " + waitedMillis + " ms (connectTimeoutMillis) for "
+                + what + " of another of its requests: Redis at " + settings.maskedRedisUri() + " is slow; such requests fail"
+                + " with 503 while this lasts. Logged at most once a minute.");
+        return new LanyardException.RedisUnavailableException(sessionId, "waited " + waitedMillis + " ms for " + what
+                + " of another request of this session; Redis is slow or unreachable", null);
+    }
+
     /** True while Redis refuses writes for memory and did so within the last second. */
     boolean isFull() {
         return full.isRecentlyFull();

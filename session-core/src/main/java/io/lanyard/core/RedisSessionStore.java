@@ -274,7 +274,7 @@ public final class RedisSessionStore implements AutoCloseable {
      * A new record is created; an existing one gets only its changed and removed attributes (and
      * metadata when its timeout changed). Nothing is sent when nothing changed. Saves of one
      * record are serialized; a save waits for another one of the same record at most the connect
-     * + read timeout.
+     * timeout (as for a free connection), so with its own call it stays within connect + read.
      *
      * @return {@link SaveResult#GONE} when another node invalidated the session or it expired: nothing was written
      * @throws LanyardException.SessionTooLargeException when the encoded session exceeds maxSessionBytes: nothing was written
@@ -388,6 +388,11 @@ public final class RedisSessionStore implements AutoCloseable {
      * @return true when this call expired it
      */
     public boolean expireNow(String id) { return index.revoke(null, id, true); }
+
+    /** See {@link RedisCalls#waitedTooLong}. */
+    LanyardException.RedisUnavailableException waitedTooLong(String id, String what, long waitedMillis) {
+        return redis.waitedTooLong(id, what, waitedMillis);
+    }
 
     @Override
     public void close() {

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The write side of the store: a save writes what changed since the record was loaded or last
  * saved, in one atomic script; an id change copies the whole record. Saves of one record are
- * serialized (its lock, taken with the caller's connect + read timeout as deadline): two requests
+ * serialized (its lock, waited for at most the connect timeout, as for a free connection): two requests
  * of one session could otherwise compute their deltas in one order and reach Redis in the other,
  * leaving the older value.
  */
@@ -318,13 +318,16 @@ final class SessionWriter {
         });
     }
 
-    /** Takes the record's save lock within the caller's connect + read timeout. */
+    /**
+     * Takes the record's save lock within the connect timeout: a request waits for another save of
+     * its session no longer than for a free connection, so that with its own call it stays within
+     * its connect + read timeouts.
+     */
     private void lock(SessionRecord record) {
-        long budget = settings.callBudgetMillis();
+        long wait = settings.getConnectTimeoutMillis();
         try {
-            if (!record.saveLock.tryLock(budget, TimeUnit.MILLISECONDS)) {
-                throw new LanyardException.RedisUnavailableException(record.id(), "another save of this session did not finish within "
-                        + budget + " ms (connect + read timeout); Redis is slow or unreachable", null);
+            if (!record.saveLock.tryLock(wait, TimeUnit.MILLISECONDS)) {
+                throw redis.waitedTooLong(record.id(), "the save", wait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -192,6 +192,47 @@ class RedisRestartIT {
         }
     }
 
+    /**
+     * SRE review: on a slow Redis, a save waited for another save of its session up to connect +
+     * read timeout, then made its own call (up to twice its timeouts), and its 503 was not logged.
+     * Now it waits no longer than the connect timeout, as for a free connection, and that is logged.
+     */
+    @Test
+    void aSaveWaitsForAnotherSaveOfItsSessionNoLongerThanTheConnectTimeout() throws Exception {
+        int connect = 200;
+        int read = 1500;
+        try (RedisServer redis = RedisServer.start(); RedisSessionStore store = store(redis, connect, read)) {
+            String id = newId();
+            SessionRecord s = store.create(id, 1800);
+            s.setAttribute("user", "alice");
+            store.save(s);
+            SessionRecord r = store.load(id);
+            long pid;
+            try (Jedis j = redis.jedis()) {
+                pid = Long.parseLong(j.info("server").lines().filter(l -> l.startsWith("process_id:"))
+                        .findFirst().orElseThrow().substring("process_id:".length()).trim());
+            }
+            signal("STOP", pid);
+            try {
+                r.setAttribute("n", 1);
+                Future<?> first = pool.submit(() -> assertThrows(LanyardException.RedisUnavailableException.class, () -> store.save(r)));
+                Await.until(Duration.ofSeconds(10), "the first save holds the session's save lock", r.saveLock::isLocked);
+                r.setAttribute("n", 2);
+                long t0 = System.nanoTime();
+                LanyardException.RedisUnavailableException e = assertThrows(LanyardException.RedisUnavailableException.class,
+                        () -> store.save(r));
+                long waited = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(waited < connect + 600, "the second save waited " + waited + " ms (connect timeout " + connect + " ms)");
+                assertTrue(e.getMessage().contains("waited " + connect + " ms"), e.getMessage());
+                first.get(30, TimeUnit.SECONDS);
+            } finally {
+                signal("CONT", pid);
+            }
+            assertEquals(1, logged.stream().filter(l -> l.getMessage().contains("waited " + connect + " ms (connectTimeoutMillis)")).count(),
+                    messages(logged).toString());
+        }
+    }
+
     private void assertOneOutageLogged() {
         List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
         List<LogRecord> infos = logged.stream().filter(r -> r.getLevel() == Level.INFO).toList();
