@@ -19,7 +19,8 @@ import java.util.function.Function;
  *     on a future, each until its own deadline (connect + read timeout from when it starts
  *     waiting), then fail with {@link LanyardException.RedisUnavailableException}. No lock is held
  *     across Redis I/O, so however many requests carry one cookie, none waits longer than its
- *     own timeouts. A request that joins after the load records its access (store clock); a
+ *     own timeouts (the loading request first waits for the previous request's save at most
+ *     the connect timeout). A request that joins after the load records its access (store clock); a
  *     save writes it when what Redis holds no longer covers it, at most once per touch interval
  *     ({@link GivenTimes#joinedAccessDue}), so a long request cannot let the session expire early.</li>
  * <li>Saves of one record are serialized by the store (a per-record lock taken with a deadline),
