@@ -79,7 +79,7 @@ final class RedisCalls implements AutoCloseable {
      * {@code EVALSHA_RO}; on a server without it (Redis 6.2) as {@code EVALSHA}, from then on.
      */
     Object eval(LuaScript script, byte[] key, List<byte[]> args, String sessionId) {
-        Object result = call(sessionId, jedis -> {
+        Object result = call(sessionId, script.access() == LuaScript.Access.READ, jedis -> {
             if (script.access() == LuaScript.Access.READ && readOnlyScripts) {
                 try {
                     return script.evalReadOnly(jedis, key, args, metrics);
@@ -130,6 +130,15 @@ final class RedisCalls implements AutoCloseable {
     }
 
     <T> T call(String sessionId, Function<UnifiedJedis, T> op) {
+        return call(sessionId, false, op);
+    }
+
+    /**
+     * @param readOnly {@code op} writes nothing, so it may run twice: after a pooled connection
+     *                 turns out closed by the server ({@link #closedWhileIdle}) it runs once more on
+     *                 fresh connections
+     */
+    private <T> T call(String sessionId, boolean readOnly, Function<UnifiedJedis, T> op) {
         if (down.get()) {
             metrics.error();
             throw new LanyardException.RedisUnavailableException(sessionId,
@@ -155,6 +164,25 @@ final class RedisCalls implements AutoCloseable {
             throw new LanyardException(sessionId, "Redis refused a command: " + e.getMessage(), e);
         } catch (JedisConnectionException e) {
             metrics.error();
+            if (used != null && closedWhileIdle(e)) {
+                // Redis, or a load balancer, NAT or firewall between, closed pooled connections that
+                // sat idle (Redis's timeout setting; Azure Cache closes them after 10 minutes): not
+                // an outage. All of the pool's go (they idled alike); a call that writes nothing runs
+                // again on fresh ones, one that writes fails alone (its command may have run), and
+                // the breaker stays closed. A Redis that is really gone refuses the next connection,
+                // and that opens the breaker.
+                discard(used);
+                if (readOnly) {
+                    T result = call(sessionId, false, op);
+                    // Said once the fresh connections worked (else the breaker's line says more).
+                    poolWarnings.warn("stale", "Lanyard: Redis at " + settings.maskedRedisUri() + " (or something between)"
+                            + " closed pooled connections (" + describe(e) + "); they were replaced. Check Redis's timeout"
+                            + " and any load balancer's idle timeout. Logged at most once a minute.");
+                    return result;
+                }
+                throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
+                        + " closed the connection of this call (" + describe(e) + "); it was replaced", e);
+            }
             throw unavailable(sessionId, used, "is unreachable", e);
         } catch (JedisException e) {
             metrics.error();
@@ -311,6 +339,23 @@ final class RedisCalls implements AutoCloseable {
                     + " (" + cause + "); session requests fail with 503 until it is back."
                     + " Further failures are not logged until recovery.");
         }
+    }
+
+    /**
+     * True when the connection was found closed by the other side (end of stream, reset, broken
+     * pipe) rather than timed out or refused: the way a connection that sat idle too long fails.
+     */
+    static boolean closedWhileIdle(JedisConnectionException e) {
+        boolean closed = String.valueOf(e.getMessage()).contains("Unexpected end of stream");
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.ConnectException
+                    || t instanceof javax.net.ssl.SSLException) {
+                return false;
+            }
+            String m = String.valueOf(t.getMessage());
+            closed |= t instanceof java.net.SocketException && (m.contains("reset") || m.contains("Broken pipe"));
+        }
+        return closed;
     }
 
     private static boolean isTransient(JedisDataException e) {

@@ -233,6 +233,52 @@ class RedisRestartIT {
         }
     }
 
+    /**
+     * SRE review: Redis's {@code timeout} (like a load balancer's idle timeout) closed the pooled
+     * connections while they were idle; the next call opened the breaker, about a second of 503s
+     * for the whole node. Now they are replaced: a page view is served, a write fails alone at
+     * most, and there is no outage.
+     */
+    @Test
+    void connectionsClosedWhileIdleAreReplacedWithoutAnOutage() throws Exception {
+        try (RedisServer redis = RedisServer.start(); RedisSessionStore store = store(redis)) {
+            String id = newId();
+            SessionRecord s = store.create(id, 1800);
+            s.setAttribute("user", "alice");
+            store.save(s);
+            try (Jedis j = redis.jedis()) {
+                j.configSet("timeout", "1");
+            }
+            awaitIdleConnectionsClosed(redis);
+            assertEquals("alice", store.load(id).getAttribute("user"), "a page view is served");
+
+            SessionRecord r = store.load(id);
+            r.setAttribute("theme", "dark");
+            awaitIdleConnectionsClosed(redis);
+            try {
+                assertEquals(SaveResult.SAVED, store.save(r));
+            } catch (LanyardException.RedisUnavailableException e) {
+                assertTrue(e.getMessage().contains("closed the connection"), e.getMessage()); // its command may have run
+                assertEquals(SaveResult.SAVED, store.save(r), "the next write works");
+            }
+            assertEquals("dark", store.load(id).getAttribute("theme"));
+            assertFalse(store.isRedisDown());
+            assertEquals(0, store.metrics().getOutages());
+            assertEquals(List.of(), messages(logged.stream().filter(l -> l.getMessage().contains("unreachable")).toList()));
+            assertEquals(1, logged.stream().filter(l -> l.getMessage().contains("closed pooled connections")).count(),
+                    messages(logged).toString());
+        }
+    }
+
+    /** Polls (not a fixed sleep) until Redis has closed this node's pooled connections. */
+    private static void awaitIdleConnectionsClosed(RedisServer redis) {
+        Await.until(Duration.ofSeconds(30), "Redis closes the store's idle connections", () -> {
+            try (Jedis j = redis.jedis()) {
+                return j.clientList().lines().noneMatch(l -> l.contains("name=lanyard-a"));
+            }
+        });
+    }
+
     private void assertOneOutageLogged() {
         List<LogRecord> warnings = logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
         List<LogRecord> infos = logged.stream().filter(r -> r.getLevel() == Level.INFO).toList();
