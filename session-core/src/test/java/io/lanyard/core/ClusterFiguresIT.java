@@ -155,6 +155,32 @@ class ClusterFiguresIT extends StoreTestBase {
         assertEquals(1, a.figures().refresh().created(), "the counts stay");
     }
 
+    /**
+     * Security review: a counter that is no count ({@code ended=x}) made the stats script fail after
+     * adding the counters before it; the node then added its counts again at every refresh (20
+     * created after 5 refreshes for 4 sessions) and the hash's TTL was never renewed.
+     */
+    @Test
+    void aCounterThatIsNoCountStartsAgainAndTheOthersAreAddedOnce() {
+        RedisSessionStore a = node("a", 1_048_576, firedOnA);
+        String stats = "lanyard:shop:stats";
+        String first = created(a, 1800);
+        for (int i = 0; i < 3; i++) {
+            created(a, 1800);
+        }
+        assertTrue(a.delete(first)); // one ended: its counter is written by this refresh
+        raw.hset(stats, "ended", "x");
+        raw.hset(stats, "maxActive", "nan");
+        ClusterFigures.Snapshot f = null;
+        for (int i = 0; i < 5; i++) {
+            f = a.figures().refresh();
+        }
+        assertEquals(4, f.created());
+        assertEquals(1, f.ended());
+        assertEquals(3, f.maxActive(), "a maximum that is no count is replaced");
+        assertTrue(raw.ttl(stats) > 0, "the hash keeps its TTL");
+    }
+
     /** Redis's count of writes since its last snapshot (the test server never saves). */
     private static long changesInRedis() {
         return raw.info("persistence").lines().filter(l -> l.startsWith("rdb_changes_since_last_save:"))
