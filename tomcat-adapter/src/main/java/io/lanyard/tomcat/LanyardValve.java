@@ -80,6 +80,7 @@ public final class LanyardValve extends ValveBase {
             getNext().invoke(request, response);
             return;
         }
+        manager.requestEntered();
         RequestScope scope = RequestScope.enter(manager.store(),
                 request.getAttribute(SCOPE) instanceof Held h ? h.scope : null, request.getRequestedSessionId());
         request.setAttribute(SCOPE, new Held(request, scope));

@@ -79,6 +79,26 @@ class EmbeddedTomcatIT {
         redis.call(Jedis::flushAll);
     }
 
+    /**
+     * Security review: Tomcat's cookie parsing looks up the session of every further JSESSIONID
+     * cookie until one exists, so 100 cookies cost 100 Redis lookups. Now at most a few, and the
+     * request still gets the session of its last cookie.
+     */
+    @Test
+    void manySessionCookiesCostAFewLookupsNotOneEach() {
+        Browser browser = new Browser();
+        browser.get(a.url("/s/set?name=user&value=alice"));
+        StringBuilder cookies = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            cookies.append("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA").append(String.format("%03d", i)).append("; JSESSIONID=");
+        }
+        cookies.append(browser.cookie);
+        long before = a.manager.store().metrics().getRedisCommands();
+        assertEquals("alice", new Browser(cookies.toString()).get(a.url("/s/get?name=user")), "the last cookie's session");
+        long commands = a.manager.store().metrics().getRedisCommands() - before;
+        assertTrue(commands <= RedisSessionManager.COOKIE_LOOKUPS + 2, commands + " Redis commands for a request with 101 session cookies");
+    }
+
     @Test
     void sessionCreatedOnAIsUsedOnBWithTheSameCookieAndRouteSuffix() {
         Browser browser = new Browser();
