@@ -167,17 +167,29 @@ final class RedisCalls implements AutoCloseable {
             if (used != null && closedWhileIdle(e)) {
                 // Redis, or a load balancer, NAT or firewall between, closed pooled connections that
                 // sat idle (Redis's timeout setting; Azure Cache closes them after 10 minutes): not
-                // an outage. All of the pool's go (they idled alike); a call that writes nothing runs
-                // again on fresh ones, one that writes fails alone (its command may have run), and
-                // the breaker stays closed. A Redis that is really gone refuses the next connection,
-                // and that opens the breaker.
+                // an outage. All of the pool's go (they idled alike). A call that writes nothing runs
+                // again on fresh ones; one that writes fails alone (its command may have run) once
+                // a fresh connection shows Redis answers. A Redis that is really gone (killed,
+                // restarting) refuses that connection, and that opens the breaker as usual.
                 discard(used);
+                T result = null;
                 if (readOnly) {
-                    T result = call(sessionId, false, op);
-                    // Said once the fresh connections worked (else the breaker's line says more).
-                    poolWarnings.warn("stale", "Lanyard: Redis at " + settings.maskedRedisUri() + " (or something between)"
-                            + " closed pooled connections (" + describe(e) + "); they were replaced. Check Redis's timeout"
-                            + " and any load balancer's idle timeout. Logged at most once a minute.");
+                    result = call(sessionId, false, op); // a failure there is an outage's, or the command's
+                } else {
+                    UnifiedJedis fresh = null;
+                    try {
+                        fresh = client(sessionId, false);
+                        metrics.command();
+                        fresh.exists(probeKey);
+                    } catch (JedisException again) {
+                        throw unavailable(sessionId, fresh, "is unreachable", again);
+                    }
+                }
+                // Said once a fresh connection worked (else the breaker's line says more).
+                poolWarnings.warn("stale", "Lanyard: Redis at " + settings.maskedRedisUri() + " (or something between)"
+                        + " closed pooled connections (" + describe(e) + "); they were replaced. Check Redis's timeout"
+                        + " and any load balancer's idle timeout. Logged at most once a minute.");
+                if (readOnly) {
                     return result;
                 }
                 throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
