@@ -179,8 +179,7 @@ final class RedisCalls implements AutoCloseable {
                     UnifiedJedis fresh = null;
                     try {
                         fresh = client(sessionId, false);
-                        metrics.command();
-                        fresh.exists(probeKey);
+                        answers(fresh);
                     } catch (JedisException again) {
                         throw unavailable(sessionId, fresh, "is unreachable", again);
                     }
@@ -229,8 +228,7 @@ final class RedisCalls implements AutoCloseable {
         health.probing(true);
         try {
             used = client(null, true);
-            metrics.command();
-            used.exists(probeKey);
+            answers(used);
             // Only the probe closes the breaker (one probe at a time), so it logs first: no call
             // succeeds before the recovery line is written.
             LOG.log(System.Logger.Level.INFO, "Lanyard: Redis at " + settings.maskedRedisUri() + " is reachable again after "
@@ -325,8 +323,7 @@ final class RedisCalls implements AutoCloseable {
         UnifiedJedis used = null;
         try {
             used = client(null, false);
-            metrics.command();
-            used.exists(probeKey);
+            answers(used);
         } catch (JedisException e) {
             metrics.error();
             String refused = RedisAccessErrors.find(e);
@@ -337,6 +334,12 @@ final class RedisCalls implements AutoCloseable {
             }
             unavailable(null, used, "cannot be reached at start", e); // logs the WARNING; starting anyway
         }
+    }
+
+    /** One {@code EXISTS} of the probe key (a key of this application, which an ACL user limited to the prefix may read). */
+    private void answers(UnifiedJedis c) {
+        metrics.command();
+        c.exists(probeKey);
     }
 
     /** Opens the breaker; the first call of an outage logs it. */

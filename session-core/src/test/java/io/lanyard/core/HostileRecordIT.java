@@ -254,10 +254,7 @@ class HostileRecordIT extends StoreTestBase {
         RedisSessionStore a = store("a");
         for (String field : List.of("version", "expiry")) {
             for (String crafted : List.of(Long.toString(Long.MAX_VALUE), "nan", "inf", "-1", "+1", "1e3", "1000000000000000")) {
-                String id = newId();
-                SessionRecord r = a.create(id, 1800);
-                r.setAttribute("user", "alice");
-                a.save(r);
+                String id = savedSession(a);
                 SessionRecord loaded = a.load(id);
                 long ttl = raw.pttl(a.sessionKey(id));
                 raw.hset(a.sessionKey(id), field, crafted);
@@ -280,10 +277,7 @@ class HostileRecordIT extends StoreTestBase {
                 }
             }
         }
-        String id = newId();
-        SessionRecord r = a.create(id, 1800);
-        r.setAttribute("user", "alice");
-        a.save(r);
+        String id = savedSession(a);
         raw.hset(a.sessionKey(id), "version", "999999999999999");
         assertEquals("alice", a.load(id).getAttribute("user"), "15 digits are a version");
     }
@@ -296,10 +290,7 @@ class HostileRecordIT extends StoreTestBase {
     @Test
     void attributeFieldNamesThatAreNotUtf8AreLeftAlone() {
         RedisSessionStore a = store("a");
-        String id = newId();
-        SessionRecord r = a.create(id, 1800);
-        r.setAttribute("user", "alice");
-        a.save(r);
+        String id = savedSession(a);
         byte[] key = utf8(a.sessionKey(id));
         byte[] ff = {'a', ':', (byte) 0xff};
         byte[] fe = {'a', ':', (byte) 0xfe};

@@ -63,6 +63,15 @@ abstract class StoreTestBase {
         return store;
     }
 
+    /** A new session of user alice, saved; its id. */
+    static String savedSession(RedisSessionStore store) {
+        String id = newId();
+        SessionRecord r = store.create(id, 1800);
+        r.setAttribute("user", "alice");
+        store.save(r);
+        return id;
+    }
+
     static String newId() {
         return UUID.randomUUID().toString().replace("-", "").toUpperCase();
     }
