@@ -72,9 +72,10 @@ final class ContainerCopies {
             }
         } catch (RuntimeException e) {
             if (renamed) {
-                // An id change runs inside the request (the container's renewSessionId): the failure
-                // goes back to it, so the request fails and the client keeps the old id, under which
-                // the session still is.
+                // An id change runs inside the request (Jetty's renewSessionId, which logs the failure
+                // and goes on with the new id): the session stays in Redis under its old id, and stays
+                // to be stored in Jetty's cache, so a later store of it moves it. Counted as a lost
+                // save, nothing of it would be stored again.
                 throw e;
             }
             store.lostSave(e); // counted, one WARNING per cause and minute, not a stack trace per request

@@ -17,10 +17,10 @@ import java.util.Arrays;
  *     {@code floorMod(hashCode, 2n)}: keys crafted to land on one slot need n^2/2 comparisons even
  *     with distinct hash codes. The probe sequence is simulated on the hash codes, its steps
  *     charged as they are counted (so the simulation itself stops at the budget).</li>
- * <li>An {@code equals} between two collection keys visits their elements: it is charged as many
- *     units as the larger key's unfolded size (a key written compactly with back-references can
- *     unfold to thousands of elements, and keys with the same content but not the same object are
- *     compared to the end).</li>
+ * <li>An {@code equals} between two collection keys visits their elements, at most as many as the
+ *     smaller key unfolds to: each colliding pair is charged that (a key written compactly with
+ *     back-references can unfold to thousands of elements, and keys with the same content but not
+ *     the same object are compared to the end).</li>
  * </ul>
  * Legitimate keys cost about one unit each.
  */
@@ -34,23 +34,21 @@ final class HashGuard {
         if (count <= 8) {
             return; // at most 28 comparisons of keys already charged once each: not worth sorting
         }
-        // Each key as its hash code (high half) and the cost of one equals with it (low half), so
-        // that sorting groups the keys that share a hash code.
+        // Each key as its hash code (high half) and the cost of one equals with it (low half):
+        // sorted, the keys that share a hash code are together, cheapest first. Within such a run
+        // of g keys, the k-th cheapest is the smaller of a pair with each of the g - 1 - k after it.
         long[] byHash = new long[count];
         for (int i = 0; i < count; i++) {
             byHash[i] = ((long) costed.hashes[i] << 32) | costed.equalsCosts[i];
         }
         Arrays.sort(byHash);
-        int run = 1;
-        long dearest = byHash[0] & 0xffffffffL;
+        int start = 0;
         for (int i = 1; i <= count; i++) {
-            if (i < count && (int) (byHash[i] >>> 32) == (int) (byHash[i - 1] >>> 32)) {
-                run++;
-                dearest = Math.max(dearest, byHash[i] & 0xffffffffL);
-            } else {
-                charge(budget, (long) run * (run - 1) / 2, dearest);
-                run = 1;
-                dearest = i < count ? byHash[i] & 0xffffffffL : 0;
+            if (i == count || (int) (byHash[i] >>> 32) != (int) (byHash[start] >>> 32)) {
+                for (int k = start; k < i - 1; k++) {
+                    charge(budget, i - 1 - k, byHash[k] & 0xffffffffL);
+                }
+                start = i;
             }
         }
     }

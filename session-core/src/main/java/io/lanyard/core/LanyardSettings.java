@@ -74,7 +74,8 @@ public final class LanyardSettings {
     public int getDecodedValuesMaxBytes() { return number(DECODED_VALUES_MAX_BYTES); }
     public void setDecodedValuesMaxBytes(int v) { put(DECODED_VALUES_MAX_BYTES, v); }
 
-    private static final Setting CONNECT_TIMEOUT_MILLIS = define("connectTimeoutMillis", POSITIVE, "2000", "Redis connect timeout.");
+    private static final Setting CONNECT_TIMEOUT_MILLIS = define("connectTimeoutMillis", POSITIVE, "2000",
+            "Redis connect timeout; also the longest a request waits for a free pooled connection, and for another request of the same session to finish its save.");
     public int getConnectTimeoutMillis() { return number(CONNECT_TIMEOUT_MILLIS); }
     public void setConnectTimeoutMillis(int v) { put(CONNECT_TIMEOUT_MILLIS, v); }
 

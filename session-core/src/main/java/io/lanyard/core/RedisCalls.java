@@ -134,9 +134,8 @@ final class RedisCalls implements AutoCloseable {
     }
 
     /**
-     * @param readOnly {@code op} writes nothing, so it may run twice: after a pooled connection
-     *                 turns out closed by the server ({@link #closedWhileIdle}) it runs once more on
-     *                 fresh connections
+     * @param readOnly {@code op} writes nothing, so it may run again after a pooled connection turns
+     *                 out closed while idle ({@link #attempt})
      */
     private <T> T call(String sessionId, boolean readOnly, Function<UnifiedJedis, T> op) {
         if (down.get()) {
@@ -148,7 +147,7 @@ final class RedisCalls implements AutoCloseable {
         UnifiedJedis used = null;
         try {
             used = client(sessionId, false);
-            return op.apply(used);
+            return attempt(sessionId, readOnly, op, used);
         } catch (JedisDataException e) {
             metrics.error();
             String refused = RedisAccessErrors.find(e);
@@ -164,36 +163,6 @@ final class RedisCalls implements AutoCloseable {
             throw new LanyardException(sessionId, "Redis refused a command: " + e.getMessage(), e);
         } catch (JedisConnectionException e) {
             metrics.error();
-            if (used != null && closedWhileIdle(e)) {
-                // Redis, or a load balancer, NAT or firewall between, closed pooled connections that
-                // sat idle (Redis's timeout setting; Azure Cache closes them after 10 minutes): not
-                // an outage. All of the pool's go (they idled alike). A call that writes nothing runs
-                // again on fresh ones; one that writes fails alone (its command may have run) once
-                // a fresh connection shows Redis answers. A Redis that is really gone (killed,
-                // restarting) refuses that connection, and that opens the breaker as usual.
-                discard(used);
-                T result = null;
-                if (readOnly) {
-                    result = call(sessionId, false, op); // a failure there is an outage's, or the command's
-                } else {
-                    UnifiedJedis fresh = null;
-                    try {
-                        fresh = client(sessionId, false);
-                        answers(fresh);
-                    } catch (JedisException again) {
-                        throw unavailable(sessionId, fresh, "is unreachable", again);
-                    }
-                }
-                // Said once a fresh connection worked (else the breaker's line says more).
-                poolWarnings.warn("stale", "Lanyard: Redis at " + settings.maskedRedisUri() + " (or something between)"
-                        + " closed pooled connections (" + describe(e) + "); they were replaced. Check Redis's timeout"
-                        + " and any load balancer's idle timeout. Logged at most once a minute.");
-                if (readOnly) {
-                    return result;
-                }
-                throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
-                        + " closed the connection of this call (" + describe(e) + "); it was replaced", e);
-            }
             throw unavailable(sessionId, used, "is unreachable", e);
         } catch (JedisException e) {
             metrics.error();
@@ -353,6 +322,47 @@ final class RedisCalls implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "Lanyard: Redis at " + settings.maskedRedisUri() + " " + what
                     + " (" + cause + "); session requests fail with 503 until it is back."
                     + " Further failures are not logged until recovery.");
+        }
+    }
+
+    /**
+     * Runs {@code op}, going past pooled connections that Redis, or a load balancer, NAT or firewall
+     * between, closed while they sat idle (Redis's {@code timeout}; Azure Cache closes them after
+     * 10 minutes): not an outage. Jedis drops each as it fails, and its siblings, idle as long, may
+     * be closed too, so a call goes through at most {@code poolSize} of them, then the pool opens
+     * fresh ones. A call that writes nothing runs again; one that writes fails alone (its command
+     * may have run) once another connection shows Redis answers. A Redis that is really gone
+     * (killed, restarting) refuses the fresh connection, and that is an outage as usual.
+     */
+    private <T> T attempt(String sessionId, boolean readOnly, Function<UnifiedJedis, T> op, UnifiedJedis used) {
+        JedisConnectionException idleClosed = null;
+        for (int left = settings.getPoolSize(); ; left--) {
+            try {
+                if (idleClosed == null || readOnly) {
+                    T result = op.apply(used);
+                    warnIdleClosed(idleClosed);
+                    return result;
+                }
+                answers(used);
+                warnIdleClosed(idleClosed);
+                throw new LanyardException.RedisUnavailableException(sessionId, "Redis at " + settings.maskedRedisUri()
+                        + " closed the connection of this call (" + describe(idleClosed) + "); it was replaced", idleClosed);
+            } catch (JedisConnectionException e) {
+                if (left == 0 || !closedWhileIdle(e)) {
+                    throw e;
+                }
+                metrics.error();
+                idleClosed = e;
+            }
+        }
+    }
+
+    /** Said once a connection worked after idle-closed ones (else the outage's line says more); at most once a minute. */
+    private void warnIdleClosed(JedisConnectionException e) {
+        if (e != null) {
+            poolWarnings.warn("stale", "Lanyard: Redis at " + settings.maskedRedisUri() + " (or something between) closed"
+                    + " pooled connections (" + describe(e) + "); they were replaced. Check Redis's timeout and any load"
+                    + " balancer's idle timeout. Logged at most once a minute.");
         }
     }
 

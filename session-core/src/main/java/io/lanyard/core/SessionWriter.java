@@ -250,7 +250,17 @@ final class SessionWriter {
                 record.storedPrincipal = storedPrincipal;
                 throw e;
             }
-            if (!isNew && !delete(oldId, false)) { // also drops the old id from its principal's index
+            boolean oldDeleted;
+            try {
+                oldDeleted = isNew || delete(oldId, false); // also drops the old id from its principal's index
+            } catch (RuntimeException e) {
+                // Redis lost between the two commands: the session stays what it was, under its old
+                // id (the copy, unknown to anyone, goes with its TTL).
+                record.id(oldId);
+                record.storedPrincipal = storedPrincipal;
+                throw e;
+            }
+            if (!oldDeleted) {
                 // Invalidated elsewhere meanwhile: its copy goes too.
                 delete(newId, false);
                 record.id(oldId);
