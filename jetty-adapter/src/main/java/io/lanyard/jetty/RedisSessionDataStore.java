@@ -68,6 +68,8 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         store = RedisSessionStore.start(settings, _context.getContext().getContextPath(), null,
                 loader != null ? loader : Thread.currentThread().getContextClassLoader(), clock);
         store.containerCopies(this::sessionsInCache, _context.getWorkerName());
+        // Jetty's session lookup loads the session of each JSESSIONID cookie of a request in turn.
+        store.cookieResolver("org.eclipse.jetty.session.AbstractSessionManager", "resolveRequestedSessionId");
         String app = settings.getApplication();
         SessionCache cache = _context.getSessionManager() == null ? null : _context.getSessionManager().getSessionCache();
         if (cache != null && (cache.getEvictionPolicy() != SessionCache.EVICT_ON_SESSION_EXIT || !cache.isFlushOnResponseCommit())) {
@@ -102,6 +104,14 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
         return false;
     }
 
+    /** The request's session lookup is over: {@link RedisUnavailableHandler} runs right after it. */
+    void sessionResolved() {
+        RedisSessionStore s = store;
+        if (s != null) {
+            s.cookiesResolved();
+        }
+    }
+
     /** A new session (in memory until stored); while Redis is down or full, a quiet 503 ({@link RedisUnavailableHandler.SessionStoreUnavailableException}). */
     @Override
     public SessionData newSessionData(String id, long created, long accessed, long lastAccessed, long maxInactiveMs) {
@@ -130,6 +140,9 @@ public class RedisSessionDataStore extends AbstractSessionDataStore {
     }
 
     private SessionData load(String id, boolean inScope) throws Exception {
+        if (!store.cookieLookupAllowed()) {
+            return null; // past the loads Jetty's cookie resolution may make for one request
+        }
         SessionRecord r;
         try {
             r = store.load(storeId(id), !inScope); // the one this node is expiring, as it is

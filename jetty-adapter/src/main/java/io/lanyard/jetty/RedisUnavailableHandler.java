@@ -53,6 +53,7 @@ public class RedisUnavailableHandler extends Handler.Wrapper {
         if (!(sessions.getSessionCache() != null && sessions.getSessionCache().getSessionDataStore() instanceof RedisSessionDataStore store)) {
             return super.handle(request, response, callback);
         }
+        store.sessionResolved();
         RequestedSession requested = RequestedSession.byAttribute(request);
         if (requested != null && requested.session() == null
                 && store.loadFailedSince(requested.sessionId(), request.getBeginNanoTime())) {

@@ -83,6 +83,27 @@ class StoreEdgeCasesIT {
         return cookie.substring(0, cookie.indexOf('.'));
     }
 
+    /**
+     * Security review: Jetty loads the session of each JSESSIONID cookie of a request in turn, so
+     * 100 cookies cost 100 Redis commands. Now at most a few per request, and the next request
+     * counts from 0.
+     */
+    @Test
+    void manySessionCookiesCostAFewLoadsNotOneEach() throws Exception {
+        a = node("A", redis, 300, 60, 700);
+        String cookie = create(a);
+        StringBuilder cookies = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            cookies.append("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA").append(String.format("%03d", i)).append("; JSESSIONID=");
+        }
+        cookies.append(cookie);
+        long before = a.store().getStore().metrics().getRedisCommands();
+        assertEquals(404, a.get("op=get&name=user", cookies.toString()).status(), "its first cookies name no session");
+        long commands = a.store().getStore().metrics().getRedisCommands() - before;
+        assertTrue(commands <= 4 /* SessionIdLookups.PER_REQUEST */ + 1, commands + " Redis commands for 101 session cookies");
+        assertEquals("alice", a.get("op=get&name=user", cookie).body(), "the next request loads as usual");
+    }
+
     /** An expired cookie costs the one load command, no claim scan on the request. */
     @Test
     void expiredCookieCostsOneCommandOnTheRequest() throws Exception {

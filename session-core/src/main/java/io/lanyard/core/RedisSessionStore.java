@@ -389,6 +389,31 @@ public final class RedisSessionStore implements AutoCloseable {
      */
     public boolean expireNow(String id) { return index.revoke(null, id, true); }
 
+    private volatile SessionIdLookups cookieLookups;
+
+    /**
+     * Names the container's method that resolves a request's session cookies, loading the session
+     * of each in turn ({@link SessionIdLookups}): from then on {@link #cookieLookupAllowed} bounds
+     * those loads per request.
+     */
+    public void cookieResolver(String resolverClass, String resolverMethod) {
+        cookieLookups = new SessionIdLookups(resolverClass, resolverMethod);
+    }
+
+    /** False past the lookups a request's cookie resolution may make: the adapter answers "no session" then. */
+    public boolean cookieLookupAllowed() {
+        SessionIdLookups l = cookieLookups;
+        return l == null || l.allowed();
+    }
+
+    /** The request's cookie resolution is over (the adapter's per-request code runs). */
+    public void cookiesResolved() {
+        SessionIdLookups l = cookieLookups;
+        if (l != null) {
+            l.resolved();
+        }
+    }
+
     /** See {@link RedisCalls#waitedTooLong}. */
     LanyardException.RedisUnavailableException waitedTooLong(String id, String what, long waitedMillis) {
         return redis.waitedTooLong(id, what, waitedMillis);

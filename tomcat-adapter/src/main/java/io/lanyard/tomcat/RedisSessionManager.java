@@ -103,6 +103,8 @@ public class RedisSessionManager extends ManagerBase {
         } catch (LanyardException | IllegalStateException e) {
             throw new LifecycleException("Lanyard: " + e.getMessage(), e);
         }
+        // Before any valve, Tomcat looks up the session of each further JSESSIONID cookie of a request.
+        store.cookieResolver("org.apache.catalina.connector.CoyoteAdapter", "parseSessionCookiesId");
         store.serve(RedisSession.AUTH_ATTRIBUTE, SessionRecord::loginName, context.getServletContext()::setAttribute,
                 this::expired, getDomain() + ":" + getObjectNameKeyProperties().replace("type=Manager", "type=LanyardSessionStore"));
         setState(LifecycleState.STARTING);
@@ -140,46 +142,17 @@ public class RedisSessionManager extends ManagerBase {
             return null;
         }
         ActiveSession a = st.active(id);
-        if (a == null && !cookieLookupAllowed()) {
-            return null;
+        if (a == null && !st.cookieLookupAllowed()) {
+            return null; // past the lookups Tomcat's cookie parsing may make (Tomcat then keeps the last cookie's id)
         }
         // Outside a request of this context: CoyoteAdapter checking cookies before any valve, cross-context, tools.
         SessionRecord record = a != null ? a.record() : st.lookup(id);
         return record == null ? null : a != null ? attached(a, record) : new RedisSession(this, record, null);
     }
 
-    /** Redis lookups Tomcat's cookie parsing may make for one request ({@link #cookieLookupAllowed}). */
-    static final int COOKIE_LOOKUPS = 4;
-    /** Per thread, {lookups in this request's cookie parsing, when the last one was (nanos)}: reset by the valve. */
-    private final ThreadLocal<long[]> cookieLookups = ThreadLocal.withInitial(() -> new long[2]);
-
-    /**
-     * Tomcat's CoyoteAdapter, parsing a request's cookies before any valve, asks for the session of
-     * each further JSESSIONID cookie until one exists: a Redis lookup each, and some 200 such
-     * cookies fit in a default request header. Past {@value #COOKIE_LOOKUPS} in one request's
-     * parsing, a cookie counts as no session there (Tomcat then keeps the last cookie's id, which
-     * the valve loads as usual). The parsing runs on the request's thread just before the valve,
-     * which resets the count ({@link #requestEntered}); a count older than a second is another
-     * request's whose valve never ran. Other lookups outside a request (cross-context, tools) are
-     * not counted.
-     */
-    private boolean cookieLookupAllowed() {
-        if (!StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> f.getMethodName().equals("parseSessionCookiesId")
-                && f.getClassName().equals("org.apache.catalina.connector.CoyoteAdapter")))) {
-            return true;
-        }
-        long[] c = cookieLookups.get();
-        long now = System.nanoTime();
-        if (now - c[1] > 1_000_000_000L) {
-            c[0] = 0;
-        }
-        c[1] = now;
-        return ++c[0] <= COOKIE_LOOKUPS;
-    }
-
     /** A request of this context reached the valve: its cookie parsing is over. */
     void requestEntered() {
-        cookieLookups.get()[0] = 0;
+        store().cookiesResolved();
     }
 
     /** The object shared by the requests of {@code a} for {@code record}, made and activated once. */
