@@ -216,6 +216,10 @@ final class SessionWriter {
             checkSize(oldId, copy.totalBytes());
             String principal = principals.of(record);
             String storedPrincipal = record.storedPrincipal;
+            Runnable asBefore = () -> {
+                record.id(oldId);
+                record.storedPrincipal = storedPrincipal;
+            };
             record.id(newId);
             record.storedPrincipal = null;
             // The copy first, the old record after it: a copy Redis refuses (full, down) leaves the
@@ -246,8 +250,7 @@ final class SessionWriter {
                     throw new LanyardException.SessionIdCollisionException(newId);
                 }
             } catch (RuntimeException e) {
-                record.id(oldId);
-                record.storedPrincipal = storedPrincipal;
+                asBefore.run();
                 throw e;
             }
             boolean oldDeleted;
@@ -256,15 +259,13 @@ final class SessionWriter {
             } catch (RuntimeException e) {
                 // Redis lost between the two commands: the session stays what it was, under its old
                 // id (the copy, unknown to anyone, goes with its TTL).
-                record.id(oldId);
-                record.storedPrincipal = storedPrincipal;
+                asBefore.run();
                 throw e;
             }
             if (!oldDeleted) {
                 // Invalidated elsewhere meanwhile: its copy goes too.
                 delete(newId, false);
-                record.id(oldId);
-                record.storedPrincipal = storedPrincipal;
+                asBefore.run();
                 return false;
             }
             if (isNew) {
