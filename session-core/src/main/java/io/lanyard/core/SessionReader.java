@@ -374,7 +374,11 @@ final class SessionReader {
      * the 64-bit limit would load, then make every save fail in its {@code PEXPIRE} or {@code HINCRBY}.
      */
     private static long parseCount(String field, String text) {
-        if (text == null || text.isEmpty() || text.length() > 15 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        boolean digits = text != null && !text.isEmpty() && text.length() <= 15;
+        for (int i = 0; digits && i < text.length(); i++) { // a plain loop: this runs on every load
+            digits = text.charAt(i) >= '0' && text.charAt(i) <= '9';
+        }
+        if (!digits) {
             throw new NumberFormatException(field + " is not a count of up to 15 digits: '" + text + "'");
         }
         return Long.parseLong(text);
